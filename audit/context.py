@@ -1,0 +1,131 @@
+"""What the family runners receive: both corpora (sampled, embedded), the real halves, full-corpus stats."""
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+
+import numpy as np
+
+from audit.documents import Document
+from metrics.text import normalize, text_hash, tokenize
+
+
+@dataclass
+class CorpusStats:
+    """Mergeable statistics over the *whole* stream of one corpus (not only the sample).
+
+    Every field is a count, a sum or a map of counts, so partitions (Dask, shards) can be computed apart
+    and combined with :meth:`merge`.
+    """
+
+    n_docs: int = 0
+    n_chars: int = 0
+    n_words: int = 0
+    hash_counts: Counter = field(default_factory=Counter)  # normalised-text hash -> count
+    hash_first: dict[str, tuple[str, str]] = field(default_factory=dict)  # hash -> (id, text[:300])
+
+    def add(self, doc: Document) -> None:
+        self.n_docs += 1
+        self.n_chars += len(doc.text)
+        self.n_words += len(doc.text.split())
+        h = text_hash(doc.text)
+        self.hash_counts[h] += 1
+        if h not in self.hash_first:
+            self.hash_first[h] = (doc.id, doc.text[:300])
+
+    def merge(self, other: "CorpusStats") -> "CorpusStats":
+        out = CorpusStats(
+            n_docs=self.n_docs + other.n_docs,
+            n_chars=self.n_chars + other.n_chars,
+            n_words=self.n_words + other.n_words,
+            hash_counts=self.hash_counts + other.hash_counts,
+            hash_first={**other.hash_first, **self.hash_first},
+        )
+        return out
+
+
+@dataclass
+class CorpusData:
+    """The (possibly sampled) documents of one corpus, with embeddings row-aligned to ``docs``."""
+
+    name: str
+    docs: list[Document]
+    embeddings: np.ndarray  # (n, d) float32, L2-normalised
+    n_total: int  # documents in the whole corpus
+    stats: CorpusStats | None = None
+
+    @property
+    def sampled(self) -> bool:
+        return len(self.docs) < self.n_total
+
+    @property
+    def texts(self) -> list[str]:
+        return [d.text for d in self.docs]
+
+    @cached_property
+    def tokens(self) -> list[list[str]]:
+        return [tokenize(d.text) for d in self.docs]
+
+    @cached_property
+    def normalized(self) -> list[str]:
+        return [normalize(d.text) for d in self.docs]
+
+    def subset(self, idx: np.ndarray, name: str) -> "CorpusData":
+        sub = CorpusData(name=name, docs=[self.docs[i] for i in idx], embeddings=self.embeddings[idx],
+                         n_total=len(idx))
+        if "tokens" in self.__dict__:
+            sub.__dict__["tokens"] = [self.tokens[i] for i in idx]
+        return sub
+
+    def __len__(self) -> int:
+        return len(self.docs)
+
+
+@dataclass
+class AuditContext:
+    real: CorpusData
+    synth: CorpusData
+    real_a: CorpusData  # two disjoint random halves of the real sample: the noise floor
+    real_b: CorpusData
+    seed: int
+    options: dict[str, Any] = field(default_factory=dict)
+    shared: dict[str, Any] = field(default_factory=dict)  # computed once, used by several families
+
+    def rng(self, salt: int = 0) -> np.random.Generator:
+        """A generator for one metric: same seed + salt -> same numbers, independent of run order."""
+        return np.random.default_rng([self.seed, salt])
+
+
+def build_context(
+    real_docs: list[Document],
+    synth_docs: list[Document],
+    real_emb: np.ndarray,
+    synth_emb: np.ndarray,
+    *,
+    seed: int = 0,
+    real_total: int | None = None,
+    synth_total: int | None = None,
+    real_stats: CorpusStats | None = None,
+    synth_stats: CorpusStats | None = None,
+    options: dict[str, Any] | None = None,
+) -> AuditContext:
+    """Assemble the context and split the real sample into two disjoint seeded halves (the noise floor)."""
+    if real_stats is None:
+        real_stats = CorpusStats()
+        for d in real_docs:
+            real_stats.add(d)
+    if synth_stats is None:
+        synth_stats = CorpusStats()
+        for d in synth_docs:
+            synth_stats.add(d)
+    real = CorpusData("real", real_docs, np.asarray(real_emb, dtype=np.float32),
+                      real_total if real_total is not None else len(real_docs), real_stats)
+    synth = CorpusData("synth", synth_docs, np.asarray(synth_emb, dtype=np.float32),
+                       synth_total if synth_total is not None else len(synth_docs), synth_stats)
+    perm = np.random.default_rng([seed, 99]).permutation(len(real_docs))
+    half = len(perm) // 2
+    a, b = np.sort(perm[:half]), np.sort(perm[half:2 * half])
+    return AuditContext(real, synth, real.subset(a, "real_a"), real.subset(b, "real_b"), seed,
+                        options=dict(options or {}))

@@ -1,0 +1,152 @@
+"""The one result of an audit, and its JSON form (the public API: see docs/schema.md)."""
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from metrics.result import to_native
+
+SCHEMA_VERSION = "1.0"
+VERDICT_ORDER = {"ok": 0, "info": 0, "insufficient": 0, "warn": 1, "fail": 2}
+
+
+@dataclass
+class MetricEntry:
+    """One row of the report: a metric for real and synthetic (or one value for the pair).
+
+    ``noise_floor`` is the same metric on two random halves of the real corpus: for a per-corpus metric
+    the absolute difference between the halves, for a pairwise metric its value on (half A, half B).
+    """
+
+    family: str
+    name: str
+    title: str
+    description: str
+    better: str  # "higher" | "lower" | "closer"
+    kind: str  # "per_corpus" | "pairwise"
+    verdict: str  # "ok" | "warn" | "fail" | "info" | "insufficient"
+    reason: str
+    real: float | None = None
+    synth: float | None = None
+    value: float | None = None
+    delta: float | None = None  # synth - real (per_corpus)
+    ci: dict[str, list[float]] = field(default_factory=dict)  # keys: real, synth, value
+    noise_floor: float | None = None
+    p_value: float | None = None
+    p_adjusted: float | None = None
+    sample_size: int | None = None
+    sampled: bool = False
+    unit: str = ""
+    details: dict[str, Any] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return to_native(asdict(self))
+
+
+@dataclass
+class AuditResult:
+    inputs: dict[str, Any]
+    settings: dict[str, Any]
+    metrics: list[MetricEntry]
+    sections: dict[str, Any] = field(default_factory=dict)  # evidence: map, clusters, examples...
+    gate: dict[str, Any] | None = None
+    schema_version: str = SCHEMA_VERSION
+
+    # -- derived ---------------------------------------------------------------------------------
+    @property
+    def verdict(self) -> str:
+        worst = max((VERDICT_ORDER.get(m.verdict, 0) for m in self.metrics), default=0)
+        return {0: "ok", 1: "warn", 2: "fail"}[worst]
+
+    def headline(self, limit: int = 5) -> list[MetricEntry]:
+        """The worst findings first: fail before warn, then by how far past the threshold."""
+        bad = [m for m in self.metrics if m.verdict in ("fail", "warn")]
+        bad.sort(key=lambda m: (-VERDICT_ORDER[m.verdict], m.family, m.name))
+        return bad[:limit]
+
+    def metric(self, name: str) -> MetricEntry:
+        for m in self.metrics:
+            if m.name == name:
+                return m
+        raise KeyError(name)
+
+    # -- JSON --------------------------------------------------------------------------------------
+    def to_dict(self) -> dict[str, Any]:
+        counts = {v: sum(1 for m in self.metrics if m.verdict == v) for v in ("ok", "warn", "fail", "info", "insufficient")}
+        return to_native(
+            {
+                "schema_version": self.schema_version,
+                "tool": {"name": "corpus-audit"},
+                "summary": {
+                    "verdict": self.verdict,
+                    "counts": counts,
+                    "headline": [f"{m.title}: {m.reason}" for m in self.headline()],
+                },
+                "inputs": self.inputs,
+                "settings": self.settings,
+                "metrics": [m.to_dict() for m in self.metrics],
+                "sections": self.sections,
+                "gate": self.gate,
+            }
+        )
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), indent=2, sort_keys=True, ensure_ascii=False, allow_nan=False) + "\n"
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "AuditResult":
+        from audit.errors import InputError
+
+        if not isinstance(data, dict) or "metrics" not in data or "schema_version" not in data:
+            raise InputError("not an audit result: missing 'schema_version' or 'metrics'")
+        major = str(data["schema_version"]).split(".")[0]
+        if major != SCHEMA_VERSION.split(".")[0]:
+            raise InputError(
+                f"audit result has schema_version {data['schema_version']}, this version reads {SCHEMA_VERSION}"
+            )
+        names = set(MetricEntry.__dataclass_fields__)
+        metrics = [MetricEntry(**{k: v for k, v in m.items() if k in names}) for m in data["metrics"]]
+        return cls(
+            inputs=data.get("inputs", {}),
+            settings=data.get("settings", {}),
+            metrics=metrics,
+            sections=data.get("sections", {}),
+            gate=data.get("gate"),
+            schema_version=data["schema_version"],
+        )
+
+    @classmethod
+    def load(cls, path: str | os.PathLike) -> "AuditResult":
+        from audit.errors import InputError
+
+        try:
+            text = Path(path).read_text(encoding="utf-8")
+        except FileNotFoundError:
+            raise InputError(f"{path}: no such file") from None
+        except OSError as e:
+            raise InputError(f"{path}: cannot read ({e.strerror})") from None
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as e:
+            raise InputError(f"{path}: not valid JSON (line {e.lineno}: {e.msg})") from None
+        return cls.from_dict(data)
+
+
+def write_atomic(path: str | os.PathLike, text: str) -> None:
+    """Write a file so that a reader never sees half of it."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
