@@ -117,7 +117,9 @@ def _check_content(src: Source) -> None:
         ok = src.size_bytes >= 12
         if ok:
             with open(src.fs_path, "rb") as f:
-                ok = f.read(4) == PARQUET_MAGIC and (f.seek(-4, os.SEEK_END) or f.read(4)) == PARQUET_MAGIC
+                head = f.read(4)
+                f.seek(-4, os.SEEK_END)
+                ok = head == PARQUET_MAGIC and f.read(4) == PARQUET_MAGIC
         if not ok:
             raise _fail(src.path, "not a Parquet file")
         return
