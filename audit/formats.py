@@ -1,5 +1,5 @@
-"""File formats: which one a path is, opening it (decompressing and hashing in the same pass), and one
-record reader per format.
+"""File formats: opening a corpus file (decompressing and hashing in the same pass) and one record reader
+per format.
 
 Every reader is a generator of ``(line, item)`` where ``item`` is a record ``dict``, a
 :class:`~audit.fields.Reject` for a record that could not be parsed, or (tabular formats, first) a
@@ -13,7 +13,6 @@ import gzip
 import hashlib
 import io
 import json
-import os
 import tempfile
 import zlib
 from collections.abc import Callable, Iterator
@@ -21,19 +20,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
 
+import zstandard
+
 from audit.errors import InputError
 from audit.fields import Reject
 
-FORMATS = ("jsonl", "json", "csv", "tsv", "parquet", "txt")
-EXTENSIONS = {
-    ".jsonl": "jsonl", ".ndjson": "jsonl", ".jsonlines": "jsonl", ".json": "json",
-    ".csv": "csv", ".tsv": "tsv", ".tab": "tsv", ".parquet": "parquet", ".pq": "parquet",
-    ".txt": "txt", ".text": "txt",
-}
-COMPRESSIONS = {".gz": "gzip", ".gzip": "gzip", ".zst": "zstd", ".zstd": "zstd"}
 MAGIC = {"gzip": b"\x1f\x8b", "zstd": b"\x28\xb5\x2f\xfd"}
 PARQUET_MAGIC = b"PAR1"
-ACCEPTED = ".jsonl/.ndjson, .json, .csv, .tsv, .parquet, .txt (optionally .gz or .zst)"
+_DECODE_ERRORS = (OSError, EOFError, zlib.error, zstandard.ZstdError)
 _CHUNK = 1 << 20
 _PARQUET_BATCH = 1024
 
@@ -56,82 +50,8 @@ class Columns:
     names: list[str]
 
 
-def _fail(path: str, what: str) -> InputError:
+def input_error(path: str, what: str) -> InputError:
     return InputError(f"{path}: {what}")
-
-
-def detect_format(path: str, fmt: str | None) -> tuple[str, str | None]:
-    """``(format, compression)`` from the file name, ``fmt`` (if given) overriding the format."""
-    suffixes = [s.lower() for s in Path(path).suffixes]
-    compression = COMPRESSIONS.get(suffixes[-1]) if suffixes else None
-    if compression:
-        suffixes = suffixes[:-1]
-    if fmt is not None:
-        name = str(fmt).strip().lower()
-        name = {"ndjson": "jsonl", "jsonlines": "jsonl", "text": "txt", "pq": "parquet"}.get(name, name)
-        if name not in FORMATS:
-            raise InputError(f"unknown --format {fmt!r}; accepted: {', '.join(FORMATS)}")
-        return name, compression
-    ext = suffixes[-1] if suffixes else ""
-    if ext not in EXTENSIONS:
-        shown = f"extension '{ext}'" if ext else "no extension"
-        raise _fail(path, f"unknown format ({shown}); accepted: {ACCEPTED}; use --format to force one")
-    return EXTENSIONS[ext], compression
-
-
-def resolve(path: str | os.PathLike, fmt: str | None = None) -> Source:
-    """Check ``path`` can be read as a corpus, without reading it through. Raises :class:`InputError`."""
-    shown = os.fspath(path)
-    fs_path = Path(shown).expanduser()
-    try:
-        st = fs_path.stat()
-    except (FileNotFoundError, NotADirectoryError):
-        raise _fail(shown, "no such file") from None
-    except PermissionError:
-        raise _fail(shown, "permission denied") from None
-    except OSError as e:
-        raise _fail(shown, f"cannot read ({e.strerror or e})") from None
-    if fs_path.is_dir():
-        raise _fail(shown, "is a directory, not a file")
-    name, compression = detect_format(shown, fmt)
-    try:
-        with open(fs_path, "rb") as f:
-            head = f.read(4)
-    except PermissionError:
-        raise _fail(shown, "permission denied") from None
-    except OSError as e:
-        raise _fail(shown, f"cannot read ({e.strerror or e})") from None
-    if compression and not head.startswith(MAGIC[compression]):
-        raise _fail(shown, f"not a {compression} file (compression taken from its extension)")
-    if compression is None and name != "parquet":
-        # A compressed file without the suffix: read it as what it is.
-        compression = next((c for c, m in MAGIC.items() if head.startswith(m)), None)
-    source = Source(shown, fs_path, name, compression, st.st_size)
-    _check_content(source)
-    return source
-
-
-def _check_content(src: Source) -> None:
-    """Decompress the first few KiB: catches corrupt streams, non-JSON ``.json`` and non-Parquet files."""
-    if src.fmt == "parquet" and src.compression is None:
-        ok = src.size_bytes >= 12
-        if ok:
-            with open(src.fs_path, "rb") as f:
-                head = f.read(4)
-                f.seek(-4, os.SEEK_END)
-                ok = head == PARQUET_MAGIC and f.read(4) == PARQUET_MAGIC
-        if not ok:
-            raise _fail(src.path, "not a Parquet file")
-        return
-    with open_stream(src) as opened:
-        head = _guard(src, lambda: opened.stream.read(4096))
-    if src.fmt == "parquet" and not head.startswith(PARQUET_MAGIC):
-        raise _fail(src.path, "not a Parquet file")
-    if src.fmt == "json":
-        start = head.lstrip(b"\xef\xbb\xbf \t\r\n")[:1]
-        if start not in (b"[", b"{"):
-            what = "empty file" if not start else f"starts with {start!r}, expected '[' or '{{'"
-            raise _fail(src.path, f"not JSON ({what})")
 
 
 class _HashingReader(io.RawIOBase):
@@ -159,6 +79,42 @@ class _HashingReader(io.RawIOBase):
             self.n_bytes += len(chunk)
 
 
+class _ZstdReader(io.RawIOBase):
+    """Decompress every frame of a zstd stream, and fail on a truncated one (``stream_reader`` ends
+    silently there, losing the tail of the corpus)."""
+
+    def __init__(self, raw: io.RawIOBase) -> None:
+        self._raw = raw
+        self._obj = zstandard.ZstdDecompressor().decompressobj()
+        self._in_frame = False
+        self._out = memoryview(b"")
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buf) -> int:
+        while not self._out:
+            chunk = self._raw.read(1 << 16)  # small input chunks bound the output of one call
+            if not chunk:
+                if self._in_frame:
+                    raise zstandard.ZstdError("truncated file: the last frame is incomplete")
+                return 0
+            out = []
+            while chunk:
+                self._in_frame = True
+                out.append(self._obj.decompress(chunk))
+                chunk = b""
+                if self._obj.eof:  # a frame ended; what follows starts the next one
+                    chunk = self._obj.unused_data
+                    self._obj = zstandard.ZstdDecompressor().decompressobj()
+                    self._in_frame = False
+            self._out = memoryview(b"".join(out))
+        n = min(len(buf), len(self._out))
+        buf[:n] = self._out[:n]
+        self._out = self._out[n:]
+        return n
+
+
 class _Opened:
     """A decompressed binary stream over a file, plus the hash of the file's stored bytes."""
 
@@ -168,10 +124,7 @@ class _Opened:
         if src.compression == "gzip":
             self.stream: BinaryIO = gzip.GzipFile(fileobj=self.raw, mode="rb")
         elif src.compression == "zstd":
-            import zstandard
-
-            reader = zstandard.ZstdDecompressor().stream_reader(self.raw, read_across_frames=True)
-            self.stream = io.BufferedReader(reader, _CHUNK)  # type: ignore[arg-type]
+            self.stream = io.BufferedReader(_ZstdReader(self.raw), _CHUNK)
         else:
             self.stream = io.BufferedReader(self.raw, _CHUNK)
 
@@ -194,34 +147,23 @@ def open_stream(src: Source) -> _Opened:
     try:
         return _Opened(src)
     except PermissionError:
-        raise _fail(src.path, "permission denied") from None
+        raise input_error(src.path, "permission denied") from None
     except OSError as e:
-        raise _fail(src.path, f"cannot read ({e.strerror or e})") from None
+        raise input_error(src.path, f"cannot read ({e.strerror or e})") from None
 
 
-def _decode_errors() -> tuple[type[BaseException], ...]:
-    errors: tuple[type[BaseException], ...] = (OSError, EOFError, zlib.error)
-    try:
-        import zstandard
-
-        errors += (zstandard.ZstdError,)
-    except ImportError:  # pragma: no cover - zstandard is a declared dependency
-        pass
-    return errors
-
-
-def _guard(src: Source, fn: Callable[[], Any]) -> Any:
+def guard(src: Source, fn: Callable[[], Any]) -> Any:
     try:
         return fn()
-    except _decode_errors() as e:
+    except _DECODE_ERRORS as e:
         what = f"corrupt {src.compression} data" if src.compression else "read error"
-        raise _fail(src.path, f"{what} ({e})") from None
+        raise input_error(src.path, f"{what} ({e})") from None
 
 
 def _guarded_iter(src: Source, it: Iterator) -> Iterator:
     """Iterate ``it``, turning decompression and I/O errors into one-line :class:`InputError`."""
     while True:
-        item = _guard(src, lambda: next(it, _END))
+        item = guard(src, lambda: next(it, _END))
         if item is _END:
             return
         yield item
@@ -281,28 +223,28 @@ def read_json(src: Source, stream: BinaryIO, **_: Any) -> Iterator[tuple[int, An
     Limitation: the whole file is parsed at once (the standard library has no incremental parser), so it
     must fit in memory; use JSON Lines for large corpora.
     """
-    data = _guard(src, stream.read)
+    data = guard(src, stream.read)
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as e:
-        raise _fail(src.path, f"not UTF-8 (invalid byte 0x{data[e.start]:02x} at byte {e.start + 1})") from None
+        raise input_error(src.path, f"not UTF-8 (invalid byte 0x{data[e.start]:02x} at byte {e.start + 1})") from None
     del data
     try:
         doc = json.loads(text)
     except json.JSONDecodeError as e:
         hint = "; it looks like JSON Lines: use --format jsonl" if e.msg == "Extra data" else ""
-        raise _fail(src.path, f"not valid JSON ({e.msg} at line {e.lineno} column {e.colno}){hint}") from None
+        raise input_error(src.path, f"not valid JSON ({e.msg} at line {e.lineno} column {e.colno}){hint}") from None
     except RecursionError:
-        raise _fail(src.path, "not valid JSON (nested too deeply)") from None
+        raise input_error(src.path, "not valid JSON (nested too deeply)") from None
     del text
     if isinstance(doc, dict):
         lists = [k for k, v in doc.items() if isinstance(v, list)]
         if len(lists) != 1:
-            raise _fail(src.path, "expected a JSON array of objects, or an object with exactly one list "
+            raise input_error(src.path, "expected a JSON array of objects, or an object with exactly one list "
                                   f"(found {len(lists)} list-valued keys)")
         doc = doc[lists[0]]
     if not isinstance(doc, list):
-        raise _fail(src.path, f"expected a JSON array of objects, got {_json_type(doc)}")
+        raise input_error(src.path, f"expected a JSON array of objects, got {_json_type(doc)}")
     for i, obj in enumerate(doc, 1):
         yield i, obj if isinstance(obj, dict) else Reject("not_an_object", f"got {_json_type(obj)}")
 
@@ -359,7 +301,7 @@ def _parquet_file(src: Source, opened: _Opened):
     if src.compression is None:
         return pq.ParquetFile(src.fs_path), None
     tmp = tempfile.TemporaryFile()  # Parquet needs random access; spill the decompressed bytes to disk
-    while chunk := _guard(src, lambda: opened.stream.read(_CHUNK)):
+    while chunk := guard(src, lambda: opened.stream.read(_CHUNK)):
         tmp.write(chunk)
     tmp.seek(0)
     return pq.ParquetFile(tmp), tmp
@@ -374,7 +316,7 @@ def read_parquet(src: Source, stream: BinaryIO, *, opened: _Opened,
     try:
         pf, tmp = _parquet_file(src, opened)
     except (pa.ArrowException, OSError) as e:
-        raise _fail(src.path, f"not a Parquet file ({e})") from None
+        raise input_error(src.path, f"not a Parquet file ({e})") from None
     try:
         names = list(pf.schema_arrow.names)
         yield 0, Columns(names)
@@ -386,7 +328,7 @@ def read_parquet(src: Source, stream: BinaryIO, *, opened: _Opened,
                     i += 1
                     yield i, row
         except (pa.ArrowException, OSError) as e:
-            raise _fail(src.path, f"corrupt Parquet file ({e})") from None
+            raise input_error(src.path, f"corrupt Parquet file ({e})") from None
     finally:
         if tmp is not None:
             tmp.close()

@@ -17,14 +17,24 @@ import os
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from typing import Any
 
 from audit.documents import Document
 from audit.errors import InputError
 from audit.fields import (CHAT_FIELDS, ID_FIELDS, PAIRS, SINGLE_FIELDS, Reject, detect_template,
                           extract_text, normalize_roles, record_id)
-from audit.formats import Columns, Digest, Source, iter_records, resolve
+from audit.formats import (MAGIC, PARQUET_MAGIC, Columns, Digest, Source, guard, input_error, iter_records,
+                           open_stream)
 
+FORMATS = ("jsonl", "json", "csv", "tsv", "parquet", "txt")
+EXTENSIONS = {
+    ".jsonl": "jsonl", ".ndjson": "jsonl", ".jsonlines": "jsonl", ".json": "json",
+    ".csv": "csv", ".tsv": "tsv", ".tab": "tsv", ".parquet": "parquet", ".pq": "parquet",
+    ".txt": "txt", ".text": "txt",
+}
+COMPRESSIONS = {".gz": "gzip", ".gzip": "gzip", ".zst": "zstd", ".zstd": "zstd"}
+ACCEPTED = ".jsonl/.ndjson, .json, .csv, .tsv, .parquet, .txt (optionally .gz or .zst)"
 MAX_EXAMPLES = 20
 _MAX_KEYS_SHOWN = 12
 
@@ -62,6 +72,80 @@ class IngestReport:
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+
+def detect_format(path: str, fmt: str | None) -> tuple[str, str | None]:
+    """``(format, compression)`` from the file name, ``fmt`` (if given) overriding the format."""
+    suffixes = [s.lower() for s in Path(path).suffixes]
+    compression = COMPRESSIONS.get(suffixes[-1]) if suffixes else None
+    if compression:
+        suffixes = suffixes[:-1]
+    if fmt is not None:
+        name = str(fmt).strip().lower()
+        name = {"ndjson": "jsonl", "jsonlines": "jsonl", "text": "txt", "pq": "parquet"}.get(name, name)
+        if name not in FORMATS:
+            raise InputError(f"unknown --format {fmt!r}; accepted: {', '.join(FORMATS)}")
+        return name, compression
+    ext = suffixes[-1] if suffixes else ""
+    if ext not in EXTENSIONS:
+        shown = f"extension '{ext}'" if ext else "no extension"
+        raise input_error(path, f"unknown format ({shown}); accepted: {ACCEPTED}; use --format to force one")
+    return EXTENSIONS[ext], compression
+
+
+def resolve(path: str | os.PathLike, fmt: str | None = None) -> Source:
+    """Check ``path`` can be read as a corpus, without reading it through. Raises :class:`InputError`."""
+    shown = os.fspath(path)
+    fs_path = Path(shown).expanduser()
+    try:
+        st = fs_path.stat()
+    except (FileNotFoundError, NotADirectoryError):
+        raise input_error(shown, "no such file") from None
+    except PermissionError:
+        raise input_error(shown, "permission denied") from None
+    except OSError as e:
+        raise input_error(shown, f"cannot read ({e.strerror or e})") from None
+    if fs_path.is_dir():
+        raise input_error(shown, "is a directory, not a file")
+    name, compression = detect_format(shown, fmt)
+    try:
+        with open(fs_path, "rb") as f:
+            head = f.read(4)
+    except PermissionError:
+        raise input_error(shown, "permission denied") from None
+    except OSError as e:
+        raise input_error(shown, f"cannot read ({e.strerror or e})") from None
+    if compression and not head.startswith(MAGIC[compression]):
+        raise input_error(shown, f"not a {compression} file (compression taken from its extension)")
+    if compression is None and name != "parquet":
+        # A compressed file without the suffix: read it as what it is.
+        compression = next((c for c, m in MAGIC.items() if head.startswith(m)), None)
+    source = Source(shown, fs_path, name, compression, st.st_size)
+    _check_content(source)
+    return source
+
+
+def _check_content(src: Source) -> None:
+    """Decompress the first few KiB: catches corrupt streams, non-JSON ``.json`` and non-Parquet files."""
+    if src.fmt == "parquet" and src.compression is None:
+        ok = src.size_bytes >= 12
+        if ok:
+            with open(src.fs_path, "rb") as f:
+                head = f.read(4)
+                f.seek(-4, os.SEEK_END)
+                ok = head == PARQUET_MAGIC and f.read(4) == PARQUET_MAGIC
+        if not ok:
+            raise input_error(src.path, "not a Parquet file")
+        return
+    with open_stream(src) as opened:
+        head = guard(src, lambda: opened.stream.read(4096))
+    if src.fmt == "parquet" and not head.startswith(PARQUET_MAGIC):
+        raise input_error(src.path, "not a Parquet file")
+    if src.fmt == "json":
+        start = head.lstrip(b"\xef\xbb\xbf \t\r\n")[:1]
+        if start not in (b"[", b"{"):
+            what = "empty file" if not start else f"starts with {start!r}, expected '[' or '{{'"
+            raise input_error(src.path, f"not JSON ({what})")
 
 
 @dataclass(frozen=True)

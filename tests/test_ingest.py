@@ -353,12 +353,14 @@ def test_permission_denied(tmp_path):
 
 def test_permission_denied_when_open_fails(tmp_path, monkeypatch):
     import audit.formats
+    import audit.ingest
 
     path = write(tmp_path, "c.jsonl", jsonl(RECORDS))
 
     def deny(*args, **kwargs):
         raise PermissionError(13, "Permission denied")
 
+    monkeypatch.setattr(audit.ingest, "open", deny, raising=False)
     monkeypatch.setattr(audit.formats, "open", deny, raising=False)
     fatal(path, rf"^{path}: permission denied$")
 
@@ -458,3 +460,9 @@ def test_input_files_are_not_modified(tmp_path):
         list(read_corpus(p))
     assert {p: (p.read_bytes(), p.stat().st_mtime_ns) for p in paths} == before
     assert sorted(os.listdir(tmp_path)) == ["c.csv.zst", "c.jsonl"]
+
+
+def test_truncated_zst_is_one_line_error(tmp_path):
+    big = jsonl([{"text": f"doc {i} " + "y" * 50} for i in range(5000)]).encode()
+    path = write(tmp_path, "t.jsonl.zst", zstandard.ZstdCompressor().compress(big)[:-3000])
+    fatal_at_end(path, r"t\.jsonl\.zst: corrupt zstd data")
