@@ -155,7 +155,11 @@ class StaticEmbedder:
         src = _minilm_path()
         model = AutoModel.from_pretrained(src)
         tok = AutoTokenizer.from_pretrained(src)
-        static = distill_from_model(model=model, tokenizer=tok, pca_dims=256, show_progress_bar=False)
+        import contextlib
+        import io
+
+        with contextlib.redirect_stderr(io.StringIO()):  # model2vec draws its own tqdm bar; ours is enough
+            static = distill_from_model(model=model, tokenizer=tok, pca_dims=256, device="cpu")
         target.parent.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(dir=target.parent, prefix=".build-"))
         static.save_pretrained(str(tmp))

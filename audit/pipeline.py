@@ -1,0 +1,229 @@
+"""ingest -> sample -> embed -> metrics -> one AuditResult.
+
+Memory: each corpus is streamed once. While streaming, mergeable whole-corpus statistics are updated
+(``CorpusStats``) and a seeded reservoir sample of at most ``sample_size`` documents is kept; only the
+sample is embedded and held. Both samples are then cut to the same size, so every per-corpus metric
+compares equal-size inputs.
+"""
+from __future__ import annotations
+
+import importlib.metadata as md
+import os
+import platform
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+import numpy as np
+
+from audit.context import AuditContext, CorpusStats, build_context
+from audit.documents import Document
+from audit.errors import ConfigError
+from audit.result import AuditResult, MetricEntry
+
+FAMILIES = ("diversity", "duplication", "drift", "bias", "properties")
+
+
+@dataclass
+class AuditOptions:
+    real: str
+    synth: str
+    real_format: str | None = None
+    synth_format: str | None = None
+    text_field: str | None = None
+    roles: list[str] | None = None
+    strict: bool = False
+    embedder: str = "static"
+    seed: int = 0
+    sample_size: int = 5000
+    batch_size: int = 256
+    cache_dir: str | None = None
+    use_cache: bool = True
+    families: tuple[str, ...] = FAMILIES
+    make_map: bool = True
+    alpha: float = 0.05
+    metric_options: dict[str, Any] = field(default_factory=dict)
+
+    def validate(self) -> None:
+        if self.sample_size < 20:
+            raise ConfigError(f"--sample-size must be at least 20 (got {self.sample_size})")
+        if self.seed < 0:
+            raise ConfigError(f"--seed must be a non-negative integer (got {self.seed})")
+        unknown = [f for f in self.families if f not in FAMILIES]
+        if unknown:
+            raise ConfigError(f"unknown metric family {unknown[0]!r}; choose from {', '.join(FAMILIES)}")
+
+
+class Progress:
+    """What the pipeline tells the outside world; the CLI plugs rich in, tests plug nothing."""
+
+    def step(self, description: str, total: int | None = None) -> Callable[[int], None]:
+        return lambda advance=1: None
+
+    def done(self, description: str) -> None:  # pragma: no cover - trivial
+        pass
+
+    def note(self, message: str) -> None:  # pragma: no cover - trivial
+        pass
+
+
+def reservoir_sample(stream, k: int, rng: np.random.Generator, stats: CorpusStats,
+                     tick: Callable[[int], None] | None = None) -> list[Document]:
+    """Algorithm R: a uniform sample of ``k`` documents from a stream of unknown length, in one pass."""
+    sample: list[Document] = []
+    for i, doc in enumerate(stream):
+        stats.add(doc)
+        if i < k:
+            sample.append(doc)
+        else:
+            j = int(rng.integers(0, i + 1))
+            if j < k:
+                sample[j] = doc
+        if tick and (i & 1023) == 1023:
+            tick(1024)
+    # back to file order: results must not depend on where the reservoir put each document
+    sample.sort(key=lambda d: (d.line, d.id))
+    return sample
+
+
+def library_versions() -> dict[str, str]:
+    out = {"python": platform.python_version()}
+    for name in ("corpus-audit", "numpy", "scikit-learn", "scipy", "sentence-transformers", "torch", "model2vec",
+                 "datasketch", "faiss-cpu", "umap-learn"):
+        try:
+            out[name] = md.version(name)
+        except md.PackageNotFoundError:
+            pass
+    return out
+
+
+def _read(path: str, fmt, opts: AuditOptions, seed_salt: int, progress: Progress):
+    from audit.ingest import open_corpus
+
+    stream, report = open_corpus(path, fmt=fmt, text_field=opts.text_field, roles=opts.roles,
+                                 strict=opts.strict)
+    stats = CorpusStats()
+    tick = progress.step(f"Reading {os.path.basename(path)}")
+    sample = reservoir_sample(stream, opts.sample_size, np.random.default_rng([opts.seed, seed_salt]), stats, tick)
+    progress.done(f"Read {os.path.basename(path)}: {stats.n_docs:,} documents")
+    return sample, stats, report
+
+
+def _equalise(docs: list[Document], n: int, rng: np.random.Generator) -> list[Document]:
+    if len(docs) <= n:
+        return docs
+    idx = np.sort(rng.choice(len(docs), size=n, replace=False))
+    return [docs[i] for i in idx]
+
+
+def benjamini_hochberg(p: list[float]) -> list[float]:
+    """BH-adjusted p-values (monotone, capped at 1), in the input order."""
+    m = len(p)
+    if m == 0:
+        return []
+    order = np.argsort(p)
+    ranked = np.asarray(p, dtype=float)[order] * m / np.arange(1, m + 1)
+    adj = np.minimum.accumulate(ranked[::-1])[::-1]
+    out = np.empty(m)
+    out[order] = np.minimum(adj, 1.0)
+    return out.tolist()
+
+
+def correct_for_multiple_tests(entries: list[MetricEntry], alpha: float) -> None:
+    """Adjust every p-value across the whole audit (BH); a flag whose test is not significant after
+    adjustment is lifted, and says so."""
+    tested = [e for e in entries if e.p_value is not None]
+    for e, q in zip(tested, benjamini_hochberg([e.p_value for e in tested])):
+        if e.p_adjusted is None:
+            e.p_adjusted = q
+        if e.verdict in ("warn", "fail") and e.p_adjusted >= alpha:
+            e.reason = f"{e.reason}; not significant after Benjamini-Hochberg (q = {e.p_adjusted:.3g})"
+            e.verdict = "ok"
+
+
+def make_embedder(opts: AuditOptions, progress: Progress):
+    from audit.embed import get_embedder
+
+    kw = {}
+    if opts.embedder == "static":
+        kw["on_build"] = lambda target: progress.note(
+            f"Building the static embedder once (distilling all-MiniLM-L6-v2, ~15 s) into {target}")
+    return get_embedder(opts.embedder, **kw)
+
+
+def embed_docs(embedder, docs: list[Document], opts: AuditOptions, progress: Progress, label: str) -> np.ndarray:
+    from audit.cache import EmbeddingCache, default_cache_dir, embed_with_cache
+
+    cache = None
+    if opts.use_cache:
+        cache = EmbeddingCache(opts.cache_dir or default_cache_dir(), embedder.name)
+    tick = progress.step(f"Embedding {label}", total=len(docs))
+    try:
+        emb = embed_with_cache(embedder, [d.text for d in docs], cache, batch_size=opts.batch_size, on_progress=tick)
+    finally:
+        if cache is not None:
+            cache.close()
+    hits = f" ({cache.hits} from cache)" if cache is not None else ""
+    progress.done(f"Embedded {label}: {len(docs):,} documents{hits}")
+    return emb
+
+
+def run_context(ctx: AuditContext, families=FAMILIES, progress: Progress | None = None,
+                alpha: float = 0.05) -> tuple[list[MetricEntry], dict[str, Any]]:
+    """Run the family runners on a ready context."""
+    from audit.families import runners
+
+    progress = progress or Progress()
+    entries: list[MetricEntry] = []
+    sections: dict[str, Any] = {}
+    table = runners()
+    for fam in families:
+        progress.step(f"Computing {fam} metrics")
+        out = table[fam](ctx)
+        entries.extend(out.entries)
+        sections.update(out.sections)
+        progress.done(f"Computed {fam} metrics ({len(out.entries)})")
+    correct_for_multiple_tests(entries, alpha)
+    return entries, sections
+
+
+def run_audit(opts: AuditOptions, progress: Progress | None = None) -> AuditResult:
+    progress = progress or Progress()
+    opts.validate()
+    real_docs, real_stats, real_rep = _read(opts.real, opts.real_format, opts, 1, progress)
+    synth_docs, synth_stats, synth_rep = _read(opts.synth, opts.synth_format, opts, 2, progress)
+    n = min(len(real_docs), len(synth_docs))
+    real_docs = _equalise(real_docs, n, np.random.default_rng([opts.seed, 3]))
+    synth_docs = _equalise(synth_docs, n, np.random.default_rng([opts.seed, 4]))
+
+    embedder = make_embedder(opts, progress)
+    real_emb = embed_docs(embedder, real_docs, opts, progress, "real")
+    synth_emb = embed_docs(embedder, synth_docs, opts, progress, "synthetic")
+
+    ctx = build_context(real_docs, synth_docs, real_emb, synth_emb, seed=opts.seed,
+                        real_total=real_stats.n_docs, synth_total=synth_stats.n_docs,
+                        real_stats=real_stats, synth_stats=synth_stats, options=opts.metric_options)
+    entries, sections = run_context(ctx, opts.families, progress, opts.alpha)
+    if opts.make_map:
+        from audit.projection import corpus_map
+
+        progress.step("Projecting the map (UMAP)")
+        sections["map"] = corpus_map(ctx, random_state=opts.seed)
+        progress.done("Projected the map")
+
+    inputs = {}
+    for side, rep, docs, stats in (("real", real_rep, real_docs, real_stats), ("synth", synth_rep, synth_docs, synth_stats)):
+        d = rep.to_dict()
+        d["n_sampled"] = len(docs)
+        inputs[side] = d
+    settings = {
+        "embedder": embedder.name,
+        "embedding_dim": int(real_emb.shape[1]) if real_emb.size else 0,
+        "seed": opts.seed,
+        "sample_size": opts.sample_size,
+        "compared_docs_per_corpus": n,
+        "noise_floor": "metric on two disjoint random halves of the real sample",
+        "alpha": opts.alpha,
+        "families": list(opts.families),
+        "versions": library_versions(),
+    }
+    return AuditResult(inputs=inputs, settings=settings, metrics=entries, sections=sections)

@@ -1,0 +1,80 @@
+"""The rich terminal report: headline first, then one table per family, real vs synthetic side by side."""
+from __future__ import annotations
+
+from rich.console import Console, Group
+from rich.panel import Panel
+from rich.table import Table
+from rich.text import Text
+
+from audit.result import AuditResult
+from reports.format import FAMILY_TITLES, VERDICT_SYMBOL, by_family, num, signed
+
+STYLE = {"ok": "green", "warn": "yellow", "fail": "bold red", "info": "cyan", "insufficient": "dim"}
+
+
+def _verdict(v: str) -> Text:
+    return Text(VERDICT_SYMBOL.get(v, v), style=STYLE.get(v, ""))
+
+
+def _inputs(result: AuditResult) -> Table:
+    t = Table(show_header=True, header_style="bold", box=None, pad_edge=False)
+    for col in ("", "file", "documents", "sampled", "rejected", "text from"):
+        t.add_column(col)
+    for side in ("real", "synth"):
+        d = result.inputs.get(side, {})
+        rej = d.get("rejected") or {}
+        rej_s = ", ".join(f"{v} {k}" for k, v in sorted(rej.items())) or "0"
+        t.add_row(side, str(d.get("path", "")), num(d.get("n_documents")), num(d.get("n_sampled")), rej_s,
+                  str(d.get("text_field") or ""))
+    return t
+
+
+def _family_table(family: str, rows) -> Table:
+    t = Table(title=FAMILY_TITLES.get(family, family), title_justify="left", title_style="bold",
+              show_lines=False, expand=False)
+    t.add_column("metric")
+    t.add_column("real", justify="right")
+    t.add_column("synthetic", justify="right")
+    t.add_column("Δ / value", justify="right")
+    t.add_column("noise floor", justify="right")
+    t.add_column("verdict")
+    t.add_column("why", overflow="fold", max_width=60)
+    for m in rows:
+        title = m.title + (" ~" if m.sampled else "") + ({"higher": " ↑", "lower": " ↓"}.get(m.better, ""))
+        if m.kind == "pairwise":
+            middle = num(m.value)
+        else:
+            middle = signed(m.delta)
+        t.add_row(title, num(m.real), num(m.synth), middle, num(m.noise_floor), _verdict(m.verdict), m.reason)
+    return t
+
+
+def render(result: AuditResult, console: Console | None = None) -> None:
+    console = console or Console()
+    verdict = result.verdict
+    heads = result.headline()
+    lines = [Text.assemble(("Verdict: ", "bold"), (verdict.upper(), STYLE[verdict]))]
+    if result.gate:
+        g = result.gate
+        lines.append(Text.assemble(("Gate: ", "bold"), (str(g.get("status", "")).upper(),
+                                                        STYLE.get(g.get("status"), ""))))
+    for m in heads:
+        lines.append(Text.assemble(("• ", ""), (f"[{VERDICT_SYMBOL[m.verdict]}] ", STYLE[m.verdict]),
+                                   (f"{m.title}: ", "bold"), m.reason))
+    if not heads:
+        lines.append(Text("No metric is flagged beyond the real corpus's own noise floor."))
+    console.print(Panel(Group(*lines), title="corpus-audit", title_align="left"))
+    console.print(_inputs(result))
+    s = result.settings
+    console.print(Text(f"embedder {s.get('embedder')} · seed {s.get('seed')} · "
+                       f"{num(s.get('compared_docs_per_corpus'))} docs per corpus compared · "
+                       "~ = computed on a seeded sample · noise floor = same metric on two halves of real",
+                       style="dim"))
+    for family, rows in by_family(result.metrics):
+        console.print(_family_table(family, rows))
+    ex = []
+    for side in ("real", "synth"):
+        for e in (result.inputs.get(side, {}).get("rejected_examples") or [])[:3]:
+            ex.append(f"{e.get('file')}:{e.get('line')}: {e.get('reason')} {e.get('detail', '')}".rstrip())
+    if ex:
+        console.print(Text("Skipped records (first few):\n  " + "\n  ".join(ex), style="yellow"))
