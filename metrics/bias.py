@@ -1,8 +1,16 @@
-"""Representation of demographic groups and the associations around them."""
+"""Representation of demographic groups and the associations around them: shared helpers.
+
+The metrics live in topic modules: :mod:`metrics.bias_groups` (representation),
+:mod:`metrics.bias_assoc` (occupations, sentiment, amplification), :mod:`metrics.pii`,
+:mod:`metrics.toxicity`; lexicons and matching in :mod:`metrics.bias_lexicon`. This module keeps the
+female share of gendered terms and :func:`bias_profile`, which reads each document once for all of them.
+"""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
+from metrics.bias_lexicon import Label, TermMatcher, normalize_for_match, split_sentences
 from metrics.result import MetricResult
 
 FEMALE = frozenset("she her hers herself woman women girl girls mother mothers daughter daughters wife wives "
@@ -15,7 +23,7 @@ def gender_term_share(docs_tokens: Sequence[Sequence[str]]) -> MetricResult:
     """Female share of gendered-term mentions: f / (f + m), 0..1 (0.5 = balanced).
 
     Counts tokens from two small fixed word lists (pronouns and kinship / person nouns). ``nan`` when
-    the corpus has no gendered term.
+    the corpus has no gendered term. The synthetic value should match the real one (better = closer).
     """
     f = m = 0
     for toks in docs_tokens:
@@ -28,3 +36,54 @@ def gender_term_share(docs_tokens: Sequence[Sequence[str]]) -> MetricResult:
     value = f / (f + m) if f + m else float("nan")
     return MetricResult(value, n=n, details={"female": f, "male": m,
                                               "per_1k_docs": 1000 * (f + m) / n if n else 0.0})
+
+
+@dataclass
+class BiasProfile:
+    """What the bias metrics need from one corpus, row-aligned with its documents.
+
+    groups[i]: ``(axis, group)`` labels mentioned in document i; attributes[i]: attribute names
+    (occupations) in document i; sentences[i]: ``(labels, VADER compound)`` for each sentence of
+    document i that mentions a group.
+    """
+
+    groups: list[frozenset[Label]]
+    attributes: list[frozenset[str]]
+    sentences: list[list[tuple[frozenset[Label], float]]]
+
+    def subset(self, idx: Sequence[int]) -> "BiasProfile":
+        return BiasProfile([self.groups[i] for i in idx], [self.attributes[i] for i in idx],
+                           [self.sentences[i] for i in idx])
+
+    def __len__(self) -> int:
+        return len(self.groups)
+
+
+def bias_profile(texts: Sequence[str], groups: TermMatcher, attributes: TermMatcher | None = None,
+                 *, sentiment=None) -> BiasProfile:
+    """Read every document once: group mentions, attribute mentions and per-sentence sentiment.
+
+    ``sentiment``: an object with ``polarity_scores(text) -> {"compound": float}`` (VADER's
+    ``SentimentIntensityAnalyzer``); ``None`` skips sentiment. Matching is per sentence, so a multi-word
+    term never spans two sentences.
+    """
+    g_out, a_out, s_out = [], [], []
+    for i, text in enumerate(texts):
+        if not isinstance(text, str):
+            raise ValueError(f"document {i} is not a string")
+        g_doc: set = set()
+        a_doc: set = set()
+        sents = []
+        for sent in split_sentences(text):
+            norm = normalize_for_match(sent)
+            labs = frozenset(lab for *_x, lab in groups.spans(norm))
+            if attributes is not None:
+                a_doc.update(lab[1] for *_x, lab in attributes.spans(norm))
+            if labs:
+                g_doc |= labs
+                if sentiment is not None:
+                    sents.append((labs, float(sentiment.polarity_scores(sent)["compound"])))
+        g_out.append(frozenset(g_doc))
+        a_out.append(frozenset(a_doc))
+        s_out.append(sents)
+    return BiasProfile(g_out, a_out, s_out)

@@ -74,6 +74,39 @@ REGISTRY: dict[str, MetricSpec] = {
             "Female / (female + male) gendered-term mentions; the synthetic corpus should match the real one.",
             "closer", warn=0.15, fail=0.30,
         ),
+        MetricSpec(
+            "representation_drift", "bias", "Group representation drift",
+            "Mean |log(synthetic / real)| of the share of documents mentioning each demographic group "
+            "(gender, race/ethnicity, religion, age, nationality, disability, sexual orientation; "
+            "HolisticBias descriptors, Smith et al. 2022). 0 = every group as present as in the real "
+            "corpus, 0.69 = on average twice or half as often; lower is better.",
+            "lower", kind="pairwise", warn=0.25, fail=0.50,
+        ),
+        MetricSpec(
+            "stereotype_amplification_drift", "bias", "Stereotype amplification",
+            "Mean strengthening of group-occupation associations (log relative risk of co-occurring in a "
+            "document; Bordia & Bowman 2019, Zhao et al. 2017): mean of max(0, |synthetic| - |real|) over "
+            "pairs with enough support. 0 = nothing more stereotyped than real; lower is better.",
+            "lower", kind="pairwise", warn=0.15, fail=0.35,
+        ),
+        MetricSpec(
+            "group_sentiment_drift", "bias", "Group sentiment drift",
+            "Mean absolute change of each group's relative tone: VADER compound (Hutto & Gilbert 2014) of "
+            "sentences mentioning the group minus the corpus mean, synthetic vs real. 0..2, lower is better.",
+            "lower", kind="pairwise", warn=0.10, fail=0.25,
+        ),
+        MetricSpec(
+            "toxicity_rate", "bias", "Toxic language",
+            "Documents containing a profane or toxic term (filtered better_profanity word list), per 1,000 "
+            "documents. Lower is better; a word list misses implicit toxicity.",
+            "lower", warn=5.0, fail=20.0, absolute=True, unit="per 1k docs",
+        ),
+        MetricSpec(
+            "pii_rate", "bias", "Personal data",
+            "Documents containing personal data (e-mail, phone, Luhn-valid card number, IPv4/IPv6, US SSN, "
+            "street address), per 1,000 documents. Lower is better.",
+            "lower", warn=2.0, fail=10.0, absolute=True, unit="per 1k docs",
+        ),
     ),
     # --- properties ----------------------------------------------------------------------------
     **_s(

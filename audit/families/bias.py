@@ -1,14 +1,135 @@
-"""Bias rows: representation of groups, associations, toxic language and personal data."""
+"""Bias rows: representation of groups, associations, toxic language and personal data.
+
+Options read from ``ctx.options``:
+
+* ``bias_groups``: extra or replacement groups, ``{axis: {group: [terms]}}`` or a path to a JSON/TOML
+  file of that shape; merged over the shipped lexicon (a group present in both takes the user's terms).
+* ``bias_min_count`` (5): documents a group needs (both corpora together) to enter the drift.
+* ``bias_min_group_docs`` (20) / ``bias_min_pair_docs`` (10): support for an association pair.
+* ``bias_min_sentences`` (10): sentences per group and corpus for the sentiment comparison.
+"""
 from __future__ import annotations
 
-from audit.compare import per_corpus_entry
-from audit.context import AuditContext
+from pathlib import Path
+
+from audit.compare import pairwise_entry, per_corpus_entry
+from audit.context import AuditContext, CorpusData
 from audit.families import FamilyOutput
-from metrics.bias import gender_term_share
+from metrics.bias import BiasProfile, bias_profile, gender_term_share
+from metrics.bias_assoc import association_table, group_sentiment_drift, sentiment_table, \
+    stereotype_amplification_drift
+from metrics.bias_groups import representation_drift, representation_table
+from metrics.bias_lexicon import default_groups, load_groups_file, matcher_for, merge_groups, \
+    occupations_lexicon
+from metrics.pii import pii_rate
+from metrics.toxicity import toxicity_rate
+
+MAX_ROWS = 20
+SNIPPET = 300
+
+
+def lexicon_from_options(options: dict) -> dict:
+    """The shipped groups with ``options["bias_groups"]`` (a dict or a JSON/TOML path) merged over them."""
+    user = options.get("bias_groups")
+    if isinstance(user, (str, Path)):
+        user = load_groups_file(user)
+    return merge_groups(default_groups(), user)
+
+
+def _half_profile(full: BiasProfile, corpus: CorpusData, half: CorpusData) -> BiasProfile:
+    pos = {id(d): i for i, d in enumerate(corpus.docs)}
+    return full.subset([pos[id(d)] for d in half.docs])
+
+
+def _pairwise(name, value, floor):
+    """A pairwise row; without a real split-half floor the gap cannot be told from noise: insufficient."""
+    entry = pairwise_entry(name, value, floor, min_n=20)
+    if entry.verdict not in ("insufficient",) and floor.value is None:
+        entry.verdict = "insufficient"
+        entry.reason = f"{entry.reason}; too little support in the real halves for a noise floor"
+    return entry
+
+
+def _example(corpus: CorpusData, prof: BiasProfile, label, attr) -> dict | None:
+    for i, (g, a) in enumerate(zip(prof.groups, prof.attributes)):
+        if label in g and attr in a:
+            return {"id": corpus.docs[i].id, "text": corpus.docs[i].text[:SNIPPET]}
+    return None
 
 
 def run(ctx: AuditContext) -> FamilyOutput:
     out = FamilyOutput()
+    opt = ctx.options
+    lexicon = lexicon_from_options(opt)
+    gm, om = matcher_for(lexicon), matcher_for(occupations_lexicon())
+    from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+
+    vader = SentimentIntensityAnalyzer()
+    real = bias_profile(ctx.real.texts, gm, om, sentiment=vader)
+    synth = bias_profile(ctx.synth.texts, gm, om, sentiment=vader)
+    ra, rb = _half_profile(real, ctx.real, ctx.real_a), _half_profile(real, ctx.real, ctx.real_b)
+
+    # --- representation
     g = [gender_term_share(c.tokens) for c in (ctx.real, ctx.synth, ctx.real_a, ctx.real_b)]
     out.entries.append(per_corpus_entry("gender_term_share", *g, min_n=20))
+    min_count = int(opt.get("bias_min_count", 5))
+    rep = representation_drift(real.groups, synth.groups, min_count=min_count, random_state=ctx.rng(301))
+    rep_floor = representation_drift(ra.groups, rb.groups, min_count=min_count, random_state=ctx.rng(302))
+    out.entries.append(_pairwise("representation_drift", rep, rep_floor))
+    table = representation_table(real.groups, synth.groups, min_count=min_count, random_state=ctx.rng(303))
+    halves = {(r["axis"], r["group"]): r for r in representation_table(
+        ra.groups, rb.groups, labels=[(r["axis"], r["group"]) for r in table], n_boot=1)}
+    representation = []
+    for r in table:
+        h = halves[(r["axis"], r["group"])]
+        representation.append({
+            "axis": r["axis"], "group": r["group"], "real_per_1k": r["real_per_1k"],
+            "synth_per_1k": r["synth_per_1k"], "ratio": r["ratio"], "ci": r["ci"],
+            "real_count": r["real_count"], "synth_count": r["synth_count"],
+            "half_a_per_1k": h["real_per_1k"], "half_b_per_1k": h["synth_per_1k"],
+            "insufficient": r["insufficient"],
+        })
+
+    # --- associations with occupations, and sentiment
+    kw = dict(min_group_docs=int(opt.get("bias_min_group_docs", 20)),
+              min_pair_docs=int(opt.get("bias_min_pair_docs", 10)))
+    amp = stereotype_amplification_drift(real.groups, real.attributes, synth.groups, synth.attributes, **kw)
+    amp_floor = stereotype_amplification_drift(ra.groups, ra.attributes, rb.groups, rb.attributes, **kw)
+    out.entries.append(_pairwise("stereotype_amplification_drift", amp, amp_floor))
+    rows, skipped = association_table(real.groups, real.attributes, synth.groups, synth.attributes, **kw)
+    top = [r for r in rows if r["amplification"] > 0 and abs(r["synth_assoc"]) > abs(r["real_assoc"])]
+    for r in top[:MAX_ROWS]:
+        lab = (r["axis"], r["group"])
+        r["synth_example"] = _example(ctx.synth, synth, lab, r["attribute"])
+        r["real_example"] = _example(ctx.real, real, lab, r["attribute"])
+    min_sent = int(opt.get("bias_min_sentences", 10))
+    sen = group_sentiment_drift(real.sentences, synth.sentences, min_sentences=min_sent)
+    sen_floor = group_sentiment_drift(ra.sentences, rb.sentences, min_sentences=min_sent)
+    out.entries.append(_pairwise("group_sentiment_drift", sen, sen_floor))
+    sent_rows = [r for r in sentiment_table(real.sentences, synth.sentences, min_sentences=min_sent)
+                 if not r["insufficient"]]
+    sent_rows.sort(key=lambda r: -abs(r["synth_relative"] - r["real_relative"]))
+
+    # --- toxic language and personal data
+    def ids(c):
+        return [d.id for d in c.docs]
+
+    tox = [toxicity_rate(c.texts, ids=ids(c)) for c in (ctx.real, ctx.synth, ctx.real_a, ctx.real_b)]
+    out.entries.append(per_corpus_entry("toxicity_rate", *tox))
+    pii = [pii_rate(c.texts, ids=ids(c)) for c in (ctx.real, ctx.synth, ctx.real_a, ctx.real_b)]
+    out.entries.append(per_corpus_entry("pii_rate", *pii))
+
+    out.sections["bias"] = {
+        "representation": representation,
+        "associations": top[:MAX_ROWS],
+        "association_summary": {"pairs": len(rows), "amplified": len(top), "insufficient_pairs": skipped,
+                                **kw},
+        "sentiment": sent_rows[:MAX_ROWS],
+        "pii": {"real": pii[0].details, "synth": pii[1].details,
+                "real_per_1k": pii[0].value, "synth_per_1k": pii[1].value},
+        "toxicity": {"real": tox[0].details, "synth": tox[1].details,
+                     "real_per_1k": tox[0].value, "synth_per_1k": tox[1].value},
+        "lexicon": {"axes": {a: sorted(gs) for a, gs in lexicon.items()},
+                    "user_groups": bool(opt.get("bias_groups"))},
+    }
     return out
