@@ -43,10 +43,100 @@ REGISTRY: dict[str, MetricSpec] = {
     # --- diversity -----------------------------------------------------------------------------
     **_s(
         MetricSpec(
+            "distinct_1_score", "diversity", "Distinct-1",
+            "Unique words / all words, on a fixed token budget so length does not decide it. "
+            "0..1, higher = richer vocabulary (Li et al., NAACL 2016).",
+            "higher", warn=0.10, fail=0.25,
+        ),
+        MetricSpec(
             "distinct_2_score", "diversity", "Distinct-2",
             "Unique word bigrams / all bigrams, on a fixed token budget so length does not decide it. "
             "0..1, higher = more varied phrasing (Li et al., NAACL 2016).",
-            "higher",
+            "higher", warn=0.10, fail=0.25,
+        ),
+        MetricSpec(
+            "distinct_3_score", "diversity", "Distinct-3",
+            "Unique word trigrams / all trigrams, on a fixed token budget. 0..1, higher = more varied "
+            "phrasing (Li et al., NAACL 2016).",
+            "higher", warn=0.10, fail=0.25,
+        ),
+        MetricSpec(
+            "unigram_entropy_score", "diversity", "Word entropy",
+            "Shannon entropy of the word distribution in bits, on a fixed token budget. Higher = "
+            "probability spread over more words; a collapsed model concentrates on common words.",
+            "higher", warn=0.03, fail=0.08, unit="bits",
+        ),
+        MetricSpec(
+            "bigram_entropy_score", "diversity", "Bigram entropy",
+            "Shannon entropy of the word-bigram distribution in bits, on a fixed token budget. "
+            "Higher = more varied phrasing.",
+            "higher", warn=0.03, fail=0.08, unit="bits",
+        ),
+        MetricSpec(
+            "mattr_score", "diversity", "MATTR (50 words)",
+            "Moving-average type-token ratio over 50-word windows, averaged over documents of 50+ "
+            "words (Covington & McFall 2010). 0..1, higher = more varied vocabulary within a text.",
+            "higher", warn=0.05, fail=0.12,
+        ),
+        MetricSpec(
+            "compression_ratio_rate", "diversity", "gzip compression ratio",
+            "Bytes / gzip bytes of the corpus in shuffled 16 KiB chunks (Shaib et al. 2024). About 2-3 "
+            "for varied prose; higher = more repetitive text; lower is better.",
+            "lower", warn=0.10, fail=0.25,
+        ),
+        MetricSpec(
+            "self_bleu_rate", "diversity", "Self-BLEU",
+            "Mean BLEU-4 of each sampled document against all the others (Zhu et al. 2018), at the "
+            "same sample size for every corpus. 0..1, higher = documents reuse each other's phrasing; "
+            "lower is better (Holtzman et al. 2020: human 0.31, greedy decoding 0.50).",
+            "lower", warn=0.30, fail=0.75,
+        ),
+        MetricSpec(
+            "self_repetition_rate", "diversity", "Self-repetition",
+            "Mean over documents of log(1 + number of other documents sharing each of its 4-grams) "
+            "(Salkar et al. 2022), on equal-size samples. 0 = no shared 4-grams; lower is better. "
+            "Absolute gap thresholds (a gap of 0.25 is about 30% more shared phrases).",
+            "lower", warn=0.25, fail=0.60, absolute=True,
+        ),
+        MetricSpec(
+            "tail_survival_score", "diversity", "Rare-word survival",
+            "Share of the real corpus's rare words (seen at most 5 times in a fixed word budget) that "
+            "the corpus uses at the same budget; the real value is one real half's rare words found in "
+            "the other. 0..1, higher = the long tail survives (model collapse loses it first: "
+            "Shumailov et al., Nature 2024).",
+            "higher", warn=0.15, fail=0.35,
+        ),
+        MetricSpec(
+            "zipf_exponent", "diversity", "Zipf exponent",
+            "Slope s of log frequency vs log rank (f ~ r^-s) over the top 1,000 repeated words at a fixed "
+            "budget. About 1 for English; larger = mass on fewer words. Should match the real corpus.",
+            "closer", warn=0.12, fail=0.30,
+        ),
+        MetricSpec(
+            "boilerplate_opening_rate", "diversity", "Boilerplate openings",
+            "Probability that two random documents open with the same three words (unbiased, size-free). "
+            "0..1; one opening shared by a share p of documents gives about p^2 (\"Sure, here's\" in half "
+            "the documents: 0.25). Lower is better.",
+            "lower", warn=0.01, fail=0.05, absolute=True,
+        ),
+        MetricSpec(
+            "vendi_score", "diversity", "Vendi score",
+            "Effective number of distinct documents: exp of the entropy of the eigenvalues of the cosine "
+            "kernel / n (Friedman & Dieng, TMLR 2023), at the same sample size for every corpus. 1..min(n, "
+            "dim), higher = more diverse. Depends on the embedding model.",
+            "higher", warn=0.15, fail=0.35,
+        ),
+        MetricSpec(
+            "pairwise_similarity_rate", "diversity", "Mean pairwise cosine",
+            "Mean cosine similarity of embeddings over all pairs of documents (exact). Higher = documents "
+            "say similar things (homogenisation); lower is better. Absolute gap thresholds.",
+            "lower", warn=0.05, fail=0.15, absolute=True,
+        ),
+        MetricSpec(
+            "cluster_entropy_score", "diversity", "Topic spread (cluster entropy)",
+            "Normalised entropy of the corpus's histogram over k-means cells fitted on real and synthetic "
+            "embeddings together. 0..1, higher = spread over more topics; lower = crowded into a few.",
+            "higher", warn=0.05, fail=0.15,
         ),
     ),
     # --- duplication ---------------------------------------------------------------------------
@@ -57,6 +147,56 @@ REGISTRY: dict[str, MetricSpec] = {
             "appeared earlier in the same corpus. 0..1, lower is better.",
             "lower", warn=0.01, fail=0.05, absolute=True,
         ),
+        MetricSpec(
+            "near_duplicate_rate", "duplication", "Near duplicates (MinHash)",
+            "Share of documents that nearly repeat another one (Jaccard of word 5-gram sets >= 0.8, found "
+            "with MinHash-LSH and verified exactly), beyond the first of each cluster. 0..1, lower is better "
+            "(Broder 1997).",
+            "lower", warn=0.02, fail=0.10, absolute=True,
+        ),
+        MetricSpec(
+            "semantic_duplicate_rate", "duplication", "Semantic duplicates",
+            "Share of documents whose embedding has cosine >= 0.95 with another one (same meaning, other "
+            "words), beyond the first of each cluster. 0..1, lower is better (SemDeDup, Abbas et al. 2023).",
+            "lower", warn=0.05, fail=0.15, absolute=True,
+        ),
+        MetricSpec(
+            "exact_copy_rate", "duplication", "Exact copies of real text",
+            "Share of synthetic documents whose normalised text appears in the real corpus (whole stream). "
+            "0..1, lower is better; the floor is how often real documents repeat each other.",
+            "lower", kind="pairwise", warn=0.01, fail=0.05,
+        ),
+        MetricSpec(
+            "near_copy_rate", "duplication", "Near copies of real text",
+            "Share of synthetic documents with a real document at Jaccard >= 0.8 on word 5-gram sets "
+            "(MinHash-LSH, verified). 0..1, lower is better; floor: real half B against real half A.",
+            "lower", kind="pairwise", warn=0.02, fail=0.10,
+        ),
+        MetricSpec(
+            "semantic_copy_rate", "duplication", "Paraphrased copies of real text",
+            "Share of synthetic documents whose nearest real document has embedding cosine >= 0.95. "
+            "0..1, lower is better; floor: real half B against real half A.",
+            "lower", kind="pairwise", warn=0.05, fail=0.20,
+        ),
+        MetricSpec(
+            "ngram_copy_rate", "duplication", "Shared 13-gram spans with real text",
+            "Share of synthetic documents sharing at least one 13-token span with a real document (GPT-3 "
+            "contamination rule, Brown et al. 2020). 0..1, lower is better; floor: real half B vs half A.",
+            "lower", kind="pairwise", warn=0.05, fail=0.20,
+        ),
+        MetricSpec(
+            "dcr_copy_rate", "duplication", "Too close to real records (DCR)",
+            "Share of synthetic documents nearer (embedding cosine distance) to a real document than 95% of "
+            "held-out real documents are. About 0.05 when nothing is copied; lower is better.",
+            "lower", kind="pairwise", warn=0.10, fail=0.20,
+        ),
+        MetricSpec(
+            "data_copying_score", "duplication", "Data-copying test C_T",
+            "Meehan et al. (AISTATS 2020): per region, are synthetic documents closer to the real training "
+            "half than held-out real ones are? A weighted z-score: about 0 = no copying, below -3 = copying, "
+            "above 0 = underfitting. Higher means less copying.",
+            "higher", kind="pairwise", warn=-2.0, fail=-5.0,
+        ),
     ),
     # --- drift ---------------------------------------------------------------------------------
     **_s(
@@ -65,6 +205,66 @@ REGISTRY: dict[str, MetricSpec] = {
             "Cross-validated ROC AUC of a logistic regression telling real from synthetic embeddings "
             "(Lopez-Paz & Oquab, ICLR 2017). 0.5 = indistinguishable, 1 = fully separable; lower is better.",
             "lower", kind="pairwise", warn=0.65, fail=0.80,
+        ),
+        MetricSpec(
+            "mmd_drift", "drift", "MMD² (RBF kernel)",
+            "Squared maximum mean discrepancy between real and synthetic embeddings, RBF kernel with "
+            "median-heuristic bandwidth, unbiased estimator, permutation p-value, on seeded samples of at "
+            "most 1,500 docs per side (Gretton et al., JMLR 2012). 0 = same distribution; lower is better. "
+            "Scale depends on the embedding model.",
+            "lower", kind="pairwise", warn=0.02, fail=0.10,
+        ),
+        MetricSpec(
+            "frechet_distance", "drift", "Fréchet embedding distance",
+            "Distance between Gaussians fitted to the real and synthetic embeddings, "
+            "|mu1-mu2|^2 + Tr(S1+S2-2(S1 S2)^1/2), at a fixed sample size equal to the noise floor's "
+            "(Heusel et al., NeurIPS 2017). 0 = same mean and covariance; lower is better; model-dependent.",
+            "lower", kind="pairwise", warn=0.05, fail=0.15,
+        ),
+        MetricSpec(
+            "precision_score", "drift", "Precision (k-NN manifold)",
+            "Share of synthetic docs that fall inside the real corpus's k-NN manifold (k = 5): are synthetic "
+            "docs realistic? 0..1, higher is better (Kynkäänniemi et al. 2019; Naeem et al., ICML 2020).",
+            "higher", kind="pairwise", warn=0.60, fail=0.40,
+        ),
+        MetricSpec(
+            "recall_score", "drift", "Recall (k-NN manifold)",
+            "Share of real docs that fall inside the synthetic corpus's k-NN manifold (k = 5): does the "
+            "synthetic corpus reach all of the real one? 0..1, higher is better (Kynkäänniemi et al. 2019).",
+            "higher", kind="pairwise", warn=0.60, fail=0.40,
+        ),
+        MetricSpec(
+            "coverage_score", "drift", "Coverage (k-NN)",
+            "Share of real docs whose 5-NN ball holds at least one synthetic doc (Naeem et al., ICML 2020). "
+            "0..1, higher is better; identical distributions give about 0.97.",
+            "higher", kind="pairwise", warn=0.85, fail=0.70,
+        ),
+        MetricSpec(
+            "knn_density", "drift", "Density (k-NN)",
+            "Mean number of real 5-NN balls holding a synthetic doc, divided by 5 (Naeem et al., ICML 2020). "
+            "About 1 when distributions match; above 1 = synthetic docs crowd into dense real regions, "
+            "below 1 = off the real manifold. Shown for information.",
+            "closer", kind="pairwise", warn=None, fail=None,
+        ),
+        MetricSpec(
+            "mode_coverage_score", "drift", "Real topic modes kept",
+            "Share of the real corpus's documents in pooled k-means clusters that the synthetic corpus does "
+            "not drop or starve (synthetic share < half the real share, Fisher exact test, BH-corrected). "
+            "0..1, higher is better; the dropped and starved topics are listed with keywords.",
+            "higher", kind="pairwise", warn=0.90, fail=0.75,
+        ),
+        MetricSpec(
+            "cluster_js_drift", "drift", "Topic mix divergence",
+            "Jensen-Shannon divergence (base 2) between the real and synthetic shares of pooled k-means "
+            "clusters. 0 = same topic mix, 1 = disjoint topics; lower is better.",
+            "lower", kind="pairwise", warn=0.05, fail=0.15,
+        ),
+        MetricSpec(
+            "unigram_jsd_drift", "drift", "Word distribution divergence",
+            "Jensen-Shannon divergence (base 2) of the token unigram distributions, on equal-size samples "
+            "of documents, with a permutation p-value. 0 = same word use, 1 = disjoint vocabularies; lower "
+            "is better. Biased upward on small samples: read it against the real-vs-real value.",
+            "lower", kind="pairwise", warn=0.10, fail=0.25,
         ),
     ),
     # --- bias ----------------------------------------------------------------------------------
@@ -114,6 +314,65 @@ REGISTRY: dict[str, MetricSpec] = {
             "mean_words", "properties", "Mean length (words)",
             "Mean number of words per document; the synthetic corpus should match the real one.",
             "closer", warn=0.20, fail=0.50, unit="words",
+        ),
+        MetricSpec(
+            "mean_chars", "properties", "Mean length (characters)",
+            "Mean number of characters per document; should match the real corpus.",
+            "closer", warn=0.20, fail=0.50, unit="chars",
+        ),
+        MetricSpec(
+            "mean_sentences", "properties", "Mean sentences per document",
+            "Mean number of sentences (runs ending in . ! ?) per document; should match the real corpus.",
+            "closer", warn=0.20, fail=0.50,
+        ),
+        MetricSpec(
+            "mean_word_length", "properties", "Mean word length",
+            "Mean letters per word, per document; should match the real corpus.",
+            "closer", warn=0.10, fail=0.25, unit="chars",
+        ),
+        MetricSpec(
+            "flesch_reading_ease", "properties", "Readability (Flesch)",
+            "Mean Flesch reading ease per document (Flesch 1948; syllables by pyphen hyphenation). Roughly "
+            "0..100, higher = easier; should match the real corpus. Thresholds are absolute points.",
+            "closer", warn=10.0, fail=20.0, absolute=True,
+        ),
+        MetricSpec(
+            "type_token_ratio", "properties", "Type-token ratio per doc",
+            "Mean share of distinct words within a document (falls with length); should match the real corpus.",
+            "closer", warn=0.10, fail=0.25,
+        ),
+        MetricSpec(
+            "punctuation_share", "properties", "Punctuation share",
+            "Mean share of punctuation and symbol characters among non-space characters; should match real.",
+            "closer", warn=0.25, fail=0.50,
+        ),
+        MetricSpec(
+            "digit_share", "properties", "Digit share",
+            "Mean share of digits among non-space characters; should match real.",
+            "closer", warn=0.25, fail=0.50,
+        ),
+        MetricSpec(
+            "uppercase_share", "properties", "Uppercase share",
+            "Mean share of uppercase letters among letters; should match real.",
+            "closer", warn=0.25, fail=0.50,
+        ),
+        MetricSpec(
+            "non_english_share", "properties", "Non-English documents",
+            "Share of documents a cheap offline function-word/script check finds to be in another language "
+            "or script (it does not decide short titles without function words). Should match real; "
+            "thresholds are absolute.",
+            "closer", warn=0.05, fail=0.15, absolute=True,
+        ),
+        MetricSpec(
+            "near_empty_rate", "properties", "Near-empty documents",
+            "Share of documents with fewer than 3 words. 0..1, lower is better; thresholds are absolute.",
+            "lower", warn=0.01, fail=0.05, absolute=True,
+        ),
+        MetricSpec(
+            "nonprintable_rate", "properties", "Non-printable characters",
+            "Share of documents containing control, private-use or unassigned characters or U+FFFD "
+            "(encoding damage). 0..1, lower is better; thresholds are absolute.",
+            "lower", warn=0.01, fail=0.05, absolute=True,
         ),
     ),
 }
