@@ -1,0 +1,32 @@
+# Two commands on a fresh machine: `make demo` and `make test` (see README.md).
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+# The CPU build of torch. A bare `torch` requirement can pull a multi-GB CUDA build; elsewhere, point
+# TORCH_INDEX at a CPU wheel index (pip's --index-url) or set TORCH to the spec you want.
+TORCH       ?= torch==2.13.0
+TORCH_INDEX ?=
+OUT    ?= out
+
+.PHONY: demo test install clean-venv bench
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q $(if $(TORCH_INDEX),--index-url $(TORCH_INDEX)) "$(TORCH)"
+	$(BIN)/pip install -q -e ".[dev]"
+	touch $@
+
+demo: install
+	$(BIN)/audit compare sample_data/real.jsonl sample_data/synth.jsonl \
+		--json $(OUT)/report.json --html $(OUT)/report.html --markdown $(OUT)/summary.md
+
+test: install
+	$(BIN)/python -m pytest -q tests
+
+bench: install
+	$(BIN)/python benchmarks/run.py
+
+clean-venv:
+	rm -rf $(VENV)

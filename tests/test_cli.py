@@ -1,0 +1,164 @@
+"""End-to-end CLI behaviour: exit codes, one-line errors, outputs, determinism, render."""
+import json
+import shutil
+
+import pytest
+
+from audit.cli import main
+
+ROOT_SAMPLE = __import__("pathlib").Path(__file__).resolve().parents[1] / "sample_data"
+FAST = ["--embedder", "hash", "--no-map", "--quiet"]
+
+
+@pytest.fixture
+def pair(tmp_path):
+    real = tmp_path / "real.jsonl"
+    synth = tmp_path / "synth.jsonl"
+    shutil.copy(ROOT_SAMPLE / "real.jsonl", real)
+    shutil.copy(ROOT_SAMPLE / "synth.jsonl", synth)
+    return real, synth
+
+
+def run(argv, capsys):
+    code = main([str(a) for a in argv])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_compare_writes_json_and_is_deterministic(pair, tmp_path, capsys):
+    real, synth = pair
+    a, b = tmp_path / "a.json", tmp_path / "b.json"
+    code, _, err = run(["compare", real, synth, "--json", a, "--cache-dir", tmp_path / "c", *FAST], capsys)
+    assert code == 0, err
+    code, _, err = run(["compare", real, synth, "--json", b, "--cache-dir", tmp_path / "c", *FAST], capsys)
+    assert code == 0, err
+    assert a.read_bytes() == b.read_bytes()
+    data = json.loads(a.read_text())
+    assert data["schema_version"] == "1.0"
+    fams = {m["family"] for m in data["metrics"]}
+    assert fams == {"diversity", "duplication", "drift", "bias", "properties"}
+    for m in data["metrics"]:
+        assert m["verdict"] in {"ok", "warn", "fail", "info", "insufficient"}
+        assert m["reason"]
+        assert m["better"] in {"higher", "lower", "closer"}
+    inp = data["inputs"]["real"]
+    assert inp["n_documents"] == 450 and inp["text_field"] == "text"
+    import hashlib
+
+    assert inp["sha256"] == hashlib.sha256(real.read_bytes()).hexdigest()
+    assert data["settings"]["embedder"] == "hash-64"
+    assert data["settings"]["versions"]["numpy"]
+
+
+def test_different_seed_changes_sampled_numbers_only_through_seed(pair, tmp_path, capsys):
+    real, synth = pair
+    a, b = tmp_path / "a.json", tmp_path / "b.json"
+    assert run(["compare", real, synth, "--json", a, "--seed", "1", *FAST, "--no-cache"], capsys)[0] == 0
+    assert run(["compare", real, synth, "--json", b, "--seed", "2", *FAST, "--no-cache"], capsys)[0] == 0
+    da, db = json.loads(a.read_text()), json.loads(b.read_text())
+    assert da["settings"]["seed"] == 1 and db["settings"]["seed"] == 2
+    assert da["metrics"] != db["metrics"]
+
+
+def test_terminal_report_shows_families_and_verdict(pair, tmp_path, capsys):
+    real, synth = pair
+    code, out, _ = run(["compare", real, synth, "--embedder", "hash", "--no-map", "--no-cache"], capsys)
+    assert code == 0
+    assert "Verdict" in out
+    for title in ("Diversity", "Duplication", "Drift", "Bias", "Properties"):
+        assert title in out
+
+
+def test_render_reproduces_saved_result(pair, tmp_path, capsys):
+    real, synth = pair
+    j, j2 = tmp_path / "r.json", tmp_path / "r2.json"
+    assert run(["compare", real, synth, "--json", j, *FAST, "--no-cache"], capsys)[0] == 0
+    code, out, _ = run(["render", j, "--json", j2], capsys)
+    assert code == 0 and "Verdict" in out
+    assert json.loads(j.read_text()) == json.loads(j2.read_text())
+
+
+@pytest.mark.parametrize(
+    "argv_tail, message",
+    [
+        (["missing.jsonl"], "no such file"),
+        (["--seed", "-1"], "--seed"),
+        (["--sample-size", "3"], "--sample-size"),
+        (["--families", "vibes"], "unknown metric family"),
+        (["--format", "xml"], "format"),
+        (["--embedder", "/nonexistent/model/dir"], "cannot load embedding model"),
+    ],
+)
+def test_bad_input_is_one_line_and_exit_2(pair, tmp_path, capsys, argv_tail, message):
+    real, synth = pair
+    if argv_tail[0] == "missing.jsonl":
+        argv = ["compare", real, tmp_path / "missing.jsonl", "--embedder", "hash", "--quiet"]
+    else:
+        argv = ["compare", real, synth, "--no-map", "--quiet", "--no-cache", *argv_tail]
+        if "--embedder" not in argv_tail:
+            argv += ["--embedder", "hash"]
+    code, out, err = run(argv, capsys)
+    assert code == 2
+    lines = [l for l in err.splitlines() if l.strip()]
+    assert len(lines) == 1, err
+    assert lines[0].startswith("audit: error:") and message in lines[0]
+    assert "Traceback" not in err
+
+
+def test_unknown_option_is_exit_2(capsys):
+    code, _, err = run(["compare", "--bogus"], capsys)
+    assert code == 2 and len(err.strip().splitlines()) == 1
+
+
+def test_corpus_with_no_usable_document_exits_2(pair, tmp_path, capsys):
+    real, _ = pair
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"text": ""}\nnot json\n')
+    code, _, err = run(["compare", real, bad, *FAST], capsys)
+    assert code == 2 and "no usable document" in err and "Traceback" not in err
+
+
+def test_bad_records_are_counted_and_run_goes_on(pair, tmp_path, capsys):
+    real, synth = pair
+    mixed = tmp_path / "mixed.jsonl"
+    lines = synth.read_text().splitlines()
+    lines.insert(3, "{broken json")
+    lines.insert(7, '{"text": "   "}')
+    mixed.write_text("\n".join(lines) + "\n")
+    out = tmp_path / "r.json"
+    code, _, err = run(["compare", real, mixed, "--json", out, *FAST, "--no-cache"], capsys)
+    assert code == 0, err
+    d = json.loads(out.read_text())["inputs"]["synth"]
+    assert d["rejected"] == {"bad_json": 1, "empty_text": 1}
+    assert {(e["line"], e["reason"]) for e in d["rejected_examples"]} == {(4, "bad_json"), (8, "empty_text")}
+    assert d["n_documents"] == 450
+    code, _, err = run(["compare", real, mixed, "--strict", *FAST, "--no-cache"], capsys)
+    assert code == 2 and ":4:" in err
+
+
+def test_outputs_never_overwrite_inputs_or_foreign_files(pair, tmp_path, capsys):
+    real, synth = pair
+    before = real.read_bytes()
+    code, _, err = run(["compare", real, synth, "--json", real, *FAST, "--force"], capsys)
+    assert code == 2 and "is one of the inputs" in err
+    assert real.read_bytes() == before
+    foreign = tmp_path / "notes.json"
+    foreign.write_text('{"my": "notes"}')
+    code, _, err = run(["compare", real, synth, "--json", foreign, *FAST], capsys)
+    assert code == 2 and "--force" in err
+    assert foreign.read_text() == '{"my": "notes"}'
+    # our own previous report is replaced without asking
+    own = tmp_path / "own.json"
+    assert run(["compare", real, synth, "--json", own, *FAST], capsys)[0] == 0
+    assert run(["compare", real, synth, "--json", own, *FAST, "--seed", "3"], capsys)[0] == 0
+    assert json.loads(own.read_text())["settings"]["seed"] == 3
+
+
+def test_render_rejects_non_result(tmp_path, capsys):
+    p = tmp_path / "x.json"
+    p.write_text('{"a": 1}')
+    code, _, err = run(["render", p], capsys)
+    assert code == 2 and "not an audit result" in err
+    p.write_text("{nope")
+    code, _, err = run(["render", p], capsys)
+    assert code == 2 and "not valid JSON" in err
