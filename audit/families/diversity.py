@@ -1,19 +1,183 @@
-"""Diversity rows: lexical and semantic diversity of each corpus vs the real split-half floor."""
+"""Diversity rows: lexical and semantic diversity of each corpus vs the real split-half floor.
+
+Every metric is computed on the real corpus, the synthetic corpus and the two real halves (the noise
+floor). Metrics that depend on size are computed at one budget for all four: the smallest of the
+option and what each of the halves and the synthetic corpus holds, so the halves compare fairly too.
+
+Options (``ctx.options``): ``token_budget`` (50,000), ``byte_budget`` (1 MiB), ``bleu_sample`` (500),
+``repetition_sample`` (2,000), ``clusters`` (30).
+
+Sections: ``boilerplate`` (openings and phrases the synthetic corpus over-uses, with examples) and
+``diversity_clusters`` (the k-means cells whose share differs most between the corpora, with examples).
+"""
 from __future__ import annotations
 
+from collections.abc import Callable
+
+import numpy as np
+
 from audit.compare import per_corpus_entry
-from audit.context import AuditContext
+from audit.context import AuditContext, CorpusData
 from audit.families import FamilyOutput
-from metrics.diversity import distinct_n
+from metrics.diversity_lexical import compression_ratio, distinct_n, mattr_corpus, ngram_entropy, word_tokens
+from metrics.diversity_repetition import (
+    boilerplate_examples,
+    boilerplate_opening_rate,
+    self_bleu,
+    self_repetition,
+)
+from metrics.diversity_semantic import (
+    assign_clusters,
+    cluster_entropy,
+    fit_clusters,
+    mean_pairwise_cosine,
+    vendi_score,
+)
+from metrics.diversity_tail import tail_survival, wilson_interval, zipf_exponent
+from metrics.result import MetricResult
+
+NAN = float("nan")
+
+
+def _safe(fn: Callable[[CorpusData], MetricResult], c: CorpusData) -> MetricResult:
+    try:
+        return fn(c)
+    except ValueError as e:  # a corpus too small or degenerate for this metric: the row says so
+        return MetricResult(NAN, n=len(c), warnings=[str(e)])
+
+
+def _four(ctx: AuditContext, name: str, fn: Callable[[CorpusData], MetricResult], **kw):
+    r, s, a, b = (_safe(fn, c) for c in (ctx.real, ctx.synth, ctx.real_a, ctx.real_b))
+    return per_corpus_entry(name, r, s, a, b, **kw)
+
+
+def _mean_result(x: MetricResult, y: MetricResult) -> MetricResult:
+    """Average of two survival shares; CI from their pooled counts."""
+    if x.value is None or y.value is None or not x.n or not y.n:
+        return MetricResult(NAN, warnings=x.warnings + y.warnings)
+    k = x.details["survived"] + y.details["survived"]
+    n = x.n + y.n
+    return MetricResult((x.value + y.value) / 2, ci=wilson_interval(k, n), n=n,
+                        details={"examples_lost": x.details["examples_lost"],
+                                 "examples_survived": x.details["examples_survived"],
+                                 "rare_types": n, "survived": k},
+                        warnings=sorted(set(x.warnings + y.warnings)))
+
+
+def _tail_entry(ctx: AuditContext, budget: int, seed):
+    def surv(ref: CorpusData, tgt: CorpusData) -> MetricResult:
+        return _safe(lambda _: tail_survival(ref.tokens, tgt.tokens, budget=budget, random_state=seed), ref)
+
+    ab, ba = surv(ctx.real_a, ctx.real_b), surv(ctx.real_b, ctx.real_a)
+    a_s, b_s = surv(ctx.real_a, ctx.synth), surv(ctx.real_b, ctx.synth)
+    # real: each half's rare words found in the other half; synth: each half's rare words found in synth
+    return per_corpus_entry("tail_survival_score", _mean_result(ab, ba), _mean_result(a_s, b_s), ab, ba,
+                            details={"budget_words": budget})
+
+
+def _cluster_section(ctx: AuditContext, centroids: np.ndarray, limit: int = 6) -> list[dict]:
+    lr, ls = assign_clusters(ctx.real.embeddings, centroids), assign_clusters(ctx.synth.embeddings, centroids)
+    k = len(centroids)
+    cr, cs = np.bincount(lr, minlength=k), np.bincount(ls, minlength=k)
+    sr, ss = cr / max(1, len(lr)), cs / max(1, len(ls))
+    order = np.argsort(ss - sr)
+    picks = list(order[::-1][:limit // 2]) + [i for i in order[:limit // 2] if i not in order[::-1][:limit // 2]]
+
+    def ex(c: CorpusData, labels: np.ndarray, j: int) -> list[dict]:
+        return [{"id": c.docs[i].id, "text": c.docs[i].text[:300]} for i in np.flatnonzero(labels == j)[:2]]
+
+    return [{"cluster": int(j), "real_share": float(sr[j]), "synth_share": float(ss[j]),
+             "real_examples": ex(ctx.real, lr, j), "synth_examples": ex(ctx.synth, ls, j)} for j in picks]
+
+
+def _share_tokens(ctx: AuditContext) -> None:
+    """Give the real halves the real corpus's tokens instead of tokenising the same documents again.
+
+    (The halves are built before ``real.tokens`` is first computed, so ``CorpusData.subset`` cannot
+    share them; the halves hold the same ``Document`` objects.)
+    """
+    by_doc = {id(d): t for d, t in zip(ctx.real.docs, ctx.real.tokens)}
+    for half in (ctx.real_a, ctx.real_b):
+        if "tokens" not in half.__dict__ and all(id(d) in by_doc for d in half.docs):
+            half.__dict__["tokens"] = [by_doc[id(d)] for d in half.docs]
+
+
+def _count_words(docs_tokens, cap: int) -> int:
+    """Word tokens in the corpus, counting only up to ``cap`` (all a budget needs to know)."""
+    total = 0
+    for toks in docs_tokens:
+        total += sum(1 for t in toks if t[:1].isalnum() or t[:1] == "_")
+        if total >= cap:
+            break
+    return total
 
 
 def run(ctx: AuditContext) -> FamilyOutput:
     out = FamilyOutput()
-    budget = ctx.options.get("token_budget", 20_000)
+    opt = ctx.options
+    _share_tokens(ctx)
+    sized = (ctx.real_a, ctx.real_b, ctx.synth)
+    tokens = min(sum(len(t) for t in c.tokens) for c in sized)
+    words = min(_count_words(c.tokens, opt.get("token_budget", 50_000)) for c in sized)
+    nbytes = min(sum(len(t.encode("utf-8")) + 1 for t in c.texts) for c in sized)
+    docs = min(len(c) for c in sized)
+    budget = max(1, min(opt.get("token_budget", 50_000), tokens))
+    wbudget = max(1, min(opt.get("token_budget", 50_000), words))
+    bbudget = max(1, min(opt.get("byte_budget", 1 << 20), nbytes))
+    chunk = min(16_384, max(256, bbudget // 4))
+    lex = {"budget_tokens": budget}
 
-    def d2(c, salt):
-        return distinct_n(c.tokens, n=2, budget=budget, random_state=ctx.rng(salt))
+    for n in (1, 2, 3):
+        out.entries.append(_four(ctx, f"distinct_{n}_score", lambda c, n=n: distinct_n(
+            c.tokens, n=n, budget=budget, random_state=ctx.rng(10 + n)), details=lex))
+    for n, name in ((1, "unigram_entropy_score"), (2, "bigram_entropy_score")):
+        out.entries.append(_four(ctx, name, lambda c, n=n: ngram_entropy(
+            c.tokens, n=n, budget=budget, random_state=ctx.rng(20 + n)), details=lex))
+    out.entries.append(_four(ctx, "mattr_score", lambda c: mattr_corpus(c.tokens, window=50)))
+    out.entries.append(_four(ctx, "compression_ratio_rate", lambda c: compression_ratio(
+        c.texts, budget_bytes=bbudget, chunk_bytes=chunk, random_state=ctx.rng(30)),
+        details={"budget_bytes": bbudget}))
+    m_bleu = min(opt.get("bleu_sample", 500), docs)
+    out.entries.append(_four(ctx, "self_bleu_rate", lambda c: self_bleu(
+        c.tokens, sample_size=m_bleu, random_state=ctx.rng(31)), details={"sample_docs": m_bleu}))
+    m_rep = min(opt.get("repetition_sample", 2000), docs)
+    out.entries.append(_four(ctx, "self_repetition_rate", lambda c: self_repetition(
+        c.tokens, sample_size=m_rep, random_state=ctx.rng(32)), details={"sample_docs": m_rep}))
+    out.entries.append(_tail_entry(ctx, wbudget, ctx.rng(33)))
+    out.entries.append(_four(ctx, "zipf_exponent", lambda c: zipf_exponent(
+        c.tokens, budget=wbudget, random_state=ctx.rng(34)), details={"budget_words": wbudget}))
+    out.entries.append(_four(ctx, "boilerplate_opening_rate", lambda c: boilerplate_opening_rate(
+        c.texts, random_state=ctx.rng(35))))
+    try:
+        out.sections["boilerplate"] = boilerplate_examples(
+            [(d.id, d.text) for d in ctx.real.docs], [(d.id, d.text) for d in ctx.synth.docs],
+            random_state=ctx.rng(36))
+    except ValueError:
+        pass
 
-    out.entries.append(per_corpus_entry(
-        "distinct_2_score", d2(ctx.real, 1), d2(ctx.synth, 1), d2(ctx.real_a, 1), d2(ctx.real_b, 1)))
+    # semantic: Vendi is capped by n when n < d, so all four at the same number of rows
+    m_sem = min(docs, 5000)
+    out.entries.append(_four(ctx, "vendi_score", lambda c: vendi_score(
+        c.embeddings, sample_size=m_sem, random_state=ctx.rng(40)), details={"sample_docs": m_sem}))
+    out.entries.append(_four(ctx, "pairwise_similarity_rate", lambda c: mean_pairwise_cosine(
+        c.embeddings, random_state=ctx.rng(41))))
+    try:
+        centroids = fit_clusters([ctx.real.embeddings, ctx.synth.embeddings], k=opt.get("clusters", 30),
+                                 random_state=ctx.rng(42))
+    except ValueError:
+        centroids = None
+    if centroids is not None:
+        m_cl = min(len(ctx.real), len(ctx.synth))
+
+        def ent(c: CorpusData) -> MetricResult:
+            e = c.embeddings
+            if len(e) > m_cl and c.name in ("real", "synth"):  # real vs synth at the same size
+                e = e[np.sort(ctx.rng(43).choice(len(e), m_cl, replace=False))]
+            return cluster_entropy(e, centroids)
+
+        out.entries.append(_four(ctx, "cluster_entropy_score", ent, details={"k": len(centroids)}))
+        out.sections["diversity_clusters"] = _cluster_section(ctx, centroids)
+    else:
+        nan = MetricResult(NAN, warnings=["too few documents to cluster"])
+        out.entries.append(per_corpus_entry("cluster_entropy_score", nan, nan))
     return out
