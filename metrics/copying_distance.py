@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from contextlib import contextmanager
 
 import numpy as np
 from scipy.stats import binom, mannwhitneyu, norm
@@ -73,6 +74,20 @@ def dcr_copy_rate(
         })
 
 
+@contextmanager
+def _faiss_single_thread():
+    """Small k-means / searches: OpenMP threads cost far more than they save (25x slower on a busy
+    2-core box); the previous setting is restored."""
+    import faiss
+
+    before = faiss.omp_get_max_threads()
+    faiss.omp_set_num_threads(1)
+    try:
+        yield
+    finally:
+        faiss.omp_set_num_threads(before)
+
+
 def _nn_dist(train: np.ndarray, x: np.ndarray) -> np.ndarray:
     import faiss
 
@@ -116,10 +131,15 @@ def data_copying_score(
         raise ValueError("data_copying_score: embedding dimensions differ")
     k = max(1, min(n_cells, t.shape[0] // 2))
     seed = int(np.random.default_rng(random_state).integers(2**31 - 1))
-    km = faiss.Kmeans(t.shape[1], k, niter=25, nredo=3, seed=seed, min_points_per_centroid=1,
-                      max_points_per_centroid=1_000_000, verbose=False)
-    km.train(t.astype(np.float32))
-    ct, cp, cq = (km.index.search(x.astype(np.float32), 1)[1][:, 0] for x in (t, p, q))
+    with _faiss_single_thread():
+        km = faiss.Kmeans(t.shape[1], k, niter=25, nredo=3, seed=seed, min_points_per_centroid=1,
+                          max_points_per_centroid=1_000_000, verbose=False)
+        km.train(t.astype(np.float32))
+        ct, cp, cq = (km.index.search(x.astype(np.float32), 1)[1][:, 0] for x in (t, p, q))
+        return _c_t(t, p, q, ct, cp, cq, k, min_generated)
+
+
+def _c_t(t, p, q, ct, cp, cq, k: int, min_generated: int) -> MetricResult:
     cells, warnings = [], []
     for c in range(k):
         tc, pc, qc = t[ct == c], p[cp == c], q[cq == c]
