@@ -129,28 +129,35 @@ class TermMatcher:
         self.lexicon = validate_groups(lexicon)
         self.labels: list[Label] = [(a, g) for a, gs in self.lexicon.items() for g in gs]
         table: dict[str, set[Label]] = {}
+        canonical: dict[str, str] = {}  # variant -> the normalised term it came from ("muslims" -> "muslim")
         for axis, gs in self.lexicon.items():
             for group, terms in gs.items():
                 for t in terms:
+                    norm = normalize_for_match(t)
                     for v in _variants(t):
                         table.setdefault(v, set()).add((axis, group))
+                        if v == norm or v not in canonical:
+                            canonical[v] = norm
         self._auto = ahocorasick.Automaton()
         for key, labels in table.items():
-            self._auto.add_word(key, (key, tuple(sorted(labels))))
+            self._auto.add_word(key, (key, canonical[key], tuple(sorted(labels))))
         self._auto.make_automaton()
 
     def spans(self, norm: str) -> list[tuple[int, int, str, Label]]:
-        """``(start, end, term, label)`` for every word-bounded match in already-normalised text."""
+        """``(start, end, term, label)`` for every word-bounded match in already-normalised text.
+
+        ``term`` is the normalised lexicon term (a plural variant reports its singular term).
+        """
         if not norm:
             return []
         found = []
         n = len(norm)
-        for end, (key, labels) in self._auto.iter(norm):
+        for end, (key, term, labels) in self._auto.iter(norm):
             start = end - len(key) + 1
             if (start > 0 and norm[start - 1] != " ") or (end + 1 < n and norm[end + 1] != " "):
                 continue
             for lab in labels:
-                found.append((start, end + 1, key, lab))
+                found.append((start, end + 1, term, lab))
         # Inside one axis, a match contained in a longer one is part of that term, not a mention of its own.
         by_axis: dict[str, set[tuple[int, int]]] = {}
         for s, e, _k, lab in found:
@@ -169,7 +176,7 @@ class TermMatcher:
         return frozenset(lab for _s, _e, _k, lab in self.spans(normalize_for_match(text)))
 
     def terms_in(self, text: str) -> list[tuple[str, Label]]:
-        """Every ``(normalised term, label)`` matched in ``text``, in order."""
+        """Every ``(normalised lexicon term, label)`` matched in ``text``, in order."""
         return [(k, lab) for _s, _e, k, lab in self.spans(normalize_for_match(text))]
 
 
