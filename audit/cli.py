@@ -1,7 +1,11 @@
 """The `audit` command line.
 
-Exit codes: 0 = ran (and every gate check passed), 1 = a gate check failed, 2 = usage or input error,
-3 = an internal error (a bug: please report it; `--debug` shows the traceback).
+Exit codes: 0 = ran (and every gate check passed, or there were no checks), 1 = a gate check failed
+(status in --fail-on: always `fail`; `warn`, `insufficient`, `skipped` when named), 2 = usage or input
+error, 3 = an internal error (a bug: please report it; `--debug` shows the traceback).
+
+Gate config: `--config PATH`; without it `./audit.toml`, else `[tool.audit]` in `./pyproject.toml`, else no
+checks (report only, exit 0). `--no-config` turns discovery off. See audit/config.py and audit/gate.py.
 """
 from __future__ import annotations
 
@@ -83,12 +87,57 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--no-cache", action="store_true", help="do not read or write the embedding cache")
     c.add_argument("--no-map", action="store_true", help="skip the UMAP map")
     c.add_argument("--families", help="comma-separated subset of: diversity,duplication,drift,bias,properties")
+    _gate_options(c)
     _common_outputs(c)
 
     r = sub.add_parser("render", help="re-render a saved result without recomputing")
     r.add_argument("result", help="a JSON file written by `audit compare --json`")
     _common_outputs(r)
+
+    g = sub.add_parser("gate", help="evaluate gate checks on a saved result (no recomputation)")
+    g.add_argument("result", help="a JSON file written by `audit compare --json`")
+    _gate_options(g)
+    _common_outputs(g)
+
+    i = sub.add_parser("init", help="write a starter gate config calibrated on the real corpus's own noise")
+    i.add_argument("real", help="the real corpus")
+    i.add_argument("synth", nargs="?", help="optional synthetic corpus: halves are capped at its size, "
+                                            "as `audit compare` would compare")
+    i.add_argument("--output", "-o", default="audit.toml", help="config to write (default audit.toml)")
+    i.add_argument("--force", action="store_true", help="overwrite an existing config")
+    i.add_argument("--seeds", type=int, default=5, help="random half-vs-half splits (default 5)")
+    i.add_argument("--noise-only", action="store_true",
+                   help="thresholds from the noise alone (by default the registry's fail tolerance widens "
+                        "thresholds tighter than it)")
+    i.add_argument("--format", dest="fmt", help="force the input format")
+    i.add_argument("--text-field", help="field holding the text")
+    i.add_argument("--role", action="append", dest="roles", metavar="ROLE")
+    i.add_argument("--embedder", default=os.environ.get("AUDIT_EMBEDDER", "static"))
+    i.add_argument("--seed", type=int, default=0)
+    i.add_argument("--sample-size", type=int, default=5000)
+    i.add_argument("--cache-dir")
+    i.add_argument("--no-cache", action="store_true")
+    i.add_argument("--families", help="comma-separated subset of the metric families")
+    i.add_argument("--quiet", "-q", action="store_true")
+
+    d = sub.add_parser("diff", help="what changed between two saved results")
+    d.add_argument("old", help="the earlier result JSON")
+    d.add_argument("new", help="the later result JSON")
+    d.add_argument("--markdown", metavar="PATH", help="write the diff as Markdown")
+    d.add_argument("--json", metavar="PATH", help="write the diff rows as JSON")
+    d.add_argument("--force", action="store_true")
     return parser
+
+
+def _gate_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--config", metavar="PATH",
+                   help="gate config (default: ./audit.toml, else [tool.audit] in ./pyproject.toml, else none)")
+    p.add_argument("--no-config", action="store_true", help="do not look for a gate config (report only)")
+    p.add_argument("--baseline", metavar="PATH",
+                   help="a previous result JSON: `baseline` in check thresholds, and what changed")
+    p.add_argument("--fail-on", metavar="STATUSES",
+                   help="comma-separated statuses that fail the run besides fail: warn, insufficient, skipped")
+    p.add_argument("--junit", metavar="PATH", help="write the gate checks as JUnit XML")
 
 
 class RichProgress:
@@ -137,11 +186,25 @@ def _emit(result, args, inputs: list[str], console) -> None:
         from reports.markdown import render_markdown
 
         write_output(args.markdown, render_markdown(result), inputs, args.force)
+    junit = getattr(args, "junit", None)
+    if junit:
+        from reports.junit import render_junit
+
+        write_output(junit, render_junit(result), inputs, args.force)
+    if args.command in ("compare", "gate") and result.gate is not None and os.environ.get("GITHUB_STEP_SUMMARY"):
+        from audit.cli_gate import append_step_summary
+
+        append_step_summary(result, os.environ["GITHUB_STEP_SUMMARY"])
     if not args.quiet:
         from reports.terminal import render
 
-        render(result, console)
-        for label, path in (("JSON", args.json), ("HTML", args.html), ("Markdown", args.markdown)):
+        if args.command != "gate":  # `audit gate` shows the checks only
+            render(result, console)
+        if result.gate is not None:
+            from audit.cli_gate import print_gate
+
+            print_gate(result.gate, console)
+        for label, path in (("JSON", args.json), ("HTML", args.html), ("Markdown", args.markdown), ("JUnit", junit)):
             if path:
                 console.print(f"[dim]{label} report:[/dim] {path}")
 
@@ -152,9 +215,12 @@ def cmd_compare(args) -> int:
     from audit.pipeline import FAMILIES, AuditOptions, Progress, run_audit
 
     inputs = [args.real, args.synth]
-    for out in (args.json, args.html, args.markdown):
+    for out in (args.json, args.html, args.markdown, args.junit):
         if out:
             _check_output(out, inputs, args.force)  # fail before minutes of work, not after
+    from audit.cli_gate import apply_gate, load_gate
+
+    gate_setup = load_gate(args)  # a bad config or baseline fails now, not after the run
     families = tuple(f.strip() for f in args.families.split(",") if f.strip()) if args.families else FAMILIES
     opts = AuditOptions(
         real=args.real, synth=args.synth, real_format=args.real_format or args.fmt,
@@ -170,8 +236,9 @@ def cmd_compare(args) -> int:
     finally:
         if hasattr(progress, "close"):
             progress.close()
+    code = apply_gate(result, gate_setup)
     _emit(result, args, inputs, console)
-    return 0
+    return code
 
 
 def cmd_render(args) -> int:
@@ -184,7 +251,17 @@ def cmd_render(args) -> int:
     return 0
 
 
-COMMANDS = {"compare": cmd_compare, "render": cmd_render}
+def _lazy(name):
+    def run(args):
+        from audit import cli_gate
+
+        return getattr(cli_gate, name)(args)
+
+    return run
+
+
+COMMANDS = {"compare": cmd_compare, "render": cmd_render, "gate": _lazy("cmd_gate"), "init": _lazy("cmd_init"),
+            "diff": _lazy("cmd_diff")}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,0 +1,200 @@
+"""``audit init``: a starter gate config whose thresholds come from the real corpus's own noise.
+
+The real corpus is read, sampled and embedded once. For each of ``seeds`` seeds it is cut into two
+disjoint random halves and every metric family runs on half A (as "real") vs half B (as "synthetic"),
+exactly as ``audit compare`` would. That shows how far a metric moves when nothing is wrong.
+
+Thresholds (``suggest_checks``), with ``safety`` = 1.5:
+
+* per-corpus metric, gaps ``g = B - A`` over the seeds: ``spread = max(max |g|, 3 * rms(g))``,
+  margin ``M = safety * spread``; the check is ``synth >= real - M`` (higher is better),
+  ``synth <= real + M`` (lower is better) or ``|synth - real| <= M`` (should match real).
+* pairwise metric, values ``v`` (A vs B) over the seeds: ``spread = max(max |v - mean|, 3 * sd(v))``;
+  the check is ``value <= mean + safety * spread`` (lower is better) or ``>= mean - safety * spread``.
+* unless ``noise_only``, the registry's ``fail`` tolerance widens a threshold that would be tighter
+  than it, so the gate fails where ``audit compare`` would say "fail" and the gap is beyond noise.
+* a metric that did not move at all (e.g. 0 duplicates in every half) gets a margin of one document's
+  worth (``1 / half size``) instead of 0.
+
+Halves are half the size of the corpus compared in ``audit compare``, so their noise is about √2 larger:
+the thresholds err on the side of not flagging real data.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+SAFETY = 1.5
+
+
+@dataclass
+class MetricSamples:
+    name: str
+    kind: str
+    better: str
+    real: list[float] = field(default_factory=list)
+    synth: list[float] = field(default_factory=list)
+    value: list[float] = field(default_factory=list)
+    verdicts: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Calibration:
+    seeds: int
+    half_size: int
+    metrics: dict[str, MetricSamples]
+
+
+def _f(x) -> float | None:
+    if x is None:
+        return None
+    x = float(x)
+    return x if math.isfinite(x) else None
+
+
+def calibrate(real_docs, real_emb: np.ndarray, *, seeds: int = 5, seed: int = 0, families=None,
+              half_size: int | None = None, progress=None) -> Calibration:
+    """Run the metric families on ``seeds`` random half-vs-half splits of the real corpus."""
+    from audit.context import build_context
+    from audit.pipeline import FAMILIES, Progress, run_context
+
+    progress = progress or Progress()
+    families = tuple(families or FAMILIES)
+    n = len(real_docs)
+    half = n // 2 if half_size is None else min(n // 2, half_size)
+    if half < 20:
+        raise ValueError(f"the real corpus needs at least 40 documents to calibrate (got {n})")
+    out: dict[str, MetricSamples] = {}
+    for s in range(seeds):
+        perm = np.random.default_rng([seed, 7919, s]).permutation(n)
+        a, b = np.sort(perm[:half]), np.sort(perm[half:2 * half])
+        ctx = build_context([real_docs[i] for i in a], [real_docs[i] for i in b], real_emb[a], real_emb[b],
+                            seed=seed + s)
+        progress.note(f"Calibration split {s + 1}/{seeds}: {half} vs {half} real documents")
+        entries, _ = run_context(ctx, families, progress)
+        for e in entries:
+            m = out.setdefault(e.name, MetricSamples(e.name, e.kind, e.better))
+            m.verdicts.append(e.verdict)
+            if e.verdict in ("info", "insufficient"):
+                continue
+            if e.kind == "pairwise":
+                if _f(e.value) is not None:
+                    m.value.append(_f(e.value))
+            elif _f(e.real) is not None and _f(e.synth) is not None:
+                m.real.append(_f(e.real))
+                m.synth.append(_f(e.synth))
+    return Calibration(seeds=seeds, half_size=half, metrics=out)
+
+
+def _round(x: float, up: bool) -> float:
+    """Four significant digits, rounded away from flagging (up for upper bounds, down for lower)."""
+    if x == 0 or not math.isfinite(x):
+        return x
+    step = 10 ** (math.floor(math.log10(abs(x))) - 3)
+    return float(f"{(math.ceil(x / step) if up else math.floor(x / step)) * step:.6g}")
+
+
+def _g(x: float) -> str:
+    return f"{x:.4g}"
+
+
+def suggest_checks(cal: Calibration, registry=None, *, safety: float = SAFETY, noise_only: bool = False
+                   ) -> list[dict[str, Any]]:
+    """One check per calibrated metric: {metric, op, threshold, on, family, comment}."""
+    if registry is None:
+        from metrics.registry import REGISTRY as registry
+    out = []
+    for name, m in cal.metrics.items():
+        spec = registry.get(name)
+        if spec is None:
+            continue
+        one_doc = 1.0 / cal.half_size
+        if m.kind == "pairwise":
+            v = np.asarray(m.value, dtype=float)
+            if len(v) < 2 or m.better not in ("higher", "lower"):
+                continue
+            mu, sd = float(v.mean()), float(v.std(ddof=1))
+            spread = max(float(np.max(np.abs(v - mu))), 3 * sd)
+            margin = safety * spread if spread > 0 else one_doc
+            how = f"mean + {safety} × max(max dev, 3 sd)" if spread > 0 else "no spread seen: mean + 1/half size"
+            up = m.better == "lower"
+            t = mu + margin if up else mu - margin
+            noise_t = t
+            note = ""
+            if not noise_only and spec.fail is not None and ((up and spec.fail > t) or (not up and spec.fail < t)):
+                t, note = spec.fail, f"; registry fail {_g(spec.fail)} is looser -> used"
+            t = _round(t, up)
+            comment = (f"real-vs-real over {cal.seeds} seeds: {_g(mu)} ± {_g(sd)} (range {_g(v.min())}..{_g(v.max())}); "
+                       f"noise threshold = {how.replace('mean', _g(mu))} = {_g(noise_t)}{note}")
+            out.append({"metric": name, "family": spec.family, "op": "<=" if up else ">=", "threshold": t,
+                        "on": None, "comment": comment})
+            continue
+        r, s = np.asarray(m.real, dtype=float), np.asarray(m.synth, dtype=float)
+        if len(r) < 2:
+            continue
+        g = s - r
+        rms = float(np.sqrt(np.mean(g ** 2)))
+        spread = max(float(np.max(np.abs(g))), 3 * rms)
+        margin = safety * spread if spread > 0 else one_doc
+        how = f"{safety} × max(max |gap|, 3 rms)" if spread > 0 else "no spread seen: 1/half size"
+        noise_margin = margin
+        note = ""
+        if not noise_only and spec.fail is not None:
+            reg = spec.fail if spec.absolute else spec.fail * abs(float(r.mean()))
+            if reg > margin:
+                margin = reg
+                note = (f"; registry fail {'' if spec.absolute else f'{spec.fail:.0%} of real = '}{_g(reg)} is "
+                        "looser -> used")
+        margin = _round(margin, True)
+        comment = (f"real-vs-real over {cal.seeds} seeds: gap {_g(float(g.mean()))} ± {_g(float(g.std(ddof=1)))} "
+                   f"(max |gap| {_g(float(np.max(np.abs(g))))}); noise margin = {how} = {_g(noise_margin)}{note}")
+        if m.better == "closer":
+            out.append({"metric": name, "family": spec.family, "op": "<=", "threshold": margin, "on": "abs_delta",
+                        "comment": comment})
+        else:
+            up = m.better == "lower"
+            out.append({"metric": name, "family": spec.family, "op": "<=" if up else ">=",
+                        "threshold": f"real {'+' if up else '-'} {_g(margin)}", "on": None, "comment": comment})
+    return out
+
+
+def _toml_value(v) -> str:
+    if isinstance(v, str):
+        return '"' + v.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    return repr(float(v))
+
+
+def render_config(checks: list[dict[str, Any]], cal: Calibration, *, header: dict[str, Any],
+                  min_docs: int = 50) -> str:
+    """The starter ``audit.toml`` text: one commented ``[[check]]`` per metric, grouped by family."""
+    from reports.format import FAMILY_ORDER
+
+    lines = [
+        "# corpus-audit gate config, written by `audit init` (edit freely; see examples/audit.toml).",
+        f"# Calibrated on the real corpus {header.get('real', '?')}"
+        f" ({header.get('n_documents', '?')} documents, sha256 {str(header.get('sha256', ''))[:12]}),",
+        f"# {cal.seeds} random half-vs-half splits of {cal.half_size} vs {cal.half_size} documents, "
+        f"embedder {header.get('embedder', '?')}.",
+        "# Thresholds sit beyond the spread seen between halves of the real corpus, so real data passes;",
+        "# tighten them once you know what your synthetic data should achieve.",
+        "",
+        f"min_docs = {int(min_docs)}   # fewer documents than this: the check reports 'insufficient data'",
+        'fail_on = ["fail"]   # add "warn" / "insufficient" to make those fail the run too',
+    ]
+    by_fam: dict[str, list[dict]] = {}
+    for c in checks:
+        by_fam.setdefault(c["family"], []).append(c)
+    for fam in [*FAMILY_ORDER, *sorted(set(by_fam) - set(FAMILY_ORDER))]:
+        if fam not in by_fam:
+            continue
+        lines += ["", f"# --- {fam} " + "-" * max(0, 60 - len(fam))]
+        for c in by_fam[fam]:
+            lines += ["", f"# {c['comment']}", "[[check]]", f"metric = {_toml_value(c['metric'])}"]
+            if c.get("on"):
+                lines.append(f"on = {_toml_value(c['on'])}")
+            lines += [f"op = {_toml_value(c['op'])}", f"threshold = {_toml_value(c['threshold'])}",
+                      'severity = "fail"']
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,163 @@
+"""The gate's commands and helpers for the CLI: `audit gate`, `audit init`, `audit diff`, and the
+config/baseline handling of `audit compare` (kept apart so audit/cli.py stays small)."""
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+from audit.cli import RichProgress, _check_output, _emit, write_output
+from audit.errors import ConfigError
+
+
+def append_step_summary(result, path: str) -> None:
+    from reports.markdown import render_markdown
+
+    try:
+        with open(path, "a", encoding="utf-8") as f:
+            f.write(render_markdown(result) + "\n")
+    except OSError as e:
+        raise ConfigError(f"GITHUB_STEP_SUMMARY={path}: cannot append ({e.strerror})") from None
+
+
+def print_gate(gate: dict, console) -> None:
+    from rich.markup import escape
+
+    style = {"pass": "green", "fail": "bold red", "warn": "yellow", "insufficient": "dim", "skipped": "dim"}
+    checks = gate.get("checks") or []
+    if not checks:
+        console.print(f"[bold]Gate:[/bold] {escape(gate.get('note') or 'no checks')}")
+    else:
+        console.print(f"[bold]Gate ({escape(str(gate.get('config')))}):[/bold]")
+        for c in checks:
+            st = c["status"]
+            console.print(f"  [{style.get(st, '')}]{st.upper():<12}[/] {escape(c['name'])}: {escape(c['why'])}")
+        counts = ", ".join(f"{n} {k}" for k, n in (gate.get("counts") or {}).items() if n)
+        console.print(f"[bold]Gate {gate['status'].upper()}[/bold] ({counts})")
+    if gate.get("baseline_diff"):
+        rows = gate["baseline_diff"]["rows"]
+        console.print(f"[dim]{len(rows)} metric(s) changed since the baseline "
+                      f"{escape(str(gate['baseline_diff']['path']))}[/dim]")
+
+
+def load_gate(args):
+    from audit.config import find_config, load_config, parse_fail_on
+    from audit.result import AuditResult
+
+    path, discovered = (None, False) if args.no_config else find_config(args.config)
+    if args.no_config and args.config:
+        raise ConfigError("--config and --no-config contradict each other")
+    cfg = load_config(path, discovered=discovered) if path else None
+    baseline = AuditResult.load(args.baseline) if args.baseline else None
+    fail_on = parse_fail_on(args.fail_on, lambda m: ConfigError(f"--fail-on: {m}")) if args.fail_on else (
+        cfg.fail_on if cfg else ("fail",))
+    return cfg, baseline, fail_on, args.baseline
+
+
+def apply_gate(result, setup) -> int:
+    """Fill ``result.gate``; the exit code comes only from the checks."""
+    from audit.gate import evaluate
+
+    cfg, baseline, fail_on, baseline_path = setup
+    if cfg is None:
+        gate = evaluate([], result, baseline, fail_on=fail_on, config=None, baseline_path=baseline_path)
+    else:
+        gate = evaluate(cfg.checks, result, baseline, fail_on=fail_on, min_docs=cfg.min_docs,
+                        config=str(cfg.path), baseline_path=baseline_path)
+    out = gate.to_dict()
+    out["config_discovered"] = bool(cfg and cfg.discovered)
+    if baseline is not None:
+        from audit.diff import diff_results
+
+        out["baseline_diff"] = {"path": baseline_path, "rows": diff_results(baseline, result)}
+    result.gate = out
+    return gate.exit_code
+
+
+def cmd_gate(args) -> int:
+    from rich.console import Console
+
+    from audit.result import AuditResult
+
+    setup = load_gate(args)
+    result = AuditResult.load(args.result)
+    code = apply_gate(result, setup)
+    _emit(result, args, [args.result], Console())
+    return code
+
+
+def cmd_init(args) -> int:
+    from rich.console import Console
+
+    from audit.calibrate import calibrate, render_config, suggest_checks
+    from audit.pipeline import FAMILIES, AuditOptions, Progress, _read, embed_docs, make_embedder
+
+    out = Path(args.output)
+    inputs = [args.real] + ([args.synth] if args.synth else [])
+    for i in inputs:
+        if out.exists() and Path(i).exists() and out.resolve() == Path(i).resolve():
+            raise ConfigError(f"{out}: is one of the inputs; refusing to overwrite it")
+    if out.is_dir():
+        raise ConfigError(f"{out}: is a directory")
+    if out.exists() and not args.force:
+        raise ConfigError(f"{out}: exists; pass --force to overwrite it")
+    if args.seeds < 2:
+        raise ConfigError(f"--seeds must be at least 2 (got {args.seeds})")
+    families = tuple(f.strip() for f in args.families.split(",") if f.strip()) if args.families else FAMILIES
+    opts = AuditOptions(real=args.real, synth=args.synth or args.real, real_format=args.fmt, synth_format=args.fmt,
+                        text_field=args.text_field, roles=args.roles, embedder=args.embedder, seed=args.seed,
+                        sample_size=args.sample_size, cache_dir=args.cache_dir, use_cache=not args.no_cache,
+                        families=families, make_map=False)
+    opts.validate()
+    err = Console(stderr=True)
+    progress = Progress() if args.quiet else RichProgress(err)
+    try:
+        docs, stats, report = _read(args.real, args.fmt, opts, 1, progress)
+        half = None
+        if args.synth:
+            synth_docs, _, _ = _read(args.synth, args.fmt, opts, 2, progress)
+            half = len(synth_docs)
+        if len(docs) < 40:
+            raise ConfigError(f"{args.real}: {len(docs)} documents; calibration needs at least 40")
+        embedder = make_embedder(opts, progress)
+        emb = embed_docs(embedder, docs, opts, progress, "real")
+        cal = calibrate(docs, emb, seeds=args.seeds, seed=args.seed, families=families, half_size=half,
+                        progress=progress)
+    finally:
+        if hasattr(progress, "close"):
+            progress.close()
+    checks = suggest_checks(cal, noise_only=args.noise_only)
+    rep = report.to_dict()
+    text = render_config(checks, cal, header={"real": args.real, "n_documents": rep.get("n_documents"),
+                                              "sha256": rep.get("sha256"), "embedder": embedder.name})
+    from audit.config import load_config
+    from audit.result import write_atomic
+
+    write_atomic(out, text)
+    load_config(out)  # what we write must load: a bug here is ours, not the user's
+    if not args.quiet:
+        Console().print(f"Wrote {len(checks)} checks to {out} (calibrated on {cal.seeds} half-vs-half splits "
+                        f"of {cal.half_size} documents)")
+    return 0
+
+
+def cmd_diff(args) -> int:
+    from audit.diff import diff_results, render_diff_text
+    from audit.result import AuditResult
+
+    inputs = [args.old, args.new]
+    for o in (args.markdown, args.json):
+        if o:
+            _check_output(o, inputs, args.force)
+    old, new = AuditResult.load(args.old), AuditResult.load(args.new)
+    rows = diff_results(old, new)
+    if args.markdown:
+        from reports.markdown import render_diff_markdown
+
+        write_output(args.markdown, render_diff_markdown(rows, args.old, args.new), inputs, args.force)
+    if args.json:
+        payload = {"tool": "corpus-audit", "old": args.old, "new": args.new, "rows": rows}
+        write_output(args.json, json.dumps(payload, indent=2, sort_keys=True, allow_nan=False) + "\n", inputs,
+                     args.force)
+    sys.stdout.write(render_diff_text(rows, args.old, args.new))
+    return 0
