@@ -190,7 +190,7 @@ def mattr_corpus(docs_tokens: Sequence[Sequence[str]], *, window: int = 50) -> M
         if skipped else []
     if not vals:
         return MetricResult(float("nan"), n=0, warnings=warnings)
-    v = np.asarray(vals)
+    v = np.sort(vals)  # summation order independent of the input order
     se = float(v.std(ddof=1) / math.sqrt(len(v))) if len(v) > 1 else 0.0
     m = float(v.mean())
     return MetricResult(m, ci=(m - 1.96 * se, m + 1.96 * se), n=len(v), details={"window": window},

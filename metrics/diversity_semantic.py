@@ -101,14 +101,14 @@ def fit_clusters(embs: Sequence, *, k: int = 30, sample_size: int = 4000, random
     of several corpora.
 
     Fit on real and synthetic together so that both histograms use the same cells. ``k`` is lowered to
-    a thirtieth of the pooled sample (at least 2) so that every cell can hold several documents.
+    a fortieth of the pooled sample (at least 2): faiss wants 39+ training points per cell.
     """
     import faiss
 
     pooled = np.vstack([_unit_rows(e)[0] for e in embs])
     rng = np.random.default_rng(random_state)
     pooled = np.ascontiguousarray(_sample_rows(pooled, sample_size, rng), dtype=np.float32)
-    k = int(max(2, min(k, len(pooled) // 30)))
+    k = int(max(2, min(k, len(pooled) // 40)))
     if len(pooled) < 2 * k:
         raise ValueError(f"need at least {2 * k} documents to fit {k} clusters")
     km = faiss.Kmeans(pooled.shape[1], k, niter=20, nredo=1, spherical=True, verbose=False,
