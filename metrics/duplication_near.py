@@ -6,15 +6,14 @@ datasketch estimate alone gives false positives and negatives, datasketch #105).
 """
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
+from functools import lru_cache
 
 import numpy as np
 
 from metrics.duplication import cluster_rate_result, snippet, wilson_interval
 from metrics.result import MetricResult
-
-Shingles = frozenset
-
 
 def shingles(tokens: Sequence[str], k: int = 5) -> frozenset:
     """Set of word k-gram shingles; a document shorter than k is one shingle (itself); empty -> empty."""
@@ -33,16 +32,51 @@ def jaccard(a: frozenset, b: frozenset) -> float:
     return inter / (len(a) + len(b) - inter)
 
 
+class _LazySets:
+    """Exact shingle sets, built only for documents that LSH proposes."""
+
+    def __init__(self, token_lists: Sequence[Sequence[str]], k: int):
+        self._tokens, self._k, self._sets = token_lists, k, {}
+
+    def __getitem__(self, i: int) -> frozenset:
+        if i not in self._sets:
+            self._sets[i] = shingles(self._tokens[i], self._k)
+        return self._sets[i]
+
+
 def _seed(random_state) -> int:
     return int(np.random.default_rng(random_state).integers(1, 2**31 - 1))
 
 
-def _lsh(sets: Sequence[frozenset], *, threshold: float, num_perm: int, seed: int):
+@lru_cache(maxsize=1 << 20)
+def _token_hash(token: str) -> int:
+    return int.from_bytes(hashlib.blake2b(token.encode("utf-8"), digest_size=8).digest(), "little")
+
+
+_M = np.uint64(0x9E3779B97F4A7C15)
+
+
+def shingle_hashes(tokens: Sequence[str], k: int = 5) -> list[int]:
+    """Stable 32-bit hashes of the word k-gram shingles (one blake2b per distinct token, then numpy
+    mixing): what MinHash sees. Verification uses the exact shingle sets, so a collision cannot
+    create a reported pair."""
+    if not tokens:
+        return []
+    th = np.fromiter((_token_hash(t) for t in tokens), dtype=np.uint64, count=len(tokens))
+    m = max(1, len(th) - k + 1)
+    h = np.zeros(m, dtype=np.uint64)
+    for j in range(min(k, len(th))):
+        h = (h ^ th[j:j + m]) * _M  # uint64 arithmetic wraps, as intended
+        h ^= h >> np.uint64(29)
+    return np.unique(h >> np.uint64(32)).tolist()
+
+
+def _lsh(token_lists: Sequence[Sequence[str]], k: int, *, threshold: float, num_perm: int, seed: int):
     from datasketch import MinHash, MinHashLSH
 
-    keep = [i for i, s in enumerate(sets) if s]
-    sigs = MinHash.bulk([[x.encode("utf-8") for x in sets[i]] for i in keep],
-                        num_perm=num_perm, seed=seed)
+    keep = [i for i, t in enumerate(token_lists) if len(t)]
+    sigs = MinHash.bulk([shingle_hashes(token_lists[i], k) for i in keep], num_perm=num_perm, seed=seed,
+                        hashfunc=int)
     # an LSH threshold a bit under the verification threshold: fewer false negatives, FPs are verified away
     lsh = MinHashLSH(threshold=max(0.05, threshold - 0.1), num_perm=num_perm)
     return keep, sigs, lsh
@@ -65,8 +99,9 @@ def near_duplicate_pairs(
 ) -> tuple[list[tuple[int, int, float]], int]:
     """Verified near-duplicate pairs (i < j, Jaccard ≥ threshold) and the number of LSH candidates checked."""
     _validate(token_lists, "near_duplicate_pairs", threshold)
-    sets = [shingles(t, shingle_size) for t in token_lists]
-    keep, sigs, lsh = _lsh(sets, threshold=threshold, num_perm=num_perm, seed=_seed(random_state))
+    sets = _LazySets(token_lists, shingle_size)
+    keep, sigs, lsh = _lsh(token_lists, shingle_size, threshold=threshold, num_perm=num_perm,
+                           seed=_seed(random_state))
     with lsh.insertion_session() as session:
         for i, m in zip(keep, sigs):
             session.insert(i, m, check_duplication=False)
@@ -144,13 +179,12 @@ def near_copy_rate(
     _validate(real_tokens, "near_copy_rate", threshold)
     _validate(synth_tokens, "near_copy_rate", threshold)
     seed = _seed(random_state)
-    rsets = [shingles(t, shingle_size) for t in real_tokens]
-    ssets = [shingles(t, shingle_size) for t in synth_tokens]
-    rkeep, rsigs, lsh = _lsh(rsets, threshold=threshold, num_perm=num_perm, seed=seed)
+    rsets, ssets = _LazySets(real_tokens, shingle_size), _LazySets(synth_tokens, shingle_size)
+    rkeep, rsigs, lsh = _lsh(real_tokens, shingle_size, threshold=threshold, num_perm=num_perm, seed=seed)
     with lsh.insertion_session() as session:
         for i, m in zip(rkeep, rsigs):
             session.insert(i, m, check_duplication=False)
-    skeep, ssigs, _ = _lsh(ssets, threshold=threshold, num_perm=num_perm, seed=seed)
+    skeep, ssigs, _ = _lsh(synth_tokens, shingle_size, threshold=threshold, num_perm=num_perm, seed=seed)
     best: list[tuple[int, int, float]] = []
     checked = 0
     for i, m in zip(skeep, ssigs):
