@@ -2,6 +2,7 @@
 similarity, cluster entropy. Scores from different embedding models are not comparable."""
 from __future__ import annotations
 
+import hashlib
 import math
 from collections.abc import Sequence
 
@@ -25,11 +26,17 @@ def _unit_rows(emb, what: str = "embeddings") -> tuple[np.ndarray, list[str]]:
     return x[keep] / norms[keep, None], warnings
 
 
+def row_order(x: np.ndarray, random_state=None) -> np.ndarray:
+    """Row indices in a seeded order keyed on each row's content: shuffling the rows changes nothing."""
+    salt = int(np.random.default_rng(random_state).integers(0, 2**63 - 1)).to_bytes(8, "little")
+    rows = np.ascontiguousarray(x, dtype=np.float32)
+    keys = [hashlib.blake2b(salt + r.tobytes(), digest_size=8).digest() + r.tobytes() for r in rows]
+    return np.array(sorted(range(len(keys)), key=keys.__getitem__), dtype=int)
+
+
 def _sample_rows(x: np.ndarray, sample_size: int | None, random_state) -> np.ndarray:
-    if sample_size is None or sample_size >= len(x):
-        return x
-    idx = np.sort(np.random.default_rng(random_state).choice(len(x), sample_size, replace=False))
-    return x[idx]
+    order = row_order(x, random_state)
+    return x[order if sample_size is None else order[:sample_size]]
 
 
 def _entropy_exp(eig: np.ndarray) -> float:
@@ -66,7 +73,7 @@ def vendi_score(emb, *, sample_size: int | None = None, random_state=None) -> Me
     v = _entropy_exp(lam)
     ci = None
     if n >= 20:
-        groups = np.random.default_rng(random_state).permutation(n) % 10
+        groups = np.arange(n) % 10  # rows are already in seeded content order
         proj = (x @ vecs) ** 2
         loo = np.array([_entropy_exp(lam - proj[groups == j].sum(axis=0)) for j in range(10)])
         se = math.sqrt(9 / 10 * float(((loo - loo.mean()) ** 2).sum()))

@@ -31,6 +31,7 @@ from metrics.diversity_semantic import (
     cluster_entropy,
     fit_clusters,
     mean_pairwise_cosine,
+    row_order,
     vendi_score,
 )
 from metrics.diversity_tail import tail_survival, wilson_interval, zipf_exponent
@@ -172,7 +173,7 @@ def run(ctx: AuditContext) -> FamilyOutput:
         def ent(c: CorpusData) -> MetricResult:
             e = c.embeddings
             if len(e) > m_cl and c.name in ("real", "synth"):  # real vs synth at the same size
-                e = e[np.sort(ctx.rng(43).choice(len(e), m_cl, replace=False))]
+                e = e[row_order(e, ctx.rng(43))[:m_cl]]
             return cluster_entropy(e, centroids)
 
         out.entries.append(_four(ctx, "cluster_entropy_score", ent, details={"k": len(centroids)}))
