@@ -7,6 +7,7 @@ female share of gendered terms and :func:`bias_profile`, which reads each docume
 """
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -59,21 +60,27 @@ class BiasProfile:
         return len(self.groups)
 
 
+def _rank(sentence: str, seed: int) -> bytes:
+    return hashlib.blake2b(sentence.encode("utf-8"), digest_size=8, key=str(seed).encode()).digest()
+
+
 def bias_profile(texts: Sequence[str], groups: TermMatcher, attributes: TermMatcher | None = None,
-                 *, sentiment=None) -> BiasProfile:
+                 *, sentiment=None, max_sentences_per_group: int | None = 100, random_state: int = 0) -> BiasProfile:
     """Read every document once: group mentions, attribute mentions and per-sentence sentiment.
 
     ``sentiment``: an object with ``polarity_scores(text) -> {"compound": float}`` (VADER's
     ``SentimentIntensityAnalyzer``); ``None`` skips sentiment. Matching is per sentence, so a multi-word
-    term never spans two sentences.
+    term never spans two sentences. VADER is the slow part, so at most ``max_sentences_per_group``
+    sentences per group are scored (``None``: all): those with the smallest keyed hash of their text,
+    which makes the choice seeded (``random_state``) yet independent of document order.
     """
-    g_out, a_out, s_out = [], [], []
+    g_out, a_out = [], []
+    pending: list[tuple[int, frozenset, str]] = []
     for i, text in enumerate(texts):
         if not isinstance(text, str):
             raise ValueError(f"document {i} is not a string")
         g_doc: set = set()
         a_doc: set = set()
-        sents = []
         for sent in split_sentences(text):
             norm = normalize_for_match(sent)
             labs = frozenset(lab for *_x, lab in groups.spans(norm))
@@ -81,9 +88,24 @@ def bias_profile(texts: Sequence[str], groups: TermMatcher, attributes: TermMatc
                 a_doc.update(lab[1] for *_x, lab in attributes.spans(norm))
             if labs:
                 g_doc |= labs
-                if sentiment is not None:
-                    sents.append((labs, float(sentiment.polarity_scores(sent)["compound"])))
+                pending.append((i, labs, sent))
         g_out.append(frozenset(g_doc))
         a_out.append(frozenset(a_doc))
-        s_out.append(sents)
+    s_out: list[list] = [[] for _ in texts]
+    if sentiment is not None and pending:
+        chosen = range(len(pending))
+        if max_sentences_per_group is not None:
+            by_group: dict = {}
+            for j, (_i, labs, sent) in enumerate(pending):
+                for lab in labs:
+                    by_group.setdefault(lab, []).append(j)
+            keep: set[int] = set()
+            for js in by_group.values():
+                if len(js) > max_sentences_per_group:
+                    js = sorted(js, key=lambda j: (_rank(pending[j][2], random_state), j))[:max_sentences_per_group]
+                keep.update(js)
+            chosen = sorted(keep)
+        for j in chosen:
+            i, labs, sent = pending[j]
+            s_out[i].append((labs, float(sentiment.polarity_scores(sent)["compound"])))
     return BiasProfile(g_out, a_out, s_out)

@@ -27,18 +27,14 @@ Lexicon = dict[str, dict[str, list[str]]]
 Label = tuple[str, str]  # (axis, group)
 
 _WORD = re.compile(r"\w+(?:'\w+)*", re.UNICODE)
+_POSSESSIVE = re.compile(r"'s\b")
 _SENT = re.compile(r"(?<=[.!?])[\"')\]]*\s+|\n{2,}")
 
 
 def normalize_for_match(text: str) -> str:
     """Words of ``text`` (casefolded, NFKC), possessive ``'s`` dropped, joined by single spaces."""
     t = unicodedata.normalize("NFKC", text).casefold().replace("’", "'")
-    out = []
-    for w in _WORD.findall(t):
-        if w.endswith("'s"):
-            w = w[:-2]
-        out.append(w)
-    return " ".join(out)
+    return " ".join(_WORD.findall(_POSSESSIVE.sub("", t)))
 
 
 def split_sentences(text: str) -> list[str]:
@@ -140,7 +136,9 @@ class TermMatcher:
                             canonical[v] = norm
         self._auto = ahocorasick.Automaton()
         for key, labels in table.items():
-            self._auto.add_word(key, (key, canonical[key], tuple(sorted(labels))))
+            # Keys carry a space on each side and texts are padded the same way, so a hit is always a
+            # whole-word match and no match inside a word ("he" in "the") ever reaches Python.
+            self._auto.add_word(f" {key} ", (key, canonical[key], tuple(sorted(labels))))
         self._auto.make_automaton()
 
     def spans(self, norm: str) -> list[tuple[int, int, str, Label]]:
@@ -151,13 +149,10 @@ class TermMatcher:
         if not norm:
             return []
         found = []
-        n = len(norm)
-        for end, (key, term, labels) in self._auto.iter(norm):
-            start = end - len(key) + 1
-            if (start > 0 and norm[start - 1] != " ") or (end + 1 < n and norm[end + 1] != " "):
-                continue
+        for end, (key, term, labels) in self._auto.iter(f" {norm} "):
+            start = end - len(key) - 1  # padded index of the leading space == norm index of the first char
             for lab in labels:
-                found.append((start, end + 1, term, lab))
+                found.append((start, start + len(key), term, lab))
         # Inside one axis, a match contained in a longer one is part of that term, not a mention of its own.
         by_axis: dict[str, set[tuple[int, int]]] = {}
         for s, e, _k, lab in found:

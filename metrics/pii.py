@@ -97,15 +97,17 @@ def _phone_ok(s: str) -> bool:
     return 10 <= sum(c.isdigit() for c in s) <= 15 if s.startswith("+") else True
 
 
+_HAS_DIGITS = re.compile(r"\d{2}")
+# (kind, pattern, validator, cheap test the text must pass first: most documents skip most regexes)
 _DETECTORS = (
-    ("email", _EMAIL, None),
-    ("credit_card", _CARD, lambda s: 13 <= sum(c.isdigit() for c in s) <= 19 and luhn_valid(s)),
-    ("ipv6", _IPV6, _valid_ipv6),
-    ("ipv4", _IPV4, None),
-    ("ssn", _SSN, None),
-    ("phone", _PHONE_INTL, _phone_ok),
-    ("phone", _PHONE_NANP, None),
-    ("street_address", _STREET, None),
+    ("email", _EMAIL, None, lambda t: "@" in t),
+    ("credit_card", _CARD, lambda s: 13 <= sum(c.isdigit() for c in s) <= 19 and luhn_valid(s), None),
+    ("ipv6", _IPV6, _valid_ipv6, lambda t: "::" in t or t.count(":") >= 7),
+    ("ipv4", _IPV4, None, lambda t: "." in t),
+    ("ssn", _SSN, None, lambda t: "-" in t),
+    ("phone", _PHONE_INTL, _phone_ok, lambda t: "+" in t),
+    ("phone", _PHONE_NANP, None, None),
+    ("street_address", _STREET, None, None),
 )
 
 
@@ -115,7 +117,11 @@ def find_pii(text: str) -> list[tuple[str, int, int]]:
     Internal: the spans index the raw text. Use :func:`masked_pii` for anything shown to a user.
     """
     taken: list[tuple[str, int, int]] = []
-    for kind, rx, check in _DETECTORS:
+    if not _HAS_DIGITS.search(text) and "@" not in text and "::" not in text:
+        return taken
+    for kind, rx, check, gate in _DETECTORS:
+        if gate is not None and not gate(text):
+            continue
         for m in rx.finditer(text):
             s, e = m.span()
             if check is not None and not check(m.group(0)):
@@ -154,7 +160,18 @@ def wilson_interval(k: int, n: int, z: float = 1.959964) -> tuple[float, float]:
     return (max(0.0, centre - half), min(1.0, centre + half))
 
 
-def pii_rate(texts: Sequence[str], *, ids: Sequence[str] | None = None, max_examples: int = 10) -> MetricResult:
+def pii_spans(texts: Sequence[str]) -> list[list[tuple[str, int, int]]]:
+    """:func:`find_pii` for every document (compute once, pass to :func:`pii_rate` for subsets)."""
+    out = []
+    for i, t in enumerate(texts):
+        if not isinstance(t, str):
+            raise ValueError(f"pii_rate: document {i} is not a string")
+        out.append(find_pii(t))
+    return out
+
+
+def pii_rate(texts: Sequence[str], *, ids: Sequence[str] | None = None, max_examples: int = 10,
+             spans: Sequence[list[tuple[str, int, int]]] | None = None) -> MetricResult:
     """Documents containing personal data, per 1,000 documents.
 
     Patterns: e-mail addresses, credit-card numbers (13-19 digits passing the Luhn check), IPv4 and
@@ -162,7 +179,7 @@ def pii_rate(texts: Sequence[str], *, ids: Sequence[str] | None = None, max_exam
     American with separators, or international ``+CC ...``), and simple street addresses
     (``12 Main Street``). 0..1000, lower is better. CI: Wilson score interval. ``details`` holds
     per-kind rates and up to ``max_examples`` examples, all masked (the raw values never leave
-    this module).
+    this module). ``spans``: precomputed :func:`pii_spans` of ``texts``.
     """
     if len(texts) == 0:
         raise ValueError("pii_rate: empty corpus (no documents)")
@@ -170,10 +187,8 @@ def pii_rate(texts: Sequence[str], *, ids: Sequence[str] | None = None, max_exam
     any_docs = 0
     kind_docs = {k: 0 for k in KINDS}
     examples = []
-    for i, t in enumerate(texts):
-        if not isinstance(t, str):
-            raise ValueError(f"pii_rate: document {i} is not a string")
-        spans = find_pii(t)
+    all_spans = pii_spans(texts) if spans is None else spans
+    for i, (t, spans) in enumerate(zip(texts, all_spans)):
         if not spans:
             continue
         any_docs += 1

@@ -26,8 +26,21 @@ def mask_term(term: str) -> str:
     return term[:1] + "*" * max(3, len(term) - 1)
 
 
+def toxic_spans(texts: Sequence[str], *, terms: Sequence[str] | None = None) -> list[tuple[str, list]]:
+    """Per document: (normalised text, matched spans) -- compute once, pass to :func:`toxicity_rate`."""
+    m = _matcher(tuple(terms) if terms is not None else default_toxic_terms())
+    out = []
+    for i, t in enumerate(texts):
+        if not isinstance(t, str):
+            raise ValueError(f"toxicity_rate: document {i} is not a string")
+        norm = normalize_for_match(t)
+        out.append((norm, m.spans(norm)))
+    return out
+
+
 def toxicity_rate(texts: Sequence[str], *, terms: Sequence[str] | None = None,
-                  ids: Sequence[str] | None = None, max_examples: int = 10) -> MetricResult:
+                  ids: Sequence[str] | None = None, max_examples: int = 10,
+                  spans: Sequence[tuple[str, list]] | None = None) -> MetricResult:
     """Documents containing at least one toxic or profane term, per 1,000 documents.
 
     Whole-word, case-insensitive matching (Aho-Corasick, same normalisation as the group lexicon) of a
@@ -36,19 +49,16 @@ def toxicity_rate(texts: Sequence[str], *, terms: Sequence[str] | None = None,
     context; read the rate as an upper-level screen, not a classifier. 0..1000, lower is better.
     CI: Wilson score interval. ``details``: the most frequent terms (masked) and example documents with
     the matched terms masked (snippets are
-    shown in normalised form: lower case, punctuation removed).
+    shown in normalised form: lower case, punctuation removed). ``spans``: precomputed
+    :func:`toxic_spans` of ``texts`` (same ``terms``).
     """
     if len(texts) == 0:
         raise ValueError("toxicity_rate: empty corpus (no documents)")
-    m = _matcher(tuple(terms) if terms is not None else default_toxic_terms())
+    per_doc = toxic_spans(texts, terms=terms) if spans is None else spans
     n, hits = len(texts), 0
     term_docs: Counter = Counter()
     examples = []
-    for i, t in enumerate(texts):
-        if not isinstance(t, str):
-            raise ValueError(f"toxicity_rate: document {i} is not a string")
-        norm = normalize_for_match(t)
-        spans = m.spans(norm)
+    for i, (norm, spans) in enumerate(per_doc):
         if not spans:
             continue
         found = {k for _s, _e, k, _lab in spans}

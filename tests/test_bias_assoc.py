@@ -111,3 +111,12 @@ def test_sentiment_insufficient_with_few_sentences():
     real = prof(["The woman is wonderful."] * 3)
     d = group_sentiment_drift(real.sentences, real.sentences, min_sentences=10)
     assert d.value is None and d.warnings
+
+
+def test_sentence_cap_is_seeded_and_order_independent():
+    texts = [f"The woman number {i} is {'happy' if i % 2 else 'sad'}." for i in range(60)]
+    p = bias_profile(texts, GM, OM, sentiment=VADER, max_sentences_per_group=10, random_state=1)
+    assert sum(len(s) for s in p.sentences) == 10
+    rev = bias_profile(texts[::-1], GM, OM, sentiment=VADER, max_sentences_per_group=10, random_state=1)
+    assert sorted(x for s in p.sentences for _l, x in s) == sorted(x for s in rev.sentences for _l, x in s)
+    assert [len(s) for s in p.sentences] == [len(s) for s in rev.sentences][::-1]

@@ -7,6 +7,8 @@ Options read from ``ctx.options``:
 * ``bias_min_count`` (5): documents a group needs (both corpora together) to enter the drift.
 * ``bias_min_group_docs`` (20) / ``bias_min_pair_docs`` (10): support for an association pair.
 * ``bias_min_sentences`` (10): sentences per group and corpus for the sentiment comparison.
+* ``bias_max_sentences_per_group`` (100): VADER scores at most this many sentences per group (seeded,
+  order-independent choice); ``None`` scores all.
 """
 from __future__ import annotations
 
@@ -15,14 +17,14 @@ from pathlib import Path
 from audit.compare import pairwise_entry, per_corpus_entry
 from audit.context import AuditContext, CorpusData
 from audit.families import FamilyOutput
-from metrics.bias import BiasProfile, bias_profile, gender_term_share
+from metrics.bias import bias_profile, gender_term_share
 from metrics.bias_assoc import association_table, group_sentiment_drift, sentiment_table, \
     stereotype_amplification_drift
 from metrics.bias_groups import representation_drift, representation_table
 from metrics.bias_lexicon import default_groups, load_groups_file, matcher_for, merge_groups, \
     occupations_lexicon
-from metrics.pii import pii_rate
-from metrics.toxicity import toxicity_rate
+from metrics.pii import pii_rate, pii_spans
+from metrics.toxicity import toxic_spans, toxicity_rate
 
 MAX_ROWS = 20
 SNIPPET = 300
@@ -36,9 +38,10 @@ def lexicon_from_options(options: dict) -> dict:
     return merge_groups(default_groups(), user)
 
 
-def _half_profile(full: BiasProfile, corpus: CorpusData, half: CorpusData) -> BiasProfile:
+def _half_index(corpus: CorpusData, half: CorpusData) -> list[int]:
+    """Positions in ``corpus`` of the documents of ``half`` (a subset holding the same objects)."""
     pos = {id(d): i for i, d in enumerate(corpus.docs)}
-    return full.subset([pos[id(d)] for d in half.docs])
+    return [pos[id(d)] for d in half.docs]
 
 
 def _pairwise(name, value, floor):
@@ -65,9 +68,12 @@ def run(ctx: AuditContext) -> FamilyOutput:
     from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
     vader = SentimentIntensityAnalyzer()
-    real = bias_profile(ctx.real.texts, gm, om, sentiment=vader)
-    synth = bias_profile(ctx.synth.texts, gm, om, sentiment=vader)
-    ra, rb = _half_profile(real, ctx.real, ctx.real_a), _half_profile(real, ctx.real, ctx.real_b)
+    cap = opt.get("bias_max_sentences_per_group", 100)
+    real = bias_profile(ctx.real.texts, gm, om, sentiment=vader, max_sentences_per_group=cap, random_state=ctx.seed)
+    synth = bias_profile(ctx.synth.texts, gm, om, sentiment=vader, max_sentences_per_group=cap,
+                         random_state=ctx.seed)
+    ia, ib = _half_index(ctx.real, ctx.real_a), _half_index(ctx.real, ctx.real_b)
+    ra, rb = real.subset(ia), real.subset(ib)
 
     # --- representation
     g = [gender_term_share(c.tokens) for c in (ctx.real, ctx.synth, ctx.real_a, ctx.real_b)]
@@ -114,9 +120,14 @@ def run(ctx: AuditContext) -> FamilyOutput:
     def ids(c):
         return [d.id for d in c.docs]
 
-    tox = [toxicity_rate(c.texts, ids=ids(c)) for c in (ctx.real, ctx.synth, ctx.real_a, ctx.real_b)]
+    corpora = (ctx.real, ctx.synth, ctx.real_a, ctx.real_b)
+    tr, ts = toxic_spans(ctx.real.texts), toxic_spans(ctx.synth.texts)
+    tsp = (tr, ts, [tr[i] for i in ia], [tr[i] for i in ib])
+    tox = [toxicity_rate(c.texts, ids=ids(c), spans=sp) for c, sp in zip(corpora, tsp)]
     out.entries.append(per_corpus_entry("toxicity_rate", *tox))
-    pii = [pii_rate(c.texts, ids=ids(c)) for c in (ctx.real, ctx.synth, ctx.real_a, ctx.real_b)]
+    pr, ps = pii_spans(ctx.real.texts), pii_spans(ctx.synth.texts)
+    psp = (pr, ps, [pr[i] for i in ia], [pr[i] for i in ib])
+    pii = [pii_rate(c.texts, ids=ids(c), spans=sp) for c, sp in zip(corpora, psp)]
     out.entries.append(per_corpus_entry("pii_rate", *pii))
 
     out.sections["bias"] = {
