@@ -153,12 +153,17 @@ class TermMatcher:
             start = end - len(key) - 1  # padded index of the leading space == norm index of the first char
             for lab in labels:
                 found.append((start, start + len(key), term, lab))
+        if len(found) <= 1:
+            return found
         # Inside one axis, a match contained in a longer one is part of that term, not a mention of its own.
         by_axis: dict[str, set[tuple[int, int]]] = {}
         for s, e, _k, lab in found:
             by_axis.setdefault(lab[0], set()).add((s, e))
         kept: set[tuple[str, int, int]] = set()
         for axis, spans in by_axis.items():
+            if len(spans) == 1:
+                kept.add((axis, *next(iter(spans))))
+                continue
             max_end = -1
             for s, e in sorted(spans, key=lambda x: (x[0], -x[1])):
                 if e > max_end:  # not inside an earlier (hence longer or equal-start longer) span
