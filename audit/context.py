@@ -55,6 +55,7 @@ class CorpusData:
     embeddings: np.ndarray  # (n, d) float32, L2-normalised
     n_total: int  # documents in the whole corpus
     stats: CorpusStats | None = None
+    indices: np.ndarray | None = None  # for a subset: the rows of the parent it was taken from
 
     @property
     def sampled(self) -> bool:
@@ -74,7 +75,7 @@ class CorpusData:
 
     def subset(self, idx: np.ndarray, name: str) -> "CorpusData":
         sub = CorpusData(name=name, docs=[self.docs[i] for i in idx], embeddings=self.embeddings[idx],
-                         n_total=len(idx))
+                         n_total=len(idx), indices=np.asarray(idx))
         if "tokens" in self.__dict__:
             sub.__dict__["tokens"] = [self.tokens[i] for i in idx]
         return sub

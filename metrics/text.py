@@ -9,6 +9,7 @@ from collections.abc import Iterable, Iterator
 _WS = re.compile(r"\s+")
 _TOKEN = re.compile(r"\w+(?:['’]\w+)*|[^\w\s]", re.UNICODE)
 _WORD = re.compile(r"\w+(?:['’]\w+)*", re.UNICODE)
+TOKEN_RE = _TOKEN  # public: lets span finders map tokens back to character offsets
 
 
 def normalize(text: str) -> str:
