@@ -10,8 +10,11 @@ from audit.context import AuditContext
 SNIPPET = 240
 
 
-def corpus_map(ctx: AuditContext, *, max_points: int = 1500, random_state: int = 0) -> dict:
+def corpus_map(ctx: AuditContext, *, max_points: int = 1500, random_state: int = 0, method: str = "umap") -> dict:
     """Points (x, y, corpus, cluster, id, text snippet) for at most ``max_points`` docs per corpus.
+
+    ``method`` is "umap" (default; falls back to PCA when UMAP fails on tiny or degenerate input) or
+    "pca" (fast and dependency-free, for tests and quick looks).
 
     The projection is fitted on the pooled sample so both corpora share one space. When the drift family
     has clustered the corpora (``ctx.shared["topics"]``), each point carries its cluster id and the
@@ -25,16 +28,22 @@ def corpus_map(ctx: AuditContext, *, max_points: int = 1500, random_state: int =
     x = np.vstack([ctx.real.embeddings[picks["real"]], ctx.synth.embeddings[picks["synth"]]])
     if len(x) < 5:
         return {"points": [], "clusters": [], "method": "none", "sampled": False}
-    method = "umap"
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            import umap
+    if method not in ("umap", "pca"):
+        raise ValueError(f"map method must be 'umap' or 'pca', got {method!r}")
+    xy = None
+    if method == "umap":
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                import umap
 
-            reducer = umap.UMAP(n_neighbors=min(15, len(x) - 1), min_dist=0.1, metric="cosine",
-                                random_state=random_state, n_jobs=1, init="random" if len(x) < 50 else "spectral")
-            xy = reducer.fit_transform(x)
-    except Exception:  # tiny or degenerate inputs: fall back to PCA rather than lose the map
+                reducer = umap.UMAP(n_neighbors=min(15, len(x) - 1), min_dist=0.1, metric="cosine",
+                                    random_state=random_state, n_jobs=1,
+                                    init="random" if len(x) < 50 else "spectral")
+                xy = reducer.fit_transform(x)
+        except Exception:  # tiny or degenerate inputs: fall back to PCA rather than lose the map
+            xy = None
+    if xy is None:
         from sklearn.decomposition import PCA
 
         method = "pca"
