@@ -1,0 +1,141 @@
+"""Manifold drift on embeddings: precision / recall / density / coverage and the Fréchet distance.
+
+k-nearest-neighbour radii come from faiss (exact ``IndexFlatL2``); ball membership is counted in row
+blocks so no full matrix is held beyond ``block × n``. Both functions work on seeded samples of at most
+``max_n`` rows per side.
+"""
+from __future__ import annotations
+
+import numpy as np
+from scipy import linalg
+
+from metrics.drift import check_embeddings, seeded_subsample
+from metrics.result import MetricResult
+
+
+def _faiss():
+    try:
+        import faiss
+    except ImportError:  # pragma: no cover - faiss-cpu is a core dependency
+        raise ImportError("precision/recall/density/coverage need faiss: pip install faiss-cpu") from None
+    return faiss
+
+
+def _kth_radius(x: np.ndarray, k: int) -> np.ndarray:
+    """Euclidean distance from each row of ``x`` to its k-th nearest *other* row of ``x``."""
+    faiss = _faiss()
+    xf = np.ascontiguousarray(x, dtype=np.float32)
+    index = faiss.IndexFlatL2(xf.shape[1])
+    index.add(xf)
+    d2, _ = index.search(xf, k + 1)  # column 0 is the row itself (distance 0)
+    return np.sqrt(np.maximum(d2[:, k].astype(np.float64), 0.0))
+
+
+def _nearest_distance(queries: np.ndarray, base: np.ndarray) -> np.ndarray:
+    faiss = _faiss()
+    index = faiss.IndexFlatL2(base.shape[1])
+    index.add(np.ascontiguousarray(base, dtype=np.float32))
+    d2, _ = index.search(np.ascontiguousarray(queries, dtype=np.float32), 1)
+    return np.sqrt(np.maximum(d2[:, 0].astype(np.float64), 0.0))
+
+
+def _balls_containing(points: np.ndarray, centres: np.ndarray, radii: np.ndarray, block: int = 1024) -> np.ndarray:
+    """For each point: how many balls B(centre_i, radius_i) contain it (strictly inside, as ``prdc``)."""
+    counts = np.zeros(len(points), dtype=np.int64)
+    c2 = np.einsum("ij,ij->i", centres, centres)
+    for s in range(0, len(points), block):
+        p = points[s:s + block]
+        d2 = np.einsum("ij,ij->i", p, p)[:, None] + c2[None, :] - 2.0 * (p @ centres.T)
+        counts[s:s + block] = (np.sqrt(np.maximum(d2, 0.0)) < radii[None, :]).sum(axis=1)
+    return counts
+
+
+def prdc(
+    x_real: np.ndarray, x_synth: np.ndarray, *, k: int = 5, max_n: int = 2000, random_state=None,
+) -> dict[str, MetricResult]:
+    """Precision, recall, density and coverage of the synthetic sample (Naeem et al., ICML 2020).
+
+    Each real point gets a ball reaching its k-th nearest real neighbour (likewise for synthetic points).
+
+    * precision: share of synthetic points inside some real ball — are synthetic docs realistic? 0..1,
+      higher is better (Kynkäänniemi et al., NeurIPS 2019).
+    * recall: share of real points inside some synthetic ball — does the synthetic corpus reach the whole
+      real distribution? 0..1, higher is better.
+    * density: mean number of real balls holding a synthetic point, divided by k. ≈ 1 when the two
+      distributions match; > 1 when synthetic docs crowd into dense real regions; < 1 off-manifold.
+    * coverage: share of real points whose ball holds at least one synthetic point. 0..1, higher is better;
+      for identical distributions E[coverage] = 1 − 2⁻ᵏ (0.969 for k = 5).
+
+    Returns a dict of four ``MetricResult`` keyed ``precision``, ``recall``, ``density``, ``coverage``.
+    Works on seeded samples of at most ``max_n`` rows per side; the CI is a binomial normal interval for
+    the three shares. ``coverage`` details list ``uncovered`` (real indices, farthest from any synthetic
+    point first) and ``precision`` details list ``outside`` (synthetic indices outside every real ball).
+    """
+    x_real, x_synth = check_embeddings("prdc", x_real, x_synth, min_rows=k + 1)
+    rng = np.random.default_rng(random_state)
+    ir = seeded_subsample(len(x_real), max_n, rng)
+    is_ = seeded_subsample(len(x_synth), max_n, rng)
+    a, b = x_real[ir], x_synth[is_]
+    r_real, r_synth = _kth_radius(a, k), _kth_radius(b, k)
+    in_real = _balls_containing(b, a, r_real)  # per synthetic point: real balls holding it
+    in_synth = _balls_containing(a, b, r_synth)  # per real point: synthetic balls holding it
+    nn_real_to_synth = _nearest_distance(a, b)
+    covered = nn_real_to_synth < r_real
+    sampled = len(a) < len(x_real) or len(b) < len(x_synth)
+    n = min(len(a), len(b))
+
+    def share(flags: np.ndarray) -> tuple[float, tuple[float, float]]:
+        v = float(flags.mean())
+        h = 1.96 * np.sqrt(max(v * (1 - v), 1e-12) / len(flags))
+        return v, (max(0.0, v - h), min(1.0, v + h))
+
+    prec, prec_ci = share(in_real > 0)
+    rec, rec_ci = share(in_synth > 0)
+    cov, cov_ci = share(covered)
+    dens_per = in_real / k
+    dens = float(dens_per.mean())
+    dens_h = 1.96 * float(dens_per.std(ddof=1)) / np.sqrt(len(dens_per))
+    gap = nn_real_to_synth / np.maximum(r_real, 1e-12)
+    uncovered = [{"index": int(ir[i]), "distance_ratio": float(gap[i])}
+                 for i in np.argsort(-gap, kind="stable")[:10] if not covered[i]]
+    outside = [{"index": int(is_[i])} for i in np.flatnonzero(in_real == 0)[:10]]
+    common = {"n": n, "sampled": sampled}
+    return {
+        "precision": MetricResult(prec, ci=prec_ci, details={"k": k, "outside": outside}, **common),
+        "recall": MetricResult(rec, ci=rec_ci, details={"k": k}, **common),
+        "density": MetricResult(dens, ci=(dens - dens_h, dens + dens_h), details={"k": k}, **common),
+        "coverage": MetricResult(cov, ci=cov_ci, details={"k": k, "expected_if_identical": 1 - 2.0 ** -k,
+                                                         "uncovered": uncovered}, **common),
+    }
+
+
+def _trace_sqrt_product(s1: np.ndarray, s2: np.ndarray) -> float:
+    """Tr((Σ₁Σ₂)^½) via symmetric eigendecompositions: the eigenvalues of Σ₁Σ₂ equal those of
+    Σ₁^½ Σ₂ Σ₁^½ (PSD), so the trace is Σ √λᵢ. Faster and steadier than ``scipy.linalg.sqrtm``."""
+    w, v = linalg.eigh(s1)
+    root = (v * np.sqrt(np.clip(w, 0.0, None))) @ v.T
+    lam = linalg.eigvalsh(root @ s2 @ root)
+    return float(np.sqrt(np.clip(lam, 0.0, None)).sum())
+
+
+def frechet_distance(
+    x_real: np.ndarray, x_synth: np.ndarray, *, n: int = 1000, random_state=None,
+) -> MetricResult:
+    """Fréchet distance between Gaussians fitted to two embedding samples (Heusel et al., NeurIPS 2017).
+
+    FD = ‖μ₁ − μ₂‖² + Tr(Σ₁ + Σ₂ − 2(Σ₁Σ₂)^½). 0 = same mean and covariance; lower is better. The
+    estimator is biased upward at small n, so both sides are drawn to the same fixed ``n`` rows (seeded)
+    and values are only comparable at equal ``n`` (the runner uses the same ``n`` for the noise floor).
+    ``details`` split the distance into its mean term and covariance term.
+    """
+    x_real, x_synth = check_embeddings("frechet_distance", x_real, x_synth, min_rows=2)
+    rng = np.random.default_rng(random_state)
+    m = min(n, len(x_real), len(x_synth))
+    a = x_real[seeded_subsample(len(x_real), m, rng)]
+    b = x_synth[seeded_subsample(len(x_synth), m, rng)]
+    mu1, mu2 = a.mean(axis=0), b.mean(axis=0)
+    s1, s2 = np.atleast_2d(np.cov(a, rowvar=False)), np.atleast_2d(np.cov(b, rowvar=False))
+    mean_term = float(np.sum((mu1 - mu2) ** 2))
+    cov_term = float(np.trace(s1) + np.trace(s2) - 2.0 * _trace_sqrt_product(s1, s2))
+    return MetricResult(mean_term + cov_term, n=m, sampled=m < max(len(x_real), len(x_synth)),
+                        details={"mean_term": mean_term, "covariance_term": cov_term})
