@@ -94,7 +94,8 @@ def _round(x: float, up: bool) -> float:
     if x == 0 or not math.isfinite(x):
         return x
     step = 10 ** (math.floor(math.log10(abs(x))) - 3)
-    return float(f"{(math.ceil(x / step) if up else math.floor(x / step)) * step:.6g}")
+    q = x / step  # the 1e-6 keeps float noise (0.045000000001) from adding a step
+    return float(f"{(math.ceil(q - 1e-6) if up else math.floor(q + 1e-6)) * step:.6g}")
 
 
 def _g(x: float) -> str:
@@ -119,8 +120,10 @@ def suggest_checks(cal: Calibration, registry=None, *, safety: float = SAFETY, n
             mu, sd = float(v.mean()), float(v.std(ddof=1))
             spread = max(float(np.max(np.abs(v - mu))), 3 * sd)
             margin = safety * spread if spread > 0 else one_doc
-            how = f"mean + {safety} × max(max dev, 3 sd)" if spread > 0 else "no spread seen: mean + 1/half size"
             up = m.better == "lower"
+            sign = "+" if up else "-"
+            how = (f"mean {sign} {safety} × max(max dev, 3 sd)" if spread > 0
+                   else f"no spread seen: mean {sign} 1/half size")
             t = mu + margin if up else mu - margin
             noise_t = t
             note = ""

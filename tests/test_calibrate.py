@@ -1,0 +1,145 @@
+"""`audit init`: thresholds from real-vs-real splits must pass real data and still catch a shifted corpus."""
+import numpy as np
+import pytest
+
+from audit.calibrate import Calibration, MetricSamples, calibrate, render_config, suggest_checks
+from audit.cli import main
+from audit.config import load_config
+from audit.context import build_context
+from audit.embed import HashEmbedder
+from audit.gate import evaluate
+from audit.pipeline import run_context
+from audit.result import AuditResult
+from metrics.registry import MetricSpec
+from tests.conftest import ROOT, docs_from_texts, load_texts
+
+FAST = ("properties", "bias", "duplication")
+
+
+def audit_result(real_texts, synth_texts, families, seed=0):
+    emb = HashEmbedder()
+    ctx = build_context(docs_from_texts(real_texts, "real"), docs_from_texts(synth_texts, "synth"),
+                        emb.encode(real_texts), emb.encode(synth_texts), seed=seed)
+    entries, sections = run_context(ctx, families)
+    return AuditResult(inputs={}, settings={}, metrics=entries, sections=sections)
+
+
+def calibrated_config(texts, families, tmp_path, seeds=5, **kw):
+    emb = HashEmbedder().encode(texts)
+    cal = calibrate(docs_from_texts(texts, "real"), emb, seeds=seeds, families=families)
+    text = render_config(suggest_checks(cal, **kw), cal, header={"real": "test", "n_documents": len(texts)})
+    path = tmp_path / "audit.toml"
+    path.write_text(text)
+    return load_config(path), text
+
+
+@pytest.fixture(scope="module")
+def news(corpora_dir_module):
+    texts = load_texts(corpora_dir_module / "clickbait" / "news.jsonl")
+    idx = np.random.default_rng(5).permutation(len(texts))[:1600]  # the file is ordered by source
+    return [texts[i] for i in idx[:800]], [texts[i] for i in idx[800:]]
+
+
+@pytest.fixture(scope="module")
+def corpora_dir_module():
+    from tests.conftest import CORPORA
+
+    if not CORPORA.exists():
+        pytest.skip("../shared/corpora not present")
+    return CORPORA
+
+
+def test_calibrated_thresholds_pass_real_and_fail_shifted(news, corpora_dir_module, tmp_path):
+    sample, other = news
+    cfg, text = calibrated_config(sample, FAST, tmp_path)
+    assert len(cfg.checks) >= 15
+    assert "# real-vs-real over 5 seeds" in text
+    # the calibration sample against a disjoint random sample of the same corpus: nothing fails
+    same = evaluate(cfg.checks, audit_result(sample, other, FAST), min_docs=cfg.min_docs)
+    failed = [r.why for r in same.checks if r.status == "fail"]
+    assert failed == [] and same.exit_code == 0
+    assert sum(r.status == "pass" for r in same.checks) >= 15
+    # a fresh half-vs-half split that the calibration did not use: nothing fails
+    half = audit_result(sample[1::2], sample[0::2], FAST, seed=99)
+    assert [r.why for r in evaluate(cfg.checks, half).checks if r.status == "fail"] == []
+    # clickbait headlines are a different distribution: the same config must fail
+    bait = load_texts(corpora_dir_module / "clickbait" / "clickbait.jsonl", 800)
+    shifted = evaluate(cfg.checks, audit_result(sample, bait, FAST))
+    failing = {r.check.metric for r in shifted.checks if r.status == "fail"}
+    assert shifted.exit_code == 1 and len(failing) >= 3, failing
+
+
+def test_noise_only_is_never_looser(news, tmp_path):
+    sample, _ = news
+    emb = HashEmbedder().encode(sample[:300])
+    cal = calibrate(docs_from_texts(sample[:300]), emb, seeds=3, families=("properties",))
+    default = {c["metric"]: c for c in suggest_checks(cal)}
+    tight = {c["metric"]: c for c in suggest_checks(cal, noise_only=True)}
+    assert default.keys() == tight.keys()
+
+    def bound(c):
+        t = c["threshold"]
+        return float(t.split()[-1]) if isinstance(t, str) else t
+
+    for name in default:
+        assert bound(tight[name]) <= bound(default[name]) + 1e-12, name
+    assert any(bound(tight[n]) < bound(default[n]) for n in default)
+
+
+def test_threshold_rule_by_hand():
+    reg = {
+        "hi_score": MetricSpec("hi_score", "diversity", "hi", "", "higher", fail=0.25),
+        "lo_drift": MetricSpec("lo_drift", "drift", "lo", "", "lower", kind="pairwise", fail=0.9),
+        "match": MetricSpec("match", "properties", "m", "", "closer", fail=None),
+        "zero_rate": MetricSpec("zero_rate", "duplication", "z", "", "lower", fail=None),
+    }
+    cal = Calibration(seeds=2, half_size=200, metrics={
+        # gaps +0.01, -0.01: max |gap| 0.01, rms 0.01 -> 3 rms 0.03 -> margin 1.5 * 0.03 = 0.045
+        "hi_score": MetricSamples("hi_score", "per_corpus", "higher", real=[0.5, 0.5], synth=[0.51, 0.49]),
+        # values 0.1, 0.3: mean 0.2, sd 0.1414 -> 3 sd 0.4243 -> threshold 0.2 + 1.5 * 0.4243 = 0.8364
+        "lo_drift": MetricSamples("lo_drift", "pairwise", "lower", value=[0.1, 0.3]),
+        "match": MetricSamples("match", "per_corpus", "closer", real=[10.0, 10.0], synth=[10.0, 12.0]),
+        "zero_rate": MetricSamples("zero_rate", "per_corpus", "lower", real=[0.0, 0.0], synth=[0.0, 0.0]),
+    })
+    out = {c["metric"]: c for c in suggest_checks(cal, reg, noise_only=True)}
+    assert (out["hi_score"]["op"], out["hi_score"]["threshold"]) == (">=", "real - 0.045")
+    assert out["lo_drift"]["op"] == "<=" and out["lo_drift"]["threshold"] == pytest.approx(0.8364, abs=1e-4)
+    # gaps 0, 2: max 2, rms sqrt(2) -> 3 rms 4.243 -> 1.5 * 4.243 = 6.364
+    assert out["match"]["on"] == "abs_delta" and out["match"]["threshold"] == pytest.approx(6.364, abs=1e-3)
+    assert out["zero_rate"]["threshold"] == "real + 0.005"  # no spread: one document of 200
+    # the registry's fail tolerance widens what is tighter than it (25% of real 0.5 = 0.125; 0.9 > 0.836)
+    out = {c["metric"]: c for c in suggest_checks(cal, reg)}
+    assert out["hi_score"]["threshold"] == "real - 0.125" and out["lo_drift"]["threshold"] == 0.9
+
+
+def test_cli_init_writes_loadable_config_and_refuses_overwrite(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    real = str(ROOT / "sample_data" / "real.jsonl")
+    args = ["init", real, "--embedder", "hash", "--no-cache", "--families", "properties", "--seeds", "2", "-q"]
+    assert main(args) == 0
+    cfg = load_config(tmp_path / "audit.toml")
+    assert {c.metric for c in cfg.checks} >= {"mean_words", "digit_share"}
+    capsys.readouterr()
+    assert main(args) == 2
+    assert "exists; pass --force" in capsys.readouterr().err
+    assert main([*args, "--force", "--output", "other.toml"]) == 0 and (tmp_path / "other.toml").exists()
+    assert main([*args, "--output", "x.toml", "--seeds", "1"]) == 2
+    # with a synthetic corpus given, halves are capped at its size
+    synth = tmp_path / "small.jsonl"
+    synth.write_text("".join('{"text": "short synthetic text number %d here"}\n' % i for i in range(60)))
+    assert main(["init", real, str(synth), *args[2:], "--output", "y.toml"]) == 0
+    assert "60 vs 60 documents" in (tmp_path / "y.toml").read_text()
+    # and a compare with the written config runs and gates: real vs real passes
+    assert main(["compare", real, real, "--embedder", "hash", "--no-cache", "--no-map", "--families",
+                 "properties", "--config", "audit.toml", "-q"]) == 0
+
+
+@pytest.mark.slow
+def test_every_family_calibrated_passes_real_vs_real(tmp_path):
+    texts = load_texts(ROOT / "sample_data" / "real.jsonl")
+    fams = ("diversity", "duplication", "drift", "bias", "properties")
+    cfg, _ = calibrated_config(texts, fams, tmp_path)
+    res = audit_result(texts[1::2], texts[0::2], fams, seed=123)
+    gate = evaluate(cfg.checks, res)
+    assert [r.why for r in gate.checks if r.status == "fail"] == []
+    assert sum(r.status == "pass" for r in gate.checks) >= 30
