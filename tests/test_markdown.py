@@ -1,0 +1,81 @@
+"""Markdown summary: gate table, findings, baseline changes, inputs, and the PR-comment size limit."""
+from audit.gate import evaluate
+from reports.markdown import MAX_CHARS, render_diff_markdown, render_markdown
+from tests.test_gate import chk, entry, make_result, standard_result
+
+
+def table_rows(md, header_start):
+    lines = md.splitlines()
+    i = next(k for k, ln in enumerate(lines) if ln.startswith(header_start))
+    rows = []
+    for ln in lines[i + 2:]:
+        if not ln.startswith("|"):
+            break
+        rows.append([c.strip() for c in ln.strip("|").split(" | ")])
+    return rows
+
+
+def gated(checks, res=None, **kw):
+    res = res or standard_result()
+    res.gate = evaluate(checks, res, config="audit.toml", **kw).to_dict()
+    return res
+
+
+def test_gate_table_lists_each_check_worst_first():
+    res = gated([chk("vendi_score", ">=", "0.5 * real"), chk("near_duplicate_rate", "<=", 0.02),
+                 chk("vendi_score", ">=", 16, severity="warn")])
+    md = render_markdown(res)
+    assert md.startswith("<!-- corpus-audit -->\n## ❌ corpus-audit: gate failed")
+    rows = table_rows(md, "| status | check |")
+    assert [r[0] for r in rows] == ["❌ fail", "⚠️ warn", "✅ pass"]
+    assert rows[0][1] == "`near_duplicate_rate <= 0.02`" and rows[0][2] == "0.030" and rows[0][3] == "0.020"
+    assert "1 pass, 1 warn, 1 fail" in md
+    assert "### Worst findings" in md and "### Inputs" in md and "`real.jsonl`" in md
+
+
+def test_titles_for_pass_warn_and_no_gate():
+    assert "gate passed" in render_markdown(gated([chk("vendi_score", ">=", 1)]))
+    assert "passed with warnings" in render_markdown(gated([chk("vendi_score", ">=", 16, severity="warn")]))
+    md = render_markdown(standard_result())
+    assert "## corpus-audit report" in md and "not evaluated" in md
+    md = render_markdown(gated([]))
+    assert "report only" in md
+
+
+def test_cells_cannot_break_the_table():
+    res = make_result(entry("vendi_score", real=1.0, synth=0.1, verdict="fail"))
+    res.metrics[0].reason = "a | b\nc <script>alert(1)</script>"
+    md = render_markdown(res)
+    line = next(ln for ln in md.splitlines() if "a \\| b" in ln)
+    assert "<script>" not in md and "&lt;script>" in line and "\n" not in line
+
+
+def test_huge_result_stays_under_the_comment_limit():
+    many = [entry(f"vendi_score", real=1.0, synth=0.5, verdict="fail") for _ in range(3000)]
+    for i, m in enumerate(many):
+        m.reason = "x" * 400
+        m.title = f"metric {i} " + "y" * 100
+    res = make_result(*many)
+    res.gate = evaluate([chk("vendi_score", ">=", 0.9)] * 2000, res, config="audit.toml").to_dict()
+    md = render_markdown(res)
+    assert len(md) <= MAX_CHARS
+    assert "more checks left out to fit a comment" in md
+    assert md.rstrip().endswith("</details>")  # the collapsible block is closed after truncation
+    assert len(render_markdown(res, max_chars=5000)) <= 5000
+
+
+def test_baseline_changes_section():
+    res = gated([chk("vendi_score", ">=", 1)])
+    res.gate["baseline_diff"] = {"path": "old.json", "rows": [
+        {"name": "vendi_score", "before": 20.0, "after": 15.0, "delta": -5.0, "noise_floor": 0.5,
+         "verdict_before": "ok", "verdict_after": "fail", "change": "worse"}]}
+    md = render_markdown(res)
+    rows = table_rows(md, "| metric | before | after | delta | verdict |")
+    assert rows == [["vendi_score", "20.000", "15.000", "-5.000", "ok → fail"]]
+
+
+def test_diff_markdown():
+    md = render_diff_markdown([{"name": "vendi_score", "before": 1.0, "after": 2.0, "delta": 1.0, "noise_floor": None,
+                                "verdict_before": "ok", "verdict_after": "ok", "change": "changed"}], "a.json", "b.json")
+    assert "`a.json` → `b.json`" in md and "1 changed" in md
+    assert "No metric changed" in render_diff_markdown([], "a", "b")
