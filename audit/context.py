@@ -56,6 +56,7 @@ class CorpusData:
     n_total: int  # documents in the whole corpus
     stats: CorpusStats | None = None
     indices: np.ndarray | None = None  # for a subset: the rows of the parent it was taken from
+    parent: "CorpusData | None" = None
 
     @property
     def sampled(self) -> bool:
@@ -67,18 +68,21 @@ class CorpusData:
 
     @cached_property
     def tokens(self) -> list[list[str]]:
+        if self.parent is not None:  # a subset shares its parent's tokens: each document is tokenised once
+            toks = self.parent.tokens
+            return [toks[i] for i in self.indices]
         return [tokenize(d.text) for d in self.docs]
 
     @cached_property
     def normalized(self) -> list[str]:
+        if self.parent is not None:
+            norm = self.parent.normalized
+            return [norm[i] for i in self.indices]
         return [normalize(d.text) for d in self.docs]
 
     def subset(self, idx: np.ndarray, name: str) -> "CorpusData":
-        sub = CorpusData(name=name, docs=[self.docs[i] for i in idx], embeddings=self.embeddings[idx],
-                         n_total=len(idx), indices=np.asarray(idx))
-        if "tokens" in self.__dict__:
-            sub.__dict__["tokens"] = [self.tokens[i] for i in idx]
-        return sub
+        return CorpusData(name=name, docs=[self.docs[i] for i in idx], embeddings=self.embeddings[idx],
+                          n_total=len(idx), indices=np.asarray(idx), parent=self)
 
     def __len__(self) -> int:
         return len(self.docs)
