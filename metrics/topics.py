@@ -1,0 +1,165 @@
+"""Topics and modes: which regions of the real corpus the synthetic one dropped, starved, inflated or invented.
+
+One k-means fit on the pooled real ∪ synthetic embeddings; per cluster, each corpus's share, c-TF-IDF
+keywords, the documents nearest the centre, and a Fisher exact test (Benjamini–Hochberg corrected across
+clusters) of whether the synthetic share differs from the real share.
+"""
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+from scipy.stats import false_discovery_control, fisher_exact
+from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+from metrics.drift import check_embeddings
+from metrics.result import MetricResult, to_native
+
+LOST = ("dropped", "starved")
+EXTRA = ("invented", "inflated")
+
+
+@dataclass
+class TopicFit:
+    """A pooled clustering. ``labels_*`` are row-aligned with the inputs; ``clusters`` is JSON-native."""
+
+    k: int
+    labels_real: list[int]
+    labels_synth: list[int]
+    clusters: list[dict] = field(default_factory=list)
+
+    def section(self) -> dict:
+        """The JSON-native summary for reports (without the per-document labels)."""
+        return to_native({"k": self.k, "clusters": self.clusters})
+
+
+def choose_k(n: int, *, k_max: int = 30) -> int:
+    """Number of clusters from the pooled size: round(√(n/2)), between 2 and ``k_max``."""
+    return int(min(k_max, max(2, round(np.sqrt(n / 2)))))
+
+
+def _kmeans(x: np.ndarray, k: int, *, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """faiss k-means (one run, 20 iterations, ≤ 128 training points per centroid); labels and distances."""
+    import faiss
+
+    km = faiss.Kmeans(x.shape[1], k, niter=20, nredo=1, seed=seed, verbose=False, max_points_per_centroid=128)
+    km.train(x)
+    d2, lab = km.index.search(x, 1)
+    return lab[:, 0].astype(np.int64), np.sqrt(np.maximum(d2[:, 0], 0.0))
+
+
+def _keywords(tokens_by_cluster: list[Counter], n_keywords: int) -> list[list[str]]:
+    """c-TF-IDF (Grootendorst 2022, BERTopic): tf(t, c) · log(1 + A / f(t)), A = mean words per cluster."""
+    total = Counter()
+    for c in tokens_by_cluster:
+        total.update(c)
+    a = np.mean([sum(c.values()) for c in tokens_by_cluster]) if tokens_by_cluster else 0.0
+    out = []
+    for c in tokens_by_cluster:
+        size = sum(c.values()) or 1
+        scored = sorted(((cnt / size) * np.log1p(a / total[w]), w) for w, cnt in c.items())
+        out.append([w for _, w in reversed(scored[-n_keywords:])])
+    return out
+
+
+def _content(tokens: Sequence[str]) -> list[str]:
+    return [t for t in tokens if any(ch.isalpha() for ch in t) and t not in ENGLISH_STOP_WORDS and len(t) > 1]
+
+
+def fit_topics(
+    x_real: np.ndarray, x_synth: np.ndarray, tokens_real: Sequence[Sequence[str]],
+    tokens_synth: Sequence[Sequence[str]], *, k: int | None = None, alpha: float = 0.05, ratio: float = 2.0,
+    n_keywords: int = 8, n_examples: int = 3, random_state=None,
+) -> TopicFit:
+    """Cluster pooled embeddings with k-means and classify each cluster against the real corpus.
+
+    Per cluster: ``real_share`` / ``synth_share`` (share of each corpus's documents in it), counts,
+    ``keywords`` (c-TF-IDF over the cluster's documents, stop words removed), ``examples_real`` /
+    ``examples_synth`` (indices of the documents nearest the centre), ``p_value`` (two-sided Fisher exact
+    test of the 2×2 table in/out × real/synth), ``q_value`` (Benjamini–Hochberg across clusters) and a
+    ``status``:
+
+    * ``dropped``: real documents, no synthetic ones, q < alpha;
+    * ``starved``: synth_share < real_share / ratio, q < alpha;
+    * ``invented``: synthetic documents, no real ones, q < alpha;
+    * ``inflated``: synth_share > ratio · real_share, q < alpha;
+    * ``ok``: anything else (including differences that are not significant).
+
+    k defaults to :func:`choose_k` of the pooled size. Scale: k-means is O(n·k·d) per iteration, fine for
+    the context's sample; faiss trains on at most 128 points per centroid, then assigns every point.
+    """
+    x_real, x_synth = check_embeddings("fit_topics", x_real, x_synth, min_rows=1)
+    if len(tokens_real) != len(x_real) or len(tokens_synth) != len(x_synth):
+        raise ValueError("fit_topics: tokens must be row-aligned with embeddings")
+    nr, ns = len(x_real), len(x_synth)
+    x = np.ascontiguousarray(np.vstack([x_real, x_synth]), dtype=np.float32)
+    k = min(k or choose_k(len(x)), len(x))
+    rng = np.random.default_rng(random_state)
+    labels, dist = _kmeans(x, k, seed=int(rng.integers(2**31 - 1)))
+    lr, ls = labels[:nr], labels[nr:]
+    cr, cs = np.bincount(lr, minlength=k), np.bincount(ls, minlength=k)
+    pvals = np.array([fisher_exact([[cr[c], nr - cr[c]], [cs[c], ns - cs[c]]])[1] for c in range(k)])
+    qvals = false_discovery_control(np.clip(pvals, 0.0, 1.0), method="bh")
+    bags = [Counter() for _ in range(k)]
+    for lab, toks in zip(labels, list(tokens_real) + list(tokens_synth)):
+        bags[lab].update(_content(toks))
+    keywords = _keywords(bags, n_keywords)
+    clusters = []
+    for c in range(k):
+        rs, ss = cr[c] / nr, cs[c] / ns
+        sig = qvals[c] < alpha
+        if sig and cr[c] > 0 and cs[c] == 0:
+            status = "dropped"
+        elif sig and cs[c] > 0 and cr[c] == 0:
+            status = "invented"
+        elif sig and ss * ratio < rs:
+            status = "starved"
+        elif sig and ss > ratio * rs:
+            status = "inflated"
+        else:
+            status = "ok"
+        ir = np.flatnonzero(lr == c)
+        is_ = np.flatnonzero(ls == c)
+        clusters.append({
+            "id": c, "status": status, "real_count": int(cr[c]), "synth_count": int(cs[c]),
+            "real_share": float(rs), "synth_share": float(ss), "keywords": keywords[c],
+            "p_value": float(pvals[c]), "q_value": float(qvals[c]),
+            "examples_real": [int(i) for i in ir[np.argsort(dist[ir], kind="stable")[:n_examples]]],
+            "examples_synth": [int(i) for i in is_[np.argsort(dist[nr + is_], kind="stable")[:n_examples]]],
+        })
+    return TopicFit(k=k, labels_real=lr.tolist(), labels_synth=ls.tolist(), clusters=clusters)
+
+
+def _summary(c: dict) -> dict:
+    return {key: c[key] for key in ("id", "status", "real_share", "synth_share", "keywords", "q_value")}
+
+
+def mode_coverage(fit: TopicFit) -> MetricResult:
+    """Share of the real corpus's mass in clusters the synthetic corpus covers (not dropped or starved).
+
+    0..1, higher is better; 1 = no real mode is significantly missing or starved in the synthetic corpus.
+    ``details["lost"]`` lists the dropped and starved clusters, largest real share first.
+    """
+    lost = sorted((c for c in fit.clusters if c["status"] in LOST), key=lambda c: -c["real_share"])
+    value = 1.0 - sum(c["real_share"] for c in lost)
+    n = min(len(fit.labels_real), len(fit.labels_synth))
+    return MetricResult(max(0.0, value), n=n, details={"k": fit.k, "lost": [_summary(c) for c in lost[:10]]})
+
+
+def cluster_js(fit: TopicFit) -> MetricResult:
+    """Jensen–Shannon divergence (base 2) between the two corpora's cluster histograms.
+
+    0 = both corpora spread over the pooled clusters in the same proportions, 1 = disjoint clusters; lower
+    is better. ``details["shifted"]`` lists the clusters that move it most (with their status).
+    """
+    p = np.array([c["real_share"] for c in fit.clusters])
+    q = np.array([c["synth_share"] for c in fit.clusters])
+    m = 0.5 * (p + q)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        contrib = 0.5 * (np.where(p > 0, p * np.log2(p / m), 0.0) + np.where(q > 0, q * np.log2(q / m), 0.0))
+    order = np.argsort(-contrib, kind="stable")[:10]
+    shifted = [{**_summary(fit.clusters[i]), "contribution": float(contrib[i])} for i in order if contrib[i] > 0]
+    n = min(len(fit.labels_real), len(fit.labels_synth))
+    return MetricResult(float(contrib.sum()), n=n, details={"k": fit.k, "shifted": shifted})

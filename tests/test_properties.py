@@ -1,0 +1,92 @@
+"""Document properties: hand-computed values, Flesch vs textstat, tests vs scipy, runner behaviour."""
+import numpy as np
+import pytest
+from scipy import stats
+
+from audit.families import properties as runner
+from metrics.properties import (
+    distribution_test, doc_rate, document_properties, flesch_reading_ease, language_guess, mean_property,
+    mean_words, shared_histogram,
+)
+from tests.conftest import load_texts
+
+
+def test_hand_computed_properties():
+    p = document_properties(["Hello World! It's 2024.", "", "a\x00b"])
+    assert p["chars"].tolist() == [23, 0, 3]
+    assert p["words"].tolist() == [4, 0, 2]  # Hello, World, It's, 2024 | a, b
+    assert p["sentences"].tolist() == [2, 0, 1]
+    assert p["digit_share"][0] == pytest.approx(4 / 20)  # 20 non-space characters
+    assert p["punctuation_share"][0] == pytest.approx(3 / 20)  # ! ' .
+    assert p["uppercase_share"][0] == pytest.approx(3 / 13)  # H W I of 13 letters
+    assert p["type_token_ratio"][0] == 1.0 and np.isnan(p["type_token_ratio"][1])
+    assert p["near_empty"].tolist() == [0, 1, 1] and p["nonprintable"].tolist() == [0, 0, 1]
+
+
+def test_flesch_matches_textstat_pyphen_path(monkeypatch):
+    textstat = pytest.importorskip("textstat")
+    from textstat.backend.counts import _count_syllables
+
+    # textstat's English path downloads CMUdict; without it textstat falls back to pyphen, as we do
+    monkeypatch.setattr(_count_syllables, "get_cmudict", lambda lang: None)
+    for t in ["The cat sat on the mat. It was happy.",
+              "Reading ease is computed from words, sentences and syllables!",
+              "Extraordinary administrative complications."]:
+        assert flesch_reading_ease(t) == pytest.approx(textstat.flesch_reading_ease(t), abs=1e-9)
+    assert np.isnan(flesch_reading_ease("..."))
+
+
+def test_language_guess():
+    assert language_guess("What you need to know about the storm") == "english"
+    assert language_guess("El gato está en la casa con los niños") == "other_latin"
+    assert language_guess("Кошка сидит на ковре") == "non_latin"
+    assert language_guess("Kimi Räikkönen wins Belgian Grand Prix") == "undetermined"
+    assert language_guess("1234") == "no_letters"
+
+
+def test_summaries_and_tests_vs_scipy():
+    rng = np.random.default_rng(0)
+    a, b = rng.normal(0, 1, 300), rng.normal(0.5, 1, 300)
+    t = distribution_test(a, b)
+    assert t.p_value == pytest.approx(stats.ks_2samp(a, b).pvalue)
+    assert t.value == pytest.approx(stats.wasserstein_distance(a, b))
+    f = distribution_test([0, 0, 1, 1], [1, 1, 1, 1])
+    assert f.details["test"] == "fisher" and f.p_value == pytest.approx(stats.fisher_exact([[2, 2], [4, 0]])[1])
+    m = mean_property([1.0, 2.0, np.nan, 3.0])
+    assert m.value == 2.0 and m.n == 3 and m.ci[0] < 2.0 < m.ci[1]
+    r = doc_rate([0, 0, 1, 1])
+    assert r.value == 0.5 and 0.1 < r.ci[0] < 0.5 < r.ci[1] < 0.9
+    assert mean_words(["a b", "c d e f"]).value == 3.0
+    h = shared_histogram([1, 2, 3], [3, 4, 100], bins=4, upper_q=100)
+    assert len(h["edges"]) == 5 and sum(h["real"]) == 3 and sum(h["synth"]) == 3
+
+
+def test_empty_and_nan_raise():
+    with pytest.raises(ValueError):
+        document_properties([])
+    with pytest.raises(ValueError):
+        mean_property([np.nan])
+    with pytest.raises(ValueError):
+        mean_words([])
+
+
+def test_runner_identical_corpora_ok(make_ctx, corpora_dir):
+    news = load_texts(corpora_dir / "clickbait/news.jsonl", 600)
+    out = runner.run(make_ctx(news[:300], news[300:]))
+    assert {e.verdict for e in out.entries} <= {"ok", "insufficient"}
+    assert all(e.p_adjusted is None or e.p_adjusted >= e.p_value for e in out.entries)
+    hist = out.sections["properties"]["histograms"]
+    assert set(hist) == {"words", "chars"} and len(hist["words"]["real"]) == len(hist["words"]["edges"]) - 1
+
+
+def test_runner_flags_clickbait_properties(make_ctx, corpora_dir):
+    news = load_texts(corpora_dir / "clickbait/news.jsonl", 400)
+    click = load_texts(corpora_dir / "clickbait/clickbait.jsonl", 400)
+    out = runner.run(make_ctx(news, click))
+    rows = {e.name: e for e in out.entries}
+    assert rows["uppercase_share"].verdict in ("warn", "fail")  # Clickbait Headlines Capitalise Every Word
+    assert rows["uppercase_share"].p_adjusted < 0.05
+    assert rows["mean_words"].synth > rows["mean_words"].real
+    # shuffling documents changes nothing
+    out2 = runner.run(make_ctx(news[::-1], click[::-1]))
+    assert [e.real for e in out2.entries] == pytest.approx([e.real for e in out.entries])
