@@ -1,6 +1,7 @@
 """The rich terminal report: headline first, then one table per family, real vs synthetic side by side."""
 from __future__ import annotations
 
+from rich import box
 from rich.console import Console, Group
 from rich.panel import Panel
 from rich.table import Table
@@ -29,8 +30,8 @@ def _inputs(result: AuditResult) -> Table:
     return t
 
 
-def _family_table(family: str, rows) -> Table:
-    t = Table(title=FAMILY_TITLES.get(family, family), title_justify="left", title_style="bold",
+def _family_table(family: str, rows, wide: bool) -> Table:
+    t = Table(title=FAMILY_TITLES.get(family, family), title_justify="left", title_style="bold", box=box.SIMPLE_HEAD,
               show_lines=False, expand=False)
     t.add_column("metric")
     t.add_column("real", justify="right")
@@ -38,15 +39,26 @@ def _family_table(family: str, rows) -> Table:
     t.add_column("Δ / value", justify="right")
     t.add_column("noise floor", justify="right")
     t.add_column("verdict")
-    t.add_column("why", overflow="fold", max_width=60)
+    if wide:
+        t.add_column("why", overflow="fold", max_width=70)
     for m in rows:
         title = m.title + (" ~" if m.sampled else "") + ({"higher": " ↑", "lower": " ↓"}.get(m.better, ""))
         if m.kind == "pairwise":
             middle = num(m.value)
         else:
             middle = signed(m.delta)
-        t.add_row(title, num(m.real), num(m.synth), middle, num(m.noise_floor), _verdict(m.verdict), m.reason)
+        cells = [title, num(m.real), num(m.synth), middle, num(m.noise_floor), _verdict(m.verdict)]
+        t.add_row(*cells, *([m.reason] if wide else []))
     return t
+
+
+def _reasons(rows) -> Text | None:
+    """On a narrow terminal the reasons of flagged rows go under the table instead of in a column."""
+    flagged = [m for m in rows if m.verdict in ("warn", "fail")]
+    if not flagged:
+        return None
+    return Text("\n".join(f"  {VERDICT_SYMBOL[m.verdict]} {m.title}: {m.reason}" for m in flagged),
+                style="yellow")
 
 
 def render(result: AuditResult, console: Console | None = None) -> None:
@@ -70,8 +82,11 @@ def render(result: AuditResult, console: Console | None = None) -> None:
                        f"{num(s.get('compared_docs_per_corpus'))} docs per corpus compared · "
                        "~ = computed on a seeded sample · noise floor = same metric on two halves of real",
                        style="dim"))
+    wide = console.width >= 130
     for family, rows in by_family(result.metrics):
-        console.print(_family_table(family, rows))
+        console.print(_family_table(family, rows, wide))
+        if not wide and (why := _reasons(rows)) is not None:
+            console.print(why)
     ex = []
     for side in ("real", "synth"):
         for e in (result.inputs.get(side, {}).get("rejected_examples") or [])[:3]:
