@@ -1,0 +1,92 @@
+"""Speed and memory benchmarks, run on demand (`make bench`); results go to benchmarks/results.md/json.
+
+What is measured, on ../shared/corpora (real text nobody here wrote):
+* embedding throughput of each backend (documents / second) on clickbait headlines;
+* the whole `audit compare` on the 16k + 16k headline pair (what Evidently took 103 s / 5.3 GB on),
+  wall time and peak resident memory of the process, cold (no embedding cache) and warm;
+* `audit compare` on sample_data (the demo).
+Each run is a subprocess so its peak RSS is its own.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+CORPORA = ROOT.parent / "shared" / "corpora"
+BIN = Path(sys.executable).parent
+
+
+def run_cli(args: list[str], env=None) -> dict:
+    t = time.perf_counter()
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    proc = subprocess.run([str(BIN / "audit"), *args], capture_output=True, text=True, env=env)
+    wall = time.perf_counter() - t
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss  # KiB, max over children so far
+    if proc.returncode not in (0, 1):
+        raise SystemExit(f"audit failed ({proc.returncode}): {proc.stderr.strip()[-500:]}")
+    return {"wall_s": round(wall, 1), "peak_rss_mib": round(peak / 1024), "rss_monotone_note": peak < before}
+
+
+def embed_throughput(name: str, texts: list[str]) -> dict:
+    code = (
+        "import sys, json, time\n"
+        "from audit.embed import get_embedder\n"
+        f"e = get_embedder({name!r})\n"
+        "texts = json.load(sys.stdin)\n"
+        "e.encode(texts[:64])\n"
+        "t = time.perf_counter(); e.encode(texts); dt = time.perf_counter() - t\n"
+        "print(json.dumps({'docs': len(texts), 'seconds': round(dt, 2), 'docs_per_s': round(len(texts) / dt)}))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], input=json.dumps(texts), capture_output=True, text=True,
+                         check=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--quick", action="store_true", help="skip the 16k+16k run")
+    args = ap.parse_args()
+    news = CORPORA / "clickbait" / "news.jsonl"
+    click = CORPORA / "clickbait" / "clickbait.jsonl"
+    heads = [json.loads(l)["text"] for l in news.open()][:4000]
+    results: dict = {"machine": {"cores": os.cpu_count(), "python": platform.python_version(),
+                                 "platform": platform.platform()}}
+    results["embed_static"] = embed_throughput("static", heads)
+    results["embed_minilm"] = embed_throughput("minilm", heads[:1000])
+    with tempfile.TemporaryDirectory() as tmp:
+        cache = ["--cache-dir", str(Path(tmp) / "cache")]
+        results["demo_cold"] = run_cli(["compare", str(ROOT / "sample_data/real.jsonl"),
+                                        str(ROOT / "sample_data/synth.jsonl"), "--quiet", "--force",
+                                        "--json", str(Path(tmp) / "demo.json"),
+                                        "--html", str(Path(tmp) / "demo.html"), *cache])
+        if not args.quick:
+            base = ["compare", str(news), str(click), "--sample-size", "20000", "--quiet", "--force",
+                    "--json", str(Path(tmp) / "cb.json"), "--html", str(Path(tmp) / "cb.html"), *cache]
+            results["clickbait_16k_cold"] = run_cli(base)
+            results["clickbait_16k_warm"] = run_cli(base)
+            results["clickbait_html_bytes"] = (Path(tmp) / "cb.html").stat().st_size
+            results["clickbait_json_bytes"] = (Path(tmp) / "cb.json").stat().st_size
+    out = ROOT / "benchmarks" / "results.json"
+    out.write_text(json.dumps(results, indent=2) + "\n")
+    lines = ["# Benchmark results", "", f"Machine: {results['machine']}", "",
+             "| benchmark | result |", "|---|---|"]
+    for k, v in results.items():
+        if k != "machine":
+            lines.append(f"| {k} | {v} |")
+    lines += ["", "Peak RSS is the largest resident set of any child process so far (getrusage), in MiB.",
+              "Reference point (same corpora, same machine type): Evidently took 103 s and 5.3 GB on the 16k+16k pair."]
+    (ROOT / "benchmarks" / "results.md").write_text("\n".join(lines) + "\n")
+    print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()
