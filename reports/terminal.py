@@ -10,7 +10,7 @@ from rich.text import Text
 from audit.result import AuditResult
 from reports.format import FAMILY_TITLES, VERDICT_SYMBOL, by_family, num, signed
 
-STYLE = {"ok": "green", "warn": "yellow", "fail": "bold red", "info": "cyan", "insufficient": "dim"}
+STYLE = {"ok": "green", "pass": "green", "warn": "yellow", "fail": "bold red", "info": "cyan", "insufficient": "dim"}
 
 
 def _verdict(v: str) -> Text:
@@ -68,8 +68,12 @@ def render(result: AuditResult, console: Console | None = None) -> None:
     lines = [Text.assemble(("Verdict: ", "bold"), (verdict.upper(), STYLE[verdict]))]
     if result.gate:
         g = result.gate
-        lines.append(Text.assemble(("Gate: ", "bold"), (str(g.get("status", "")).upper(),
-                                                        STYLE.get(g.get("status"), ""))))
+        status = str(g.get("status", ""))
+        if status == "none":
+            lines.append(Text.assemble(("Gate: ", "bold"), ("no checks configured (report only)", "dim")))
+        else:
+            lines.append(Text.assemble(("Gate: ", "bold"), (status.upper(), STYLE.get(status, "")),
+                                       f" ({len(g.get('checks') or [])} checks)"))
     for m in heads:
         lines.append(Text.assemble(("• ", ""), (f"[{VERDICT_SYMBOL[m.verdict]}] ", STYLE[m.verdict]),
                                    (f"{m.title}: ", "bold"), m.reason))
