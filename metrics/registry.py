@@ -218,7 +218,8 @@ REGISTRY: dict[str, MetricSpec] = {
             "frechet_distance", "drift", "Fréchet embedding distance",
             "Distance between Gaussians fitted to the real and synthetic embeddings, "
             "|mu1-mu2|^2 + Tr(S1+S2-2(S1 S2)^1/2), at a fixed sample size equal to the noise floor's "
-            "(Heusel et al., NeurIPS 2017). 0 = same mean and covariance; lower is better; model-dependent.",
+            "(Heusel et al., NeurIPS 2017), with a permutation p-value. 0 = same mean and covariance; lower "
+            "is better; model-dependent.",
             "lower", kind="pairwise", warn=0.05, fail=0.15,
         ),
         MetricSpec(

@@ -44,7 +44,8 @@ def _kmeans(x: np.ndarray, k: int, *, seed: int) -> tuple[np.ndarray, np.ndarray
     """faiss k-means (one run, 20 iterations, ≤ 128 training points per centroid); labels and distances."""
     import faiss
 
-    km = faiss.Kmeans(x.shape[1], k, niter=20, nredo=1, seed=seed, verbose=False, max_points_per_centroid=128)
+    km = faiss.Kmeans(x.shape[1], k, niter=20, nredo=1, seed=seed, verbose=False, max_points_per_centroid=128,
+                    min_points_per_centroid=1)
     km.train(x)
     d2, lab = km.index.search(x, 1)
     return lab[:, 0].astype(np.int64), np.sqrt(np.maximum(d2[:, 0], 0.0))

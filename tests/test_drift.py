@@ -117,3 +117,10 @@ def test_frechet_matches_sqrtm_formula_and_1d_case():
     x, y = np.array([[0.0], [2.0]]), np.array([[1.0], [5.0]])  # means 1, 3; sds √2, √8
     assert frechet_distance(x, y).value == pytest.approx(4 + (np.sqrt(2) - np.sqrt(8)) ** 2)
     assert frechet_distance(a, a).value == pytest.approx(0.0, abs=1e-8)
+
+
+def test_frechet_permutation_p_value():
+    same = frechet_distance(gauss(200), gauss(200, seed=1), n=200, n_perm=30, random_state=0)
+    assert same.p_value > 0.05 and same.value > 0  # small-n bias, not drift
+    diff = frechet_distance(gauss(200), gauss(200, shift=0.5, seed=1), n=200, n_perm=30, random_state=0)
+    assert diff.p_value == pytest.approx(1 / 31) and diff.details["mean_term"] > diff.details["covariance_term"]

@@ -90,3 +90,18 @@ def test_runner_flags_clickbait_properties(make_ctx, corpora_dir):
     # shuffling documents changes nothing
     out2 = runner.run(make_ctx(news[::-1], click[::-1]))
     assert [e.real for e in out2.entries] == pytest.approx([e.real for e in out.entries])
+
+
+def test_runner_rows_and_bh(make_ctx, corpora_dir):
+    news = load_texts(corpora_dir / "clickbait/news.jsonl", 200)
+    out = runner.run(make_ctx(news, ["Ça va très bien, merci à vous et à la famille \ufffd"] * 50))
+    rows = {e.name: e for e in out.entries}
+    for name in ("mean_words", "mean_chars", "mean_sentences", "mean_word_length", "flesch_reading_ease",
+                 "type_token_ratio", "punctuation_share", "digit_share", "uppercase_share"):
+        assert rows[name].real is not None and rows[name].p_value is not None
+    assert rows["non_english_share"].synth == 1.0 and rows["non_english_share"].verdict == "fail"
+    assert rows["nonprintable_rate"].synth == 1.0 and rows["nonprintable_rate"].verdict == "fail"
+    assert rows["nonprintable_rate"].details["examples_synth"][0]["id"] == "0"
+    ps = sorted(e.p_value for e in out.entries)
+    q = stats.false_discovery_control(ps, method="bh")
+    assert sorted(e.p_adjusted for e in out.entries) == pytest.approx(sorted(q))
