@@ -24,6 +24,7 @@ def small_result():
     real = load_texts(ROOT / "sample_data" / "real.jsonl", 60)
     synth = load_texts(ROOT / "sample_data" / "synth.jsonl", 60)
     synth[0] = INJECTED + " " + real[0]  # a copy of a real document, so it is shown as a copied pair too
+    synth[2] = synth[1]  # an exact duplicate within the synthetic corpus
     emb = HashEmbedder()
     ctx = build_context(docs_from_texts(real, "real"), docs_from_texts(synth, "synth"),
                         emb.encode(real), emb.encode(synth), seed=0)
@@ -90,6 +91,13 @@ def test_headline_links_to_rows_and_rejects_are_listed(page, small_result):
         assert f'href="#m-{m.name}"' in page
     assert "real.jsonl:7" in page and "empty_text" in page
     assert "abababababab" in page  # sha256, short
+
+
+def test_duplicate_clusters_and_copied_pairs_shown(page, small_result):
+    assert small_result.sections["duplicate_clusters"]["exact"]["synth"]  # the fixture's duplicate
+    assert "Exact duplicates in the synthetic corpus" in page
+    assert small_result.sections["copied_pairs"]
+    assert page.count('<article class="pair"') == min(20, len(small_result.sections["copied_pairs"]))
 
 
 def test_map_has_every_point(page, small_result):

@@ -64,35 +64,53 @@
   function pct(x) { return x === null || x === undefined ? "–" : (100 * x).toFixed(1) + "%"; }
 
   /* ---- the map ---- */
+  /* Topic labels: flagged clusters first (largest share change first), boxed; plain ones only where they
+   * do not collide. A label that cannot be placed is left out: every flagged one is also listed under the map. */
   var clusterLabels = {
     id: "clusterLabels",
     afterDatasetsDraw: function (chart) {
       var cl = (data.map && data.map.clusters) || [];
-      var ctx = chart.ctx, xs = chart.scales.x, ys = chart.scales.y;
-      var order = cl.slice().sort(function (a, b) { return (a.status !== "ok") - (b.status !== "ok"); });
+      var ctx = chart.ctx, xs = chart.scales.x, ys = chart.scales.y, area = chart.chartArea, placed = [];
+      var gap = function (c) { return Math.abs((c.synth_share || 0) - (c.real_share || 0)); };
+      var order = cl.slice().sort(function (a, b) {
+        var fa = a.status !== "ok", fb = b.status !== "ok";
+        if (fa !== fb) { return fa ? -1 : 1; }
+        return fa ? gap(b) - gap(a) : (b.real_share || 0) + (b.synth_share || 0) - (a.real_share || 0) - (a.synth_share || 0);
+      });
+      var free = function (r) {
+        return placed.every(function (q) { return r.x2 < q.x1 || r.x1 > q.x2 || r.y2 < q.y1 || r.y1 > q.y2; });
+      };
       ctx.save();
+      ctx.textAlign = "center"; ctx.textBaseline = "middle";
       order.forEach(function (c) {
         var flagged = c.status && c.status !== "ok";
         var text = (flagged ? c.status.toUpperCase() + ": " : "") + (c.keywords || []).slice(0, flagged ? 3 : 2).join(" · ");
         if (!text) { return; }
         ctx.font = (flagged ? "bold 12px " : "11px ") + Chart.defaults.font.family;
-        var w = ctx.measureText(text).width, x = xs.getPixelForValue(c.x), y = ys.getPixelForValue(c.y);
-        x = Math.max(chart.chartArea.left + w / 2 + 4, Math.min(chart.chartArea.right - w / 2 - 4, x));
-        ctx.textAlign = "center"; ctx.textBaseline = "middle";
+        var w = ctx.measureText(text).width, x = xs.getPixelForValue(c.x), y0 = ys.getPixelForValue(c.y);
+        x = Math.max(area.left + w / 2 + 4, Math.min(area.right - w / 2 - 4, x));
+        var box = null, offsets = flagged ? [0, -20, 20, -40, 40] : [0];
+        for (var k = 0; k < offsets.length && !box; k++) {
+          var y = Math.max(area.top + 10, Math.min(area.bottom - 10, y0 + offsets[k]));
+          var r = { x1: x - w / 2 - 5, x2: x + w / 2 + 5, y1: y - 10, y2: y + 10, y: y };
+          if (free(r)) { box = r; }
+        }
+        if (!box) { return; }
+        placed.push(box);
         if (flagged) {
           var lost = c.status === "dropped" || c.status === "starved";
           ctx.fillStyle = lost ? "rgba(232,240,251,0.92)" : "rgba(253,238,226,0.92)";
-          ctx.fillRect(x - w / 2 - 4, y - 9, w + 8, 18);
+          ctx.fillRect(x - w / 2 - 4, box.y - 9, w + 8, 18);
           ctx.setLineDash(lost ? [4, 3] : []);
           ctx.lineWidth = lost ? 1.5 : 2; ctx.strokeStyle = "#222";
-          ctx.strokeRect(x - w / 2 - 4, y - 9, w + 8, 18);
+          ctx.strokeRect(x - w / 2 - 4, box.y - 9, w + 8, 18);
           ctx.setLineDash([]);
           ctx.fillStyle = "#111";
         } else {
-          ctx.lineWidth = 3; ctx.strokeStyle = "rgba(255,255,255,0.9)"; ctx.strokeText(text, x, y);
+          ctx.lineWidth = 3; ctx.strokeStyle = "rgba(255,255,255,0.9)"; ctx.strokeText(text, x, box.y);
           ctx.fillStyle = "#444";
         }
-        ctx.fillText(text, x, y);
+        ctx.fillText(text, x, box.y);
       });
       ctx.restore();
     }
