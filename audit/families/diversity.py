@@ -91,18 +91,6 @@ def _cluster_section(ctx: AuditContext, centroids: np.ndarray, limit: int = 6) -
              "real_examples": ex(ctx.real, lr, j), "synth_examples": ex(ctx.synth, ls, j)} for j in picks]
 
 
-def _share_tokens(ctx: AuditContext) -> None:
-    """Give the real halves the real corpus's tokens instead of tokenising the same documents again.
-
-    (The halves are built before ``real.tokens`` is first computed, so ``CorpusData.subset`` cannot
-    share them; the halves hold the same ``Document`` objects.)
-    """
-    by_doc = {id(d): t for d, t in zip(ctx.real.docs, ctx.real.tokens)}
-    for half in (ctx.real_a, ctx.real_b):
-        if "tokens" not in half.__dict__ and all(id(d) in by_doc for d in half.docs):
-            half.__dict__["tokens"] = [by_doc[id(d)] for d in half.docs]
-
-
 def _count_words(docs_tokens, cap: int) -> int:
     """Word tokens in the corpus, counting only up to ``cap`` (all a budget needs to know)."""
     total = 0
@@ -116,7 +104,6 @@ def _count_words(docs_tokens, cap: int) -> int:
 def run(ctx: AuditContext) -> FamilyOutput:
     out = FamilyOutput()
     opt = ctx.options
-    _share_tokens(ctx)
     sized = (ctx.real_a, ctx.real_b, ctx.synth)
     tokens = min(sum(len(t) for t in c.tokens) for c in sized)
     words = min(_count_words(c.tokens, opt.get("token_budget", 50_000)) for c in sized)
