@@ -119,7 +119,7 @@ def fit_clusters(embs: Sequence, *, k: int = 30, sample_size: int = 4000, random
     if len(pooled) < 2 * k:
         raise ValueError(f"need at least {2 * k} documents to fit {k} clusters")
     km = faiss.Kmeans(pooled.shape[1], k, niter=20, nredo=1, spherical=True, verbose=False,
-                      seed=int(rng.integers(2**31 - 1)))
+                      seed=int(rng.integers(2**31 - 1)), min_points_per_centroid=1)
     km.train(pooled)
     c = km.centroids.astype(np.float64)
     return c / np.maximum(np.linalg.norm(c, axis=1, keepdims=True), 1e-12)
