@@ -13,6 +13,7 @@ from audit.context import AuditContext, CorpusData
 from audit.families import FamilyOutput
 from metrics.drift import classifier_auc, mmd2_rbf, seeded_subsample
 from metrics.drift_manifold import frechet_distance, prdc
+from metrics.diversity_lexical import word_tokens
 from metrics.drift_words import fightin_words, unigram_jsd
 from metrics.text import text_hash
 from metrics.topics import EXTRA, LOST, TopicFit, cluster_js, fit_topics, mode_coverage
@@ -82,7 +83,7 @@ def run(ctx: AuditContext) -> FamilyOutput:
     ctx.shared["topics"] = {**topics, "labels_real": labels_real, "labels_synth": labels_synth}
     out.sections["topics"] = topics
     lost, extra = _topic_brief(topics, LOST), _topic_brief(topics, EXTRA)
-    words = fightin_words(R.tokens, S.tokens, top=20)
+    words = fightin_words(word_tokens(R.tokens), word_tokens(S.tokens), top=20)  # words, not punctuation
     out.sections["words"] = words
     top_words = {"over_used": [w["word"] for w in words["over"][:8] if w["z"] > 1.96],
                  "under_used": [w["word"] for w in words["under"][:8] if w["z"] < -1.96]}
