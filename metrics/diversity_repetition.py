@@ -13,7 +13,7 @@ import numpy as np
 
 from metrics.diversity_lexical import check_docs, seeded_order, token_key, word_tokens
 from metrics.result import MetricResult
-from metrics.text import ngrams, words
+from metrics.text import ngrams, top_counts, words
 
 
 def _sample(keys: Sequence[str], sample_size: int | None, random_state) -> list[int]:
@@ -140,7 +140,7 @@ def self_repetition(
     vals = np.array([math.log1p(sum(df[g] - 1 for g in s)) for s in sets])
     m = float(vals.mean())
     se = float(vals.std(ddof=1) / math.sqrt(len(vals))) if len(vals) > 1 else 0.0
-    shared = [{"ngram": " ".join(g), "docs": c} for g, c in df.most_common(top) if c > 1]
+    shared = [{"ngram": " ".join(g), "docs": c} for g, c in top_counts(df, top) if c > 1]
     return MetricResult(m, ci=(m - 1.96 * se, m + 1.96 * se), n=len(idx), sampled=len(idx) < len(docs_tokens),
                         details={"n": n, "top_ngrams": shared})
 
@@ -172,9 +172,9 @@ def boilerplate_opening_rate(texts: Sequence[str], *, n: int = 3, random_state=N
         return float((c * (c - 1)).sum() / (len(ix) * (len(ix) - 1)))
 
     counts = Counter(opens)
-    top = [{"opening": o, "share": c / m} for o, c in counts.most_common(10) if c > 1]
+    top = [{"opening": o, "share": c / m} for o, c in top_counts(counts, 10) if c > 1]
     return MetricResult(stat(np.arange(m)), ci=jackknife_ci(stat, m, random_state=random_state), n=m,
-                        details={"n": n, "max_share": counts.most_common(1)[0][1] / m, "top": top})
+                        details={"n": n, "max_share": top_counts(counts, 1)[0][1] / m, "top": top})
 
 
 def _snippet(ws: list[str], pos: int, n: int, pad: int = 12) -> str:
@@ -210,7 +210,7 @@ def boilerplate_examples(
 
     op_r = Counter(" ".join(w[:n_open]) for _, _, w in r if len(w) >= n_open)
     op_s = Counter(" ".join(w[:n_open]) for _, _, w in s if len(w) >= n_open)
-    cand = [g for g, c in op_s.most_common(top) if c > 1] + [g for g, c in op_r.most_common(top // 2) if c > 1]
+    cand = [g for g, c in top_counts(op_s, top) if c > 1] + [g for g, c in top_counts(op_r, top // 2) if c > 1]
     openings = []
     for g in dict.fromkeys(cand):
         ex = [{"id": i, "text": t[:300]} for i, t, w in s if " ".join(w[:n_open]) == g]

@@ -39,3 +39,10 @@ def ngrams(tokens: list[str], n: int) -> Iterator[tuple[str, ...]]:
 
 def tokenize_all(texts: Iterable[str]) -> list[list[str]]:
     return [tokenize(t) for t in texts]
+
+
+def top_counts(counts, k: int | None = None) -> list:
+    """``Counter.most_common`` with ties broken by the key, so the order never depends on hashing
+    (string hashes differ between processes, and reports must be byte-identical)."""
+    items = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+    return items if k is None else items[:k]

@@ -7,6 +7,7 @@ from functools import lru_cache
 
 from metrics.bias_lexicon import TermMatcher, load_word_list, normalize_for_match
 from metrics.pii import wilson_interval
+from metrics.text import top_counts
 from metrics.result import MetricResult
 
 
@@ -76,6 +77,6 @@ def toxicity_rate(texts: Sequence[str], *, terms: Sequence[str] | None = None,
                              "terms": sorted(mask_term(k) for k in found),
                              "snippet": "".join(masked)[lo:lo + 240]})
     lo, hi = wilson_interval(hits, n)
-    top = [{"term": mask_term(k), "docs": c} for k, c in term_docs.most_common(10)]
+    top = [{"term": mask_term(k), "docs": c} for k, c in top_counts(term_docs, 10)]
     return MetricResult(1000.0 * hits / n, ci=(1000.0 * lo, 1000.0 * hi), n=n,
                         details={"docs": hits, "top_terms": top, "examples": examples})

@@ -44,3 +44,8 @@ def corpora_dir():
     if not CORPORA.exists():
         pytest.skip("../shared/corpora not present")
     return CORPORA
+
+
+def pytest_addoption(parser):
+    parser.addoption("--refresh-golden", action="store_true",
+                     help="rewrite tests/golden/*.json from the current code instead of comparing")

@@ -26,12 +26,13 @@ from metrics.duplication import excess_p_value, exact_duplicate_rate, hash_count
 from metrics.duplication_near import near_copy_rate, near_duplicate_rate
 from metrics.duplication_semantic import semantic_copy_rate, semantic_duplicate_rate
 from metrics.result import MetricResult
+from metrics.text import top_counts
 
 _KIND_RANK = {"exact": 0, "near": 1, "ngram": 2, "semantic": 3}
 
 
 def _largest_groups(stats: CorpusStats, limit: int = 10) -> list[dict]:
-    top = [(h, c) for h, c in stats.hash_counts.most_common(limit) if c > 1]
+    top = [(h, c) for h, c in top_counts(stats.hash_counts, limit) if c > 1]
     return [{"kind": "exact", "size": c, "count": c, "id": stats.hash_first[h][0],
              "text": snippet(stats.hash_first[h][1]),
              "members": [{"id": stats.hash_first[h][0], "text": snippet(stats.hash_first[h][1])}]}
