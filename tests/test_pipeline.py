@@ -1,0 +1,99 @@
+"""Pipeline pieces: mergeable stats, reservoir sampling, BH correction, verdict rules."""
+import numpy as np
+import pytest
+from scipy.stats import false_discovery_control
+
+from audit.compare import pairwise_entry, per_corpus_entry
+from audit.context import CorpusStats
+from audit.documents import Document
+from audit.pipeline import benjamini_hochberg, correct_for_multiple_tests, reservoir_sample
+from audit.result import MetricEntry
+from metrics.result import MetricResult
+
+DOCS = [Document(id=str(i), text=f"doc {i % 37}", line=i + 1) for i in range(500)]
+
+
+def test_corpus_stats_merge_equals_one_pass():
+    whole = CorpusStats()
+    for d in DOCS:
+        whole.add(d)
+    parts = [CorpusStats() for _ in range(3)]
+    for i, d in enumerate(DOCS):
+        parts[i * 3 // len(DOCS)].add(d)
+    merged = parts[0].merge(parts[1]).merge(parts[2])
+    assert merged.n_docs == whole.n_docs == 500
+    assert merged.n_chars == whole.n_chars and merged.n_words == whole.n_words
+    assert merged.hash_counts == whole.hash_counts
+    assert merged.hash_first == whole.hash_first  # first occurrence wins, as in one pass
+    assert sum(c - 1 for c in whole.hash_counts.values()) == 500 - 37
+
+
+def test_reservoir_sample_is_seeded_uniform_and_in_file_order():
+    stats = CorpusStats()
+    s1 = reservoir_sample(iter(DOCS), 50, np.random.default_rng(1), stats)
+    s2 = reservoir_sample(iter(DOCS), 50, np.random.default_rng(1), CorpusStats())
+    assert [d.id for d in s1] == [d.id for d in s2]
+    assert [d.line for d in s1] == sorted(d.line for d in s1)
+    assert stats.n_docs == 500  # the stats saw every document, not only the sample
+    # uniform: each document is kept with probability k/n (checked over many seeds)
+    hits = np.zeros(500)
+    for seed in range(400):
+        for d in reservoir_sample(iter(DOCS), 50, np.random.default_rng(seed), CorpusStats()):
+            hits[int(d.id)] += 1
+    p = hits / 400
+    assert abs(p.mean() - 0.1) < 1e-9
+    assert p[:250].mean() == pytest.approx(p[250:].mean(), abs=0.01)
+
+
+def test_reservoir_keeps_everything_when_small():
+    out = reservoir_sample(iter(DOCS[:10]), 50, np.random.default_rng(0), CorpusStats())
+    assert [d.id for d in out] == [str(i) for i in range(10)]
+
+
+def test_benjamini_hochberg_matches_scipy():
+    rng = np.random.default_rng(3)
+    p = np.concatenate([rng.uniform(size=30), rng.uniform(0, 0.01, size=10)])
+    np.testing.assert_allclose(benjamini_hochberg(list(p)), false_discovery_control(p, method="bh"))
+    assert benjamini_hochberg([]) == []
+
+
+def _entry(p, verdict="fail"):
+    return MetricEntry(family="drift", name="x", title="x", description="", better="lower", kind="pairwise",
+                       verdict=verdict, reason="r", p_value=p)
+
+
+def test_correction_lifts_flags_that_do_not_survive():
+    es = [_entry(0.04), _entry(0.001)] + [_entry(0.9, "ok") for _ in range(8)]
+    correct_for_multiple_tests(es, 0.05)
+    assert es[0].verdict == "ok" and "Benjamini" in es[0].reason  # q = 0.2
+    assert es[1].verdict == "fail" and es[1].p_adjusted == pytest.approx(0.01)
+
+
+def R(v, ci=None, n=100, p=None):
+    return MetricResult(v, ci=ci, n=n, p_value=p)
+
+
+def test_per_corpus_verdicts():
+    # distinct_2_score: higher is better, warn at 10%, fail at 25% relative
+    good = per_corpus_entry("distinct_2_score", R(0.5), R(0.6), R(0.5), R(0.49))
+    assert good.verdict == "ok" and "no worse" in good.reason
+    within = per_corpus_entry("distinct_2_score", R(0.5), R(0.45), R(0.5), R(0.47))
+    assert within.verdict == "ok" and "noise floor" in within.reason  # gap 0.05 <= 2 x 0.03
+    warn = per_corpus_entry("distinct_2_score", R(0.5), R(0.44), R(0.5), R(0.505))
+    assert warn.verdict == "warn" and warn.delta == pytest.approx(-0.06)
+    fail = per_corpus_entry("distinct_2_score", R(0.5), R(0.3), R(0.5), R(0.5))
+    assert fail.verdict == "fail" and fail.noise_floor == 0
+    overlap = per_corpus_entry("distinct_2_score", R(0.5, (0.3, 0.7)), R(0.3, (0.2, 0.4)), R(0.5), R(0.5))
+    assert overlap.verdict == "ok" and "overlap" in overlap.reason
+    tiny = per_corpus_entry("distinct_2_score", R(0.5, n=5), R(0.3, n=5), min_n=20)
+    assert tiny.verdict == "insufficient"
+
+
+def test_pairwise_verdicts():
+    # classifier_auc_drift: lower is better, warn 0.65, fail 0.80
+    assert pairwise_entry("classifier_auc_drift", R(0.55), R(0.5)).verdict == "ok"
+    assert pairwise_entry("classifier_auc_drift", R(0.7), R(0.5)).verdict == "warn"
+    assert pairwise_entry("classifier_auc_drift", R(0.9), R(0.5)).verdict == "fail"
+    assert pairwise_entry("classifier_auc_drift", R(0.9), R(0.95)).verdict == "ok"  # no worse than real-vs-real
+    ns = pairwise_entry("classifier_auc_drift", R(0.9, p=0.2), R(0.5))
+    assert ns.verdict == "ok" and "not significant" in ns.reason
