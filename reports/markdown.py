@@ -68,11 +68,22 @@ def _gate_section(gate: dict | None, budget: int) -> list[str]:
     lines = [f"**Gate: {gate.get('status', '?').upper()}** ({summary}; fails on: {', '.join(gate.get('fail_on', []))}; "
              f"config: `{gate.get('config')}`)", ""]
     order = {"fail": 0, "warn": 1, "insufficient": 2, "skipped": 3, "pass": 4}
-    rows = []
-    for c in sorted(checks, key=lambda c: (order.get(c["status"], 5), c.get("line") or 0)):
-        rows.append([ICON.get(c["status"], c["status"]), f"`{c['name']}`", num(c.get("actual")),
-                     num(c.get("threshold")), c.get("why", "")])
-    lines += _table(["status", "check", "actual", "threshold", "why"], rows, budget, "checks")
+    head = ["status", "check", "actual", "threshold", "why"]
+
+    def rows(cs):
+        return [[ICON.get(c["status"], c["status"]), f"`{c['name']}`", num(c.get("actual")),
+                 num(c.get("threshold")), c.get("why", "")]
+                for c in sorted(cs, key=lambda c: (order.get(c["status"], 5), c.get("line") or 0))]
+
+    # what needs a reviewer's eye stays in view; passing checks fold away so the comment stays short
+    open_ = [c for c in checks if c["status"] != "pass"]
+    passed = [c for c in checks if c["status"] == "pass"]
+    if open_:
+        lines += _table(head, rows(open_), budget, "checks")
+    if passed:
+        lines += ["", f"<details><summary>{len(passed)} passing checks</summary>", ""]
+        lines += _table(head, rows(passed), budget, "checks")
+        lines += ["", "</details>"]
     return lines
 
 

@@ -27,7 +27,10 @@ def test_gate_table_lists_each_check_worst_first():
     md = render_markdown(res)
     assert md.startswith("<!-- corpus-audit -->\n## ❌ corpus-audit: gate failed")
     rows = table_rows(md, "| status | check |")
-    assert [r[0] for r in rows] == ["❌ fail", "⚠️ warn", "✅ pass"]
+    assert [r[0] for r in rows] == ["❌ fail", "⚠️ warn"]
+    # passing checks are folded away under their own table
+    folded = md.split("<summary>1 passing checks</summary>", 1)[1]
+    assert [r[0] for r in table_rows(folded, "| status | check |")] == ["✅ pass"]
     assert rows[0][1] == "`near_duplicate_rate <= 0.02`" and rows[0][2] == "0.030" and rows[0][3] == "0.020"
     assert "1 pass, 1 warn, 1 fail" in md
     assert "### Worst findings" in md and "### Inputs" in md and "`real.jsonl`" in md
