@@ -153,7 +153,10 @@ class RichProgress:
         self.current = None
 
     def step(self, description, total=None):
+        import time
+
         self._finish()
+        self.started = time.perf_counter()
         self.current = self.bar.add_task(description, total=total)
         task = self.current
         return lambda advance=1: self.bar.advance(task, advance)
@@ -164,8 +167,11 @@ class RichProgress:
             self.current = None
 
     def done(self, description):
+        import time
+
         self._finish()
-        self.console.print(f"[green]✓[/green] {description}")
+        took = time.perf_counter() - getattr(self, "started", time.perf_counter())
+        self.console.print(f"[green]✓[/green] {description} [dim]{took:.1f} s[/dim]")
 
     def note(self, message):
         self.console.print(f"[cyan]…[/cyan] {message}")

@@ -38,7 +38,7 @@ def corpus_map(ctx: AuditContext, *, max_points: int = 1500, random_state: int =
                 import umap
 
                 reducer = umap.UMAP(n_neighbors=min(15, len(x) - 1), min_dist=0.1, metric="cosine",
-                                    random_state=random_state, n_jobs=1,
+                                    random_state=random_state, n_jobs=1, n_epochs=200,
                                     init="random" if len(x) < 50 else "spectral")
                 xy = reducer.fit_transform(x)
         except Exception:  # tiny or degenerate inputs: fall back to PCA rather than lose the map
