@@ -27,6 +27,16 @@ _STREET = re.compile(
     r"\b\d{1,5}\s+(?:[A-Z][a-z]+\s+){1,3}(?:Street|St|Avenue|Ave|Road|Rd|Boulevard|Blvd|Lane|Ln|Drive|Dr|"
     r"Court|Ct|Way|Place|Pl|Terrace|Parkway|Pkwy|Highway|Hwy)\b\.?")
 _SUFFIX = re.compile(r"\S+\.?$")
+_LISTICLE = frozenset("things reasons ways times tweets photos pictures people signs facts questions words "
+                      "moments tips tricks secrets foods songs movies books years days hours minutes".split())
+
+
+def _street_ok(span: str) -> bool:
+    """Reject Title-Case prose that only looks like an address: '21 Tweets That Are Way Too Real'."""
+    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+    name = span.split()[1:-1]
+    return not any(w.lower() in ENGLISH_STOP_WORDS or w.lower() in _LISTICLE for w in name)
 
 
 def luhn_valid(number: str) -> bool:
@@ -107,7 +117,7 @@ _DETECTORS = (
     ("ssn", _SSN, None, lambda t: "-" in t),
     ("phone", _PHONE_INTL, _phone_ok, lambda t: "+" in t),
     ("phone", _PHONE_NANP, None, None),
-    ("street_address", _STREET, None, None),
+    ("street_address", _STREET, _street_ok, None),
 )
 
 

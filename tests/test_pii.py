@@ -51,6 +51,8 @@ def test_pattern_positive(text, kind):
     "on 12.05.2020 we met",
     "in 1600 the king arrived",
     "price is 3.14 and 42",
+    "21 Tweets That Are Way Too Real If You Have A Four-Person Family",  # Title-Case headlines
+    "17 Reasons Why Lane Is Great",
 ])
 def test_pattern_negative(text):
     assert kinds(text) == []
