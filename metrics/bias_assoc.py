@@ -99,6 +99,7 @@ def stereotype_amplification_drift(
     *,
     min_group_docs: int = 10,
     min_pair_docs: int = 5,
+    min_pairs: int = 5,
 ) -> MetricResult:
     """Mean strengthening of group-attribute associations in the synthetic corpus.
 
@@ -106,15 +107,17 @@ def stereotype_amplification_drift(
     ``max(0, |assoc_synth| - |assoc_real|)``: how much stronger (in log relative risk, either sign)
     the synthetic corpus ties groups to attributes than the real one does. 0 = no pair is more
     stereotyped than in the real corpus; 0.69 = on average twice as strong a relative risk. Lower is
-    better. ``nan`` with a warning when no pair has enough support. Bias amplification: Zhao et al.,
+    better. ``nan`` with a warning when fewer than ``min_pairs`` pairs have enough support (a mean over
+    one or two pairs is an anecdote, not a measurement). Bias amplification: Zhao et al.,
     EMNLP 2017; log-ratio association: Bordia & Bowman, NAACL SRW 2019.
     """
     rows, skipped = association_table(real_groups, real_attrs, synth_groups, synth_attrs,
                                       min_group_docs=min_group_docs, min_pair_docs=min_pair_docs)
     n = min(len(real_groups), len(synth_groups))
-    if not rows:
-        return MetricResult(float("nan"), n=n, details={"pairs": 0, "insufficient_pairs": skipped},
-                            warnings=["insufficient support: no (group, attribute) pair co-occurs often enough"])
+    if len(rows) < max(1, min_pairs):
+        return MetricResult(float("nan"), n=n, details={"pairs": len(rows), "insufficient_pairs": skipped},
+                            warnings=[f"insufficient support: {len(rows)} (group, attribute) pairs co-occur often "
+                                      f"enough, {min_pairs} needed"])
     amp = np.array([max(0.0, abs(r["synth_assoc"]) - abs(r["real_assoc"])) for r in rows])
     return MetricResult(float(amp.mean()), n=n,
                         details={"pairs": len(rows), "insufficient_pairs": skipped,

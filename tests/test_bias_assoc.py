@@ -39,28 +39,34 @@ def test_amplification_when_synth_doubles_cooccurrence():
     assert r["synth_assoc"] == pytest.approx(math.log(16.5 / 4.5))
     assert r["amplification"] == pytest.approx(math.log(16.5 / 8.5))
     assert r["factor"] == pytest.approx(16.5 / 8.5)
-    m = stereotype_amplification_drift(real.groups, real.attributes, synth.groups, synth.attributes)
+    m = stereotype_amplification_drift(real.groups, real.attributes, synth.groups, synth.attributes, min_pairs=1)
     assert m.value == pytest.approx(math.log(16.5 / 8.5))
     assert m.details["amplified_pairs"] == 1
 
 
 def test_no_amplification_on_identical_or_shuffled():
     real = prof(corpus(8, 12, 4, 16))
-    same = stereotype_amplification_drift(real.groups, real.attributes, real.groups, real.attributes)
+    same = stereotype_amplification_drift(real.groups, real.attributes, real.groups, real.attributes, min_pairs=1)
     assert same.value == pytest.approx(0.0)
     idx = list(range(len(real)))
     random.Random(3).shuffle(idx)
     sh = real.subset(idx)
     synth = prof(corpus(16, 4, 4, 16))
-    a = stereotype_amplification_drift(real.groups, real.attributes, synth.groups, synth.attributes)
-    b = stereotype_amplification_drift(sh.groups, sh.attributes, synth.groups, synth.attributes)
+    a = stereotype_amplification_drift(real.groups, real.attributes, synth.groups, synth.attributes, min_pairs=1)
+    b = stereotype_amplification_drift(sh.groups, sh.attributes, synth.groups, synth.attributes, min_pairs=1)
     assert a.value == pytest.approx(b.value)
 
 
 def test_dampened_association_is_not_amplification():
     real, synth = prof(corpus(16, 4, 4, 16)), prof(corpus(8, 12, 4, 16))
-    m = stereotype_amplification_drift(real.groups, real.attributes, synth.groups, synth.attributes)
+    m = stereotype_amplification_drift(real.groups, real.attributes, synth.groups, synth.attributes, min_pairs=1)
     assert m.value == pytest.approx(0.0)
+
+
+def test_one_supported_pair_is_an_anecdote_not_a_measurement():
+    real, synth = prof(corpus(8, 12, 4, 16)), prof(corpus(16, 4, 4, 16))
+    m = stereotype_amplification_drift(real.groups, real.attributes, synth.groups, synth.attributes)
+    assert m.value is None and "1 (group, attribute) pairs" in m.warnings[0] and m.details["pairs"] == 1
 
 
 def test_tiny_counts_are_insufficient():
