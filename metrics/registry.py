@@ -10,7 +10,8 @@ are the *relative* gap ``|synth - real| / |real|`` in the bad direction that tri
 ``absolute=True``, in which case they are absolute gaps.
 ``kind="pairwise"``: one value for the pair (real, synth). ``warn`` / ``fail`` are absolute values of that
 number in the bad direction (``better="lower"``: value above; ``better="higher"``: value below).
-In both cases the verdict only fires when the gap is also clearly beyond the split-half real noise floor.
+In both cases the verdict only fires when the gap is also clearly beyond the split-half real noise floor;
+for pairwise metrics with an ``ideal`` the thresholds apply to the excess over the real-vs-real value.
 """
 from __future__ import annotations
 
@@ -33,6 +34,10 @@ class MetricSpec:
     fail: float | None = 0.25
     absolute: bool = False
     unit: str = ""
+    # pairwise only: the value expected when synthetic and real come from one distribution (0 for a
+    # divergence, 0.5 for an AUC). Then the real-vs-real value estimates the small-sample bias, and the
+    # thresholds are applied to ``ideal + (value - real_vs_real)``: only the excess over chance counts.
+    ideal: float | None = None
 
 
 def _s(*specs: MetricSpec) -> dict[str, MetricSpec]:
@@ -164,38 +169,38 @@ REGISTRY: dict[str, MetricSpec] = {
             "exact_copy_rate", "duplication", "Exact copies of real text",
             "Share of synthetic documents whose normalised text appears in the real corpus (whole stream). "
             "0..1, lower is better; the floor is how often real documents repeat each other.",
-            "lower", kind="pairwise", warn=0.01, fail=0.05,
+            "lower", kind="pairwise", warn=0.01, fail=0.05, ideal=0,
         ),
         MetricSpec(
             "near_copy_rate", "duplication", "Near copies of real text",
             "Share of synthetic documents with a real document at Jaccard >= 0.8 on word 5-gram sets "
             "(MinHash-LSH, verified). 0..1, lower is better; floor: real half B against real half A.",
-            "lower", kind="pairwise", warn=0.02, fail=0.10,
+            "lower", kind="pairwise", warn=0.02, fail=0.10, ideal=0,
         ),
         MetricSpec(
             "semantic_copy_rate", "duplication", "Paraphrased copies of real text",
             "Share of synthetic documents whose nearest real document has embedding cosine >= 0.95. "
             "0..1, lower is better; floor: real half B against real half A.",
-            "lower", kind="pairwise", warn=0.05, fail=0.20,
+            "lower", kind="pairwise", warn=0.05, fail=0.20, ideal=0,
         ),
         MetricSpec(
             "ngram_copy_rate", "duplication", "Shared 13-gram spans with real text",
             "Share of synthetic documents sharing at least one 13-token span with a real document (GPT-3 "
             "contamination rule, Brown et al. 2020). 0..1, lower is better; floor: real half B vs half A.",
-            "lower", kind="pairwise", warn=0.05, fail=0.20,
+            "lower", kind="pairwise", warn=0.05, fail=0.20, ideal=0,
         ),
         MetricSpec(
             "dcr_copy_rate", "duplication", "Too close to real records (DCR)",
             "Share of synthetic documents nearer (embedding cosine distance) to a real document than 95% of "
             "held-out real documents are. About 0.05 when nothing is copied; lower is better.",
-            "lower", kind="pairwise", warn=0.10, fail=0.20,
+            "lower", kind="pairwise", warn=0.10, fail=0.20, ideal=0.05,
         ),
         MetricSpec(
             "data_copying_score", "duplication", "Data-copying test C_T",
             "Meehan et al. (AISTATS 2020): per region, are synthetic documents closer to the real training "
             "half than held-out real ones are? A weighted z-score: about 0 = no copying, below -3 = copying, "
             "above 0 = underfitting. Higher means less copying.",
-            "higher", kind="pairwise", warn=-2.0, fail=-5.0,
+            "higher", kind="pairwise", warn=-2.0, fail=-5.0, ideal=0,
         ),
     ),
     # --- drift ---------------------------------------------------------------------------------
@@ -204,7 +209,7 @@ REGISTRY: dict[str, MetricSpec] = {
             "classifier_auc_drift", "drift", "Classifier two-sample AUC",
             "Cross-validated ROC AUC of a logistic regression telling real from synthetic embeddings "
             "(Lopez-Paz & Oquab, ICLR 2017). 0.5 = indistinguishable, 1 = fully separable; lower is better.",
-            "lower", kind="pairwise", warn=0.65, fail=0.80,
+            "lower", kind="pairwise", warn=0.65, fail=0.80, ideal=0.5,
         ),
         MetricSpec(
             "mmd_drift", "drift", "MMD² (RBF kernel)",
@@ -212,7 +217,7 @@ REGISTRY: dict[str, MetricSpec] = {
             "median-heuristic bandwidth, unbiased estimator, permutation p-value, on seeded samples of at "
             "most 1,500 docs per side (Gretton et al., JMLR 2012). 0 = same distribution; lower is better. "
             "Scale depends on the embedding model.",
-            "lower", kind="pairwise", warn=0.02, fail=0.10,
+            "lower", kind="pairwise", warn=0.02, fail=0.10, ideal=0,
         ),
         MetricSpec(
             "frechet_distance", "drift", "Fréchet embedding distance",
@@ -220,7 +225,7 @@ REGISTRY: dict[str, MetricSpec] = {
             "|mu1-mu2|^2 + Tr(S1+S2-2(S1 S2)^1/2), at a fixed sample size equal to the noise floor's "
             "(Heusel et al., NeurIPS 2017), with a permutation p-value. 0 = same mean and covariance; lower "
             "is better; model-dependent.",
-            "lower", kind="pairwise", warn=0.05, fail=0.15,
+            "lower", kind="pairwise", warn=0.05, fail=0.15, ideal=0,
         ),
         MetricSpec(
             "precision_score", "drift", "Precision (k-NN manifold)",
@@ -238,7 +243,7 @@ REGISTRY: dict[str, MetricSpec] = {
             "coverage_score", "drift", "Coverage (k-NN)",
             "Share of real docs whose 5-NN ball holds at least one synthetic doc (Naeem et al., ICML 2020). "
             "0..1, higher is better; identical distributions give about 0.97.",
-            "higher", kind="pairwise", warn=0.85, fail=0.70,
+            "higher", kind="pairwise", warn=0.85, fail=0.70, ideal=0.969,
         ),
         MetricSpec(
             "knn_density", "drift", "Density (k-NN)",
@@ -252,20 +257,20 @@ REGISTRY: dict[str, MetricSpec] = {
             "Share of the real corpus's documents in pooled k-means clusters that the synthetic corpus does "
             "not drop or starve (synthetic share < half the real share, Fisher exact test, BH-corrected). "
             "0..1, higher is better; the dropped and starved topics are listed with keywords.",
-            "higher", kind="pairwise", warn=0.90, fail=0.75,
+            "higher", kind="pairwise", warn=0.90, fail=0.75, ideal=1.0,
         ),
         MetricSpec(
             "cluster_js_drift", "drift", "Topic mix divergence",
             "Jensen-Shannon divergence (base 2) between the real and synthetic shares of pooled k-means "
             "clusters. 0 = same topic mix, 1 = disjoint topics; lower is better.",
-            "lower", kind="pairwise", warn=0.05, fail=0.15,
+            "lower", kind="pairwise", warn=0.05, fail=0.15, ideal=0,
         ),
         MetricSpec(
             "unigram_jsd_drift", "drift", "Word distribution divergence",
             "Jensen-Shannon divergence (base 2) of the token unigram distributions, on equal-size samples "
             "of documents, with a permutation p-value. 0 = same word use, 1 = disjoint vocabularies; lower "
             "is better. Biased upward on small samples: read it against the real-vs-real value.",
-            "lower", kind="pairwise", warn=0.10, fail=0.25,
+            "lower", kind="pairwise", warn=0.10, fail=0.25, ideal=0,
         ),
     ),
     # --- bias ----------------------------------------------------------------------------------
@@ -281,20 +286,20 @@ REGISTRY: dict[str, MetricSpec] = {
             "(gender, race/ethnicity, religion, age, nationality, disability, sexual orientation; "
             "HolisticBias descriptors, Smith et al. 2022). 0 = every group as present as in the real "
             "corpus, 0.69 = on average twice or half as often; lower is better.",
-            "lower", kind="pairwise", warn=0.25, fail=0.50,
+            "lower", kind="pairwise", warn=0.25, fail=0.50, ideal=0,
         ),
         MetricSpec(
             "stereotype_amplification_drift", "bias", "Stereotype amplification",
             "Mean strengthening of group-occupation associations (log relative risk of co-occurring in a "
             "document; Bordia & Bowman 2019, Zhao et al. 2017): mean of max(0, |synthetic| - |real|) over "
             "pairs with enough support. 0 = nothing more stereotyped than real; lower is better.",
-            "lower", kind="pairwise", warn=0.15, fail=0.35,
+            "lower", kind="pairwise", warn=0.15, fail=0.35, ideal=0,
         ),
         MetricSpec(
             "group_sentiment_drift", "bias", "Group sentiment drift",
             "Mean absolute change of each group's relative tone: VADER compound (Hutto & Gilbert 2014) of "
             "sentences mentioning the group minus the corpus mean, synthetic vs real. 0..2, lower is better.",
-            "lower", kind="pairwise", warn=0.10, fail=0.25,
+            "lower", kind="pairwise", warn=0.10, fail=0.25, ideal=0,
         ),
         MetricSpec(
             "toxicity_rate", "bias", "Toxic language",

@@ -97,3 +97,17 @@ def test_pairwise_verdicts():
     assert pairwise_entry("classifier_auc_drift", R(0.9), R(0.95)).verdict == "ok"  # no worse than real-vs-real
     ns = pairwise_entry("classifier_auc_drift", R(0.9, p=0.2), R(0.5))
     assert ns.verdict == "ok" and "not significant" in ns.reason
+
+
+def test_pairwise_thresholds_apply_to_the_excess_over_chance():
+    # unigram_jsd_drift: ideal 0, warn 0.10, fail 0.25. Two real halves of a small corpus already differ
+    # by 0.34: a value of 0.376 is only 0.032 beyond chance -> ok, however large it looks.
+    small = pairwise_entry("unigram_jsd_drift", R(0.376), R(0.344))
+    assert small.verdict == "ok" and "chance-corrected 0.032" in small.reason
+    big = pairwise_entry("unigram_jsd_drift", R(0.565), R(0.199))
+    assert big.verdict == "fail"  # 0.366 beyond chance
+    # coverage_score: higher is better, ideal 0.969; a floor at the ideal leaves the value as it is
+    cov = pairwise_entry("coverage_score", R(0.64), R(0.969))
+    assert cov.verdict == "fail" and "chance-corrected" not in cov.reason
+    # without an ideal (precision), the raw value is judged
+    assert pairwise_entry("precision_score", R(0.5), R(0.9)).verdict == "warn"
