@@ -111,3 +111,9 @@ def test_pairwise_thresholds_apply_to_the_excess_over_chance():
     assert cov.verdict == "fail" and "chance-corrected" not in cov.reason
     # without an ideal (precision), the raw value is judged
     assert pairwise_entry("precision_score", R(0.5), R(0.9)).verdict == "warn"
+
+
+def test_a_floor_better_than_ideal_does_not_inflate_the_value():
+    # a cross-validated AUC of 0.39 between real halves is noise below 0.5, not a negative bias
+    e = pairwise_entry("classifier_auc_drift", R(0.7), R(0.39))
+    assert e.verdict == "warn" and "chance-corrected" not in e.reason
