@@ -87,6 +87,11 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--no-cache", action="store_true", help="do not read or write the embedding cache")
     c.add_argument("--no-map", action="store_true", help="skip the UMAP map")
     c.add_argument("--families", help="comma-separated subset of: diversity,duplication,drift,bias,properties")
+    c.add_argument("--option", action="append", default=[], metavar="KEY=VALUE",
+                   help="a metric tuning knob (repeatable), e.g. --option near_threshold=0.9; "
+                        "overrides the config's [options]")
+    c.add_argument("--bias-groups", metavar="PATH",
+                   help="JSON/TOML file of extra demographic groups {axis: {group: [terms]}}")
     _gate_options(c)
     _common_outputs(c)
 
@@ -215,6 +220,32 @@ def _emit(result, args, inputs: list[str], console) -> None:
                 console.print(f"[dim]{label} report:[/dim] {path}")
 
 
+def parse_options(items: list[str]) -> dict:
+    """``["near_threshold=0.9", "bias_groups=groups.json"]`` -> typed dict; unknown keys are an error."""
+    from audit.families import METRIC_OPTIONS
+
+    out = {}
+    for item in items:
+        key, sep, raw = item.partition("=")
+        key = key.strip()
+        if not sep or not key:
+            raise ConfigError(f"--option {item!r}: expected KEY=VALUE")
+        if key not in METRIC_OPTIONS:
+            import difflib
+
+            near = difflib.get_close_matches(key, METRIC_OPTIONS, n=1)
+            hint = f" (did you mean {near[0]!r}?)" if near else ""
+            raise ConfigError(f"--option: unknown option {key!r}{hint}")
+        try:
+            val = json.loads(raw)
+        except json.JSONDecodeError:
+            val = raw
+        if isinstance(val, bool) or not isinstance(val, (int, float, str)):
+            raise ConfigError(f"--option {key}: expected a number or a string")
+        out[key] = val
+    return out
+
+
 def cmd_compare(args) -> int:
     from rich.console import Console
 
@@ -228,11 +259,20 @@ def cmd_compare(args) -> int:
 
     gate_setup = load_gate(args)  # a bad config or baseline fails now, not after the run
     families = tuple(f.strip() for f in args.families.split(",") if f.strip()) if args.families else FAMILIES
+    metric_options = dict(gate_setup[0].options) if gate_setup[0] is not None else {}
+    metric_options.update(parse_options(args.option))
+    if args.bias_groups:
+        metric_options["bias_groups"] = args.bias_groups
+    if "bias_groups" in metric_options:  # a bad groups file fails now, not after the run
+        from audit.families.bias import lexicon_from_options
+
+        lexicon_from_options(metric_options)
     opts = AuditOptions(
         real=args.real, synth=args.synth, real_format=args.real_format or args.fmt,
         synth_format=args.synth_format or args.fmt, text_field=args.text_field, roles=args.roles,
         strict=args.strict, embedder=args.embedder, seed=args.seed, sample_size=args.sample_size,
         cache_dir=args.cache_dir, use_cache=not args.no_cache, make_map=not args.no_map, families=families,
+        metric_options=metric_options,
     )
     console = Console(stderr=False)
     err = Console(stderr=True)

@@ -32,7 +32,7 @@ from pathlib import Path
 from audit.errors import ConfigError
 from audit.gate import ON_FIELDS, OPS, Check, Threshold, parse_threshold
 
-TOP_KEYS = ("min_docs", "fail_on", "check")
+TOP_KEYS = ("min_docs", "fail_on", "check", "options")
 CHECK_KEYS = ("metric", "op", "threshold", "severity", "on", "tol", "name", "min_docs")
 DEFAULT_MIN_DOCS = 50
 _HEADER = re.compile(r"^\s*\[\[\s*(?:tool\s*\.\s*audit\s*\.\s*)?check\s*\]\]")
@@ -46,6 +46,7 @@ class GateConfig:
     min_docs: int = DEFAULT_MIN_DOCS
     fail_on: tuple[str, ...] = ("fail",)
     discovered: bool = False
+    options: dict = field(default_factory=dict)  # [options]: metric tuning knobs, see METRIC_OPTIONS
 
 
 def _suggest(word: str, options) -> str:
@@ -79,9 +80,14 @@ class _Lines:
                     return j + 1
         return start + 1
 
-    def top_line(self, key: str) -> int | None:
+    def top_line(self, key: str, table: str | None = None) -> int | None:
+        """Line of ``key = ...`` at the top level, or inside ``[table]`` (``[tool.audit.table]``)."""
         pat = re.compile(rf"^\s*[\"']?{re.escape(key)}[\"']?\s*=")
         section = None if not self.in_pyproject else "tool.audit"
+        if table:
+            section = f"{section}.{table}" if section else table
+            if not any(re.match(rf"^\s*\[\s*{re.escape(section)}\s*\]", ln.replace(" ", "")) for ln in self.lines):
+                return None
         current = None
         for j, ln in enumerate(self.lines):
             m = re.match(r"^\s*\[+\s*([^\]]+?)\s*\]+", ln)
@@ -156,6 +162,9 @@ def parse_config(data: dict, name: str, lines: _Lines, registry, discovered: boo
         cfg.min_docs = _min_docs(data["min_docs"], lambda m: err(lines.top_line("min_docs"), m))
     if "fail_on" in data:
         cfg.fail_on = parse_fail_on(data["fail_on"], lambda m: err(lines.top_line("fail_on"), m))
+    if "options" in data:
+        cfg.options = _options(data["options"], name, lambda m, key=None: err(
+            (lines.top_line(key, "options") if key else None) or lines.top_line("options"), m))
     raw = data.get("check", [])
     if isinstance(raw, dict):
         raw = [raw]
@@ -167,6 +176,23 @@ def parse_config(data: dict, name: str, lines: _Lines, registry, discovered: boo
             raise err(line, "each check must be a table with metric, op and threshold")
         cfg.checks.append(_parse_check(item, i, lines, registry, err, cfg.min_docs))
     return cfg
+
+
+def _options(v, name: str, err) -> dict:
+    from audit.families import METRIC_OPTIONS
+
+    if not isinstance(v, dict):
+        raise err("[options] must be a table of key = value")
+    out = {}
+    for key, val in v.items():
+        if key not in METRIC_OPTIONS:
+            raise err(f"unknown option {key!r}{_suggest(key, METRIC_OPTIONS)}", key)
+        if isinstance(val, bool) or not isinstance(val, (int, float, str)):
+            raise err(f"option {key!r} must be a number or a string", key)
+        if key == "bias_groups":  # a path in the config is relative to the config file
+            val = str((Path(name).parent / val)) if not Path(val).is_absolute() else val
+        out[key] = val
+    return out
 
 
 def _min_docs(v, err) -> int:

@@ -224,6 +224,7 @@ def run_audit(opts: AuditOptions, progress: Progress | None = None) -> AuditResu
         "noise_floor": "metric on two disjoint random halves of the real sample",
         "alpha": opts.alpha,
         "families": list(opts.families),
+        "options": dict(sorted(opts.metric_options.items())),
         "versions": library_versions(),
     }
     return AuditResult(inputs=inputs, settings=settings, metrics=entries, sections=sections)

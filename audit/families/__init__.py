@@ -29,3 +29,35 @@ def runners():
         "bias": bias.run,
         "properties": properties.run,
     }
+
+
+# Every tuning knob the runners read from ``ctx.options``, with what it does and its default. Set them in
+# the config file's ``[options]`` table or with ``audit compare --option KEY=VALUE``; unknown keys are
+# an error, so a typo never silently does nothing.
+METRIC_OPTIONS: dict[str, str] = {
+    "token_budget": "diversity: tokens per corpus for distinct-n, entropy, tail survival (50000)",
+    "byte_budget": "diversity: bytes per corpus for the gzip ratio (1048576)",
+    "bleu_sample": "diversity: documents sampled for self-BLEU (500)",
+    "repetition_sample": "diversity: documents sampled for self-repetition",
+    "clusters": "diversity: k-means clusters for topic spread",
+    "dup_max_docs": "duplication: documents per corpus for near/semantic duplicates (5000)",
+    "near_threshold": "duplication: MinHash Jaccard threshold for near duplicates (0.8)",
+    "minhash_perms": "duplication: MinHash permutations (128)",
+    "shingle_size": "duplication: word shingle size (5)",
+    "semantic_threshold": "duplication: cosine threshold for semantic duplicates (0.95)",
+    "ngram_n": "duplication: n of the shared n-gram copy rule (13)",
+    "span_tokens": "duplication: tokens of context shown around a shared span",
+    "dcr_quantile": "duplication: holdout quantile for distance to closest record (0.05)",
+    "copying_cells": "duplication: k-means cells of the data-copying test (10)",
+    "copying_min_generated": "duplication: minimum synthetic docs per cell in the data-copying test (20)",
+    "mmd_max_n": "drift: documents per side for MMD (1500)",
+    "prdc_max_n": "drift: documents per side for precision/recall/density/coverage (2000)",
+    "frechet_n": "drift: documents per side for the Frechet distance (1000)",
+    "topics_k": "drift: number of topic clusters (default from size)",
+    "bias_groups": "bias: JSON/TOML file of extra groups {axis: {group: [terms]}} merged over the defaults",
+    "bias_min_count": "bias: mentions a group needs before its ratio is judged",
+    "bias_min_group_docs": "bias: documents a group needs for associations (20)",
+    "bias_min_pair_docs": "bias: co-occurring documents a (group, occupation) pair needs (10)",
+    "bias_min_sentences": "bias: sentences a group needs for sentiment (10)",
+    "bias_max_sentences_per_group": "bias: sentences scored per group with VADER (100)",
+}

@@ -32,16 +32,22 @@ SNIPPET = 300
 
 def lexicon_from_options(options: dict) -> dict:
     """The shipped groups with ``options["bias_groups"]`` (a dict or a JSON/TOML path) merged over them."""
+    from audit.errors import ConfigError
+
     user = options.get("bias_groups")
-    if isinstance(user, (str, Path)):
-        user = load_groups_file(user)
-    return merge_groups(default_groups(), user)
+    try:
+        if isinstance(user, (str, Path)):
+            user = load_groups_file(user)
+        return merge_groups(default_groups(), user)
+    except FileNotFoundError:
+        raise ConfigError(f"bias groups file {user}: no such file") from None
+    except (OSError, UnicodeDecodeError, ValueError) as e:  # JSON/TOML errors are ValueErrors
+        raise ConfigError(f"bias groups file {user}: {str(e).splitlines()[0]}") from None
 
 
 def _half_index(corpus: CorpusData, half: CorpusData) -> list[int]:
-    """Positions in ``corpus`` of the documents of ``half`` (a subset holding the same objects)."""
-    pos = {id(d): i for i, d in enumerate(corpus.docs)}
-    return [pos[id(d)] for d in half.docs]
+    """Positions in ``corpus`` of the documents of ``half`` (a subset of it)."""
+    return [int(i) for i in half.indices]
 
 
 def _pairwise(name, value, floor):
