@@ -17,7 +17,9 @@ from pathlib import Path
 
 from audit.errors import AuditError, ConfigError
 
-OWN_MARKERS = ('"schema_version"', "<!-- corpus-audit report -->", "<!-- corpus-audit -->", "corpus-audit")
+# What every file this tool writes carries (JSON: the tool object; HTML, Markdown, JUnit: a comment), so
+# an existing file with one of these is ours to replace, and anything else is the user's.
+OWN_MARKERS = ('"name": "corpus-audit"', "<!-- corpus-audit report -->", "<!-- corpus-audit -->")
 
 
 class _Parser(argparse.ArgumentParser):

@@ -156,7 +156,7 @@ def cmd_diff(args) -> int:
 
         write_output(args.markdown, render_diff_markdown(rows, args.old, args.new), inputs, args.force)
     if args.json:
-        payload = {"tool": "corpus-audit", "old": args.old, "new": args.new, "rows": rows}
+        payload = {"tool": {"name": "corpus-audit"}, "kind": "diff", "old": args.old, "new": args.new, "rows": rows}
         write_output(args.json, json.dumps(payload, indent=2, sort_keys=True, allow_nan=False) + "\n", inputs,
                      args.force)
     sys.stdout.write(render_diff_text(rows, args.old, args.new))

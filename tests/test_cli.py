@@ -169,3 +169,12 @@ def test_render_rejects_non_result(tmp_path, capsys):
     p.write_text("{nope")
     code, _, err = run(["render", p], capsys)
     assert code == 2 and "not valid JSON" in err
+
+
+def test_a_file_that_only_mentions_the_tool_is_not_ours(pair, tmp_path, capsys):
+    real, synth = pair
+    notes = tmp_path / "notes.md"
+    notes.write_text("My notes on corpus-audit: remember to run it weekly.\n")
+    code, _, err = run(["compare", real, synth, "--markdown", notes, *FAST], capsys)
+    assert code == 2 and "--force" in err
+    assert notes.read_text().startswith("My notes")
