@@ -112,11 +112,12 @@ def cmd_init(args) -> int:
     err = Console(stderr=True)
     progress = Progress() if args.quiet else RichProgress(err)
     try:
-        docs, stats, report = _read(args.real, args.fmt, opts, 1, progress)
+        sample, stats, report = _read(args.real, args.fmt, opts, 1, progress)
+        docs = sample.documents()
         half = None
         if args.synth:
-            synth_docs, _, _ = _read(args.synth, args.fmt, opts, 2, progress)
-            half = len(synth_docs)
+            synth_sample, _, _ = _read(args.synth, args.fmt, opts, 2, progress)
+            half = len(synth_sample)
         if len(docs) < 40:
             raise ConfigError(f"{args.real}: {len(docs)} documents; calibration needs at least 40")
         embedder = make_embedder(opts, progress)

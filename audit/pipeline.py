@@ -1,8 +1,8 @@
 """ingest -> sample -> embed -> metrics -> one AuditResult.
 
 Memory: each corpus is streamed once. While streaming, mergeable whole-corpus statistics are updated
-(``CorpusStats``) and a seeded reservoir sample of at most ``sample_size`` documents is kept; only the
-sample is embedded and held. Both samples are then cut to the same size, so every per-corpus metric
+(``CorpusStats``) and a seeded, mergeable, order-free bottom-k sample of at most ``sample_size``
+documents is kept (``audit.sampling``); only the sample is embedded and held. Both samples are then cut to the same size, so every per-corpus metric
 compares equal-size inputs.
 """
 from __future__ import annotations
@@ -19,6 +19,7 @@ from audit.context import AuditContext, CorpusStats, build_context
 from audit.documents import Document
 from audit.errors import ConfigError
 from audit.result import AuditResult, MetricEntry
+from audit.sampling import BottomKSample
 
 FAMILIES = ("diversity", "duplication", "drift", "bias", "properties")
 
@@ -66,22 +67,19 @@ class Progress:
         pass
 
 
-def reservoir_sample(stream, k: int, rng: np.random.Generator, stats: CorpusStats,
-                     tick: Callable[[int], None] | None = None) -> list[Document]:
-    """Algorithm R: a uniform sample of ``k`` documents from a stream of unknown length, in one pass."""
-    sample: list[Document] = []
+def sample_stream(stream, k: int, seed: int, stats: CorpusStats,
+                  tick: Callable[[int], None] | None = None) -> BottomKSample:
+    """One pass: every document updates the whole-corpus ``stats``; a bottom-k sample keeps ``k`` of them.
+
+    Both are mergeable, so partitions of a corpus can run this apart and combine the results
+    (``CorpusStats.merge``, ``BottomKSample.merge``) into exactly what one pass gives.
+    """
+    sample = BottomKSample(k, seed)
     for i, doc in enumerate(stream):
         stats.add(doc)
-        if i < k:
-            sample.append(doc)
-        else:
-            j = int(rng.integers(0, i + 1))
-            if j < k:
-                sample[j] = doc
+        sample.add(doc)
         if tick and (i & 1023) == 1023:
             tick(1024)
-    # back to file order: results must not depend on where the reservoir put each document
-    sample.sort(key=lambda d: (d.line, d.id))
     return sample
 
 
@@ -103,16 +101,9 @@ def _read(path: str, fmt, opts: AuditOptions, seed_salt: int, progress: Progress
                                  strict=opts.strict)
     stats = CorpusStats()
     tick = progress.step(f"Reading {os.path.basename(path)}")
-    sample = reservoir_sample(stream, opts.sample_size, np.random.default_rng([opts.seed, seed_salt]), stats, tick)
+    sample = sample_stream(stream, opts.sample_size, opts.seed * 1_000 + seed_salt, stats, tick)
     progress.done(f"Read {os.path.basename(path)}: {stats.n_docs:,} documents")
     return sample, stats, report
-
-
-def _equalise(docs: list[Document], n: int, rng: np.random.Generator) -> list[Document]:
-    if len(docs) <= n:
-        return docs
-    idx = np.sort(rng.choice(len(docs), size=n, replace=False))
-    return [docs[i] for i in idx]
 
 
 def benjamini_hochberg(p: list[float]) -> list[float]:
@@ -189,11 +180,11 @@ def run_context(ctx: AuditContext, families=FAMILIES, progress: Progress | None 
 def run_audit(opts: AuditOptions, progress: Progress | None = None) -> AuditResult:
     progress = progress or Progress()
     opts.validate()
-    real_docs, real_stats, real_rep = _read(opts.real, opts.real_format, opts, 1, progress)
-    synth_docs, synth_stats, synth_rep = _read(opts.synth, opts.synth_format, opts, 2, progress)
-    n = min(len(real_docs), len(synth_docs))
-    real_docs = _equalise(real_docs, n, np.random.default_rng([opts.seed, 3]))
-    synth_docs = _equalise(synth_docs, n, np.random.default_rng([opts.seed, 4]))
+    real_sample, real_stats, real_rep = _read(opts.real, opts.real_format, opts, 1, progress)
+    synth_sample, synth_stats, synth_rep = _read(opts.synth, opts.synth_format, opts, 2, progress)
+    # equal sizes: the n lowest priorities of a bottom-k sample are themselves a uniform sample
+    n = min(len(real_sample), len(synth_sample))
+    real_docs, synth_docs = real_sample.documents(n), synth_sample.documents(n)
 
     embedder = make_embedder(opts, progress)
     real_emb = embed_docs(embedder, real_docs, opts, progress, "real")

@@ -178,3 +178,25 @@ def test_a_file_that_only_mentions_the_tool_is_not_ours(pair, tmp_path, capsys):
     code, _, err = run(["compare", real, synth, "--markdown", notes, *FAST], capsys)
     assert code == 2 and "--force" in err
     assert notes.read_text().startswith("My notes")
+
+
+def test_shuffled_file_gives_the_same_audit(pair, tmp_path, capsys):
+    """The sample is chosen by content, not position: a shuffled synthetic file audits the same."""
+    import random
+
+    real, synth = pair
+    lines = synth.read_text().splitlines()
+    random.Random(4).shuffle(lines)
+    shuffled = tmp_path / "shuffled.jsonl"
+    shuffled.write_text("\n".join(lines) + "\n")
+    a, b = tmp_path / "a.json", tmp_path / "b.json"
+    for src, out in ((synth, a), (shuffled, b)):
+        assert run(["compare", real, src, "--json", out, "--sample-size", "300", *FAST, "--no-cache"], capsys)[0] == 0
+    ma, mb = json.loads(a.read_text())["metrics"], json.loads(b.read_text())["metrics"]
+    assert [m["name"] for m in ma] == [m["name"] for m in mb]
+    for x, y in zip(ma, mb):
+        assert x["verdict"] == y["verdict"], x["name"]
+        for k in ("real", "synth", "value"):
+            assert (x[k] is None) == (y[k] is None), (x["name"], k)
+            if x[k] is not None:
+                assert x[k] == pytest.approx(y[k], rel=1e-9, abs=1e-12), (x["name"], k)

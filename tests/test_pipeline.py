@@ -6,7 +6,8 @@ from scipy.stats import false_discovery_control
 from audit.compare import pairwise_entry, per_corpus_entry
 from audit.context import CorpusStats
 from audit.documents import Document
-from audit.pipeline import benjamini_hochberg, correct_for_multiple_tests, reservoir_sample
+from audit.pipeline import benjamini_hochberg, correct_for_multiple_tests, sample_stream
+from audit.sampling import BottomKSample
 from audit.result import MetricEntry
 from metrics.result import MetricResult
 
@@ -28,26 +29,50 @@ def test_corpus_stats_merge_equals_one_pass():
     assert sum(c - 1 for c in whole.hash_counts.values()) == 500 - 37
 
 
-def test_reservoir_sample_is_seeded_uniform_and_in_file_order():
+def test_sample_is_seeded_uniform_and_in_file_order():
     stats = CorpusStats()
-    s1 = reservoir_sample(iter(DOCS), 50, np.random.default_rng(1), stats)
-    s2 = reservoir_sample(iter(DOCS), 50, np.random.default_rng(1), CorpusStats())
-    assert [d.id for d in s1] == [d.id for d in s2]
+    s1 = sample_stream(iter(DOCS), 50, 1, stats).documents()
+    s2 = sample_stream(iter(DOCS), 50, 1, CorpusStats()).documents()
+    assert [d.id for d in s1] == [d.id for d in s2] and len(s1) == 50
     assert [d.line for d in s1] == sorted(d.line for d in s1)
     assert stats.n_docs == 500  # the stats saw every document, not only the sample
-    # uniform: each document is kept with probability k/n (checked over many seeds)
-    hits = np.zeros(500)
-    for seed in range(400):
-        for d in reservoir_sample(iter(DOCS), 50, np.random.default_rng(seed), CorpusStats()):
+    # uniform over distinct texts: each of 400 unique texts is kept with probability k/n
+    uniq = [Document(id=str(i), text=f"text number {i}", line=i + 1) for i in range(400)]
+    hits = np.zeros(400)
+    for seed in range(300):
+        for d in sample_stream(iter(uniq), 40, seed, CorpusStats()).documents():
             hits[int(d.id)] += 1
-    p = hits / 400
-    assert abs(p.mean() - 0.1) < 1e-9
-    assert p[:250].mean() == pytest.approx(p[250:].mean(), abs=0.01)
+    p = hits / 300
+    assert p.mean() == pytest.approx(0.1)
+    assert p[:200].mean() == pytest.approx(p[200:].mean(), abs=0.015)
+    assert p.std() < 0.03  # binomial sd at 300 draws of p = 0.1 is 0.017
 
 
-def test_reservoir_keeps_everything_when_small():
-    out = reservoir_sample(iter(DOCS[:10]), 50, np.random.default_rng(0), CorpusStats())
+def test_sample_keeps_everything_when_small():
+    out = sample_stream(iter(DOCS[:10]), 50, 0, CorpusStats()).documents()
     assert [d.id for d in out] == [str(i) for i in range(10)]
+
+
+def test_sample_ignores_order_and_merges_like_one_pass():
+    import random
+
+    one = sample_stream(iter(DOCS), 60, 7, CorpusStats()).documents()
+    shuffled = list(DOCS)
+    random.Random(1).shuffle(shuffled)
+    assert [d.id for d in sample_stream(iter(shuffled), 60, 7, CorpusStats()).documents()] == [d.id for d in one]
+    parts = [BottomKSample(60, 7).extend(DOCS[i::3]) for i in range(3)]
+    merged = parts[0].merge(parts[1]).merge(parts[2])
+    assert [d.id for d in merged.documents()] == [d.id for d in one]
+    # a prefix of the priority order is itself the bottom-n sample (how both corpora get equal sizes)
+    assert [d.id for d in merged.documents(20)] == [d.id for d in sample_stream(iter(DOCS), 20, 7, CorpusStats()).documents()]
+
+
+def test_duplicates_stay_together_in_the_sample():
+    # 37 distinct texts, each repeated: a document is in the sample iff every copy of its text is
+    out = sample_stream(iter(DOCS), 100, 3, CorpusStats()).documents()
+    texts = {d.text for d in out}
+    full = [d for d in DOCS if d.text in texts]
+    assert len(out) == 100 and len(full) - len(out) < 14  # only the boundary text may be cut
 
 
 def test_benjamini_hochberg_matches_scipy():
