@@ -24,7 +24,8 @@ class CorpusStats:
     n_chars: int = 0
     n_words: int = 0
     hash_counts: Counter = field(default_factory=Counter)  # normalised-text hash -> count
-    hash_first: dict[str, tuple[str, str]] = field(default_factory=dict)  # hash -> (id, text[:300])
+    # hash -> (id, text[:300], source, line) of the first document with that text
+    hash_first: dict[str, tuple[str, str, str, int]] = field(default_factory=dict)
 
     def add(self, doc: Document) -> None:
         self.n_docs += 1
@@ -33,7 +34,7 @@ class CorpusStats:
         h = text_hash(doc.text)
         self.hash_counts[h] += 1
         if h not in self.hash_first:
-            self.hash_first[h] = (doc.id, doc.text[:300])
+            self.hash_first[h] = (doc.id, doc.text[:300], doc.source, doc.line)
 
     def merge(self, other: "CorpusStats") -> "CorpusStats":
         out = CorpusStats(
@@ -41,8 +42,12 @@ class CorpusStats:
             n_chars=self.n_chars + other.n_chars,
             n_words=self.n_words + other.n_words,
             hash_counts=self.hash_counts + other.hash_counts,
-            hash_first={**other.hash_first, **self.hash_first},
+            hash_first=dict(self.hash_first),
         )
+        for h, first in other.hash_first.items():  # the earliest occurrence wins, as in one pass
+            mine = out.hash_first.get(h)
+            if mine is None or (first[2], first[3]) < (mine[2], mine[3]):
+                out.hash_first[h] = first
         return out
 
 

@@ -178,10 +178,28 @@ def run_context(ctx: AuditContext, families=FAMILIES, progress: Progress | None 
 
 
 def run_audit(opts: AuditOptions, progress: Progress | None = None) -> AuditResult:
+    """Read both files (one streaming pass each), then audit their samples."""
     progress = progress or Progress()
     opts.validate()
     real_sample, real_stats, real_rep = _read(opts.real, opts.real_format, opts, 1, progress)
     synth_sample, synth_stats, synth_rep = _read(opts.synth, opts.synth_format, opts, 2, progress)
+    return audit_samples(real_sample, synth_sample, real_stats, synth_stats, opts, progress,
+                         inputs={"real": real_rep.to_dict(), "synth": synth_rep.to_dict()})
+
+
+def audit_samples(real_sample: BottomKSample, synth_sample: BottomKSample, real_stats: CorpusStats,
+                  synth_stats: CorpusStats, opts: AuditOptions, progress: Progress | None = None,
+                  inputs: dict[str, dict] | None = None) -> AuditResult:
+    """Audit two corpora from their mergeable summaries.
+
+    This is the entry point for partitioned corpora (Dask, shards): each partition runs
+    ``sample_stream`` (or ``CorpusStats.add`` + ``BottomKSample.add``) with the same ``k`` and seed, the
+    partial results are combined with ``.merge``, and the merged summaries come here; the result equals a
+    single pass over the whole files. Use seeds ``opts.seed * 1000 + 1`` (real) and ``+ 2`` (synthetic)
+    to reproduce the CLI's sample exactly.
+    """
+    progress = progress or Progress()
+    opts.validate()
     # equal sizes: the n lowest priorities of a bottom-k sample are themselves a uniform sample
     n = min(len(real_sample), len(synth_sample))
     real_docs, synth_docs = real_sample.documents(n), synth_sample.documents(n)
@@ -201,11 +219,10 @@ def run_audit(opts: AuditOptions, progress: Progress | None = None) -> AuditResu
         sections["map"] = corpus_map(ctx, random_state=opts.seed)
         progress.done("Projected the map")
 
-    inputs = {}
-    for side, rep, docs, stats in (("real", real_rep, real_docs, real_stats), ("synth", synth_rep, synth_docs, synth_stats)):
-        d = rep.to_dict()
-        d["n_sampled"] = len(docs)
-        inputs[side] = d
+    inputs = {side: dict(d) for side, d in (inputs or {}).items()}
+    for side, docs, stats in (("real", real_docs, real_stats), ("synth", synth_docs, synth_stats)):
+        inputs.setdefault(side, {"path": getattr(opts, side), "n_documents": stats.n_docs})
+        inputs[side]["n_sampled"] = len(docs)
     settings = {
         "embedder": embedder.name,
         "embedding_dim": int(real_emb.shape[1]) if real_emb.size else 0,

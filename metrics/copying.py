@@ -22,7 +22,7 @@ def exact_copy_rate(
     *,
     within_reference: bool = False,
     synth_ids: Sequence[str] | None = None,
-    reference_first: Mapping[str, tuple[str, str]] | None = None,
+    reference_first: Mapping[str, tuple] | None = None,
     max_examples: int = 20,
 ) -> MetricResult:
     """Share of synthetic documents whose normalised text (NFKC, casefold, white space) occurs in the real corpus.
@@ -52,7 +52,7 @@ def exact_copy_rate(
             hits.append((i, h))
     examples = []
     for i, h in hits[:max_examples]:
-        rid, rtext = (reference_first or {}).get(h, (None, None))
+        rid, rtext = (reference_first or {}).get(h, (None, None))[:2]
         examples.append({
             "kind": "exact", "synth_id": str(synth_ids[i]) if synth_ids is not None else str(i),
             "real_id": rid, "synth_text": snippet(synth_texts[i]),
