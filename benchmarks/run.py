@@ -20,6 +20,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
 CORPORA = ROOT.parent / "shared" / "corpora"
 BIN = Path(sys.executable).parent
 
@@ -55,6 +56,25 @@ def embed_throughput(name: str, texts: list[str]) -> dict:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
+def stats_bytes_per_doc(n: int = 100_000) -> dict:
+    """Memory the whole-stream statistics hold per distinct document (tracemalloc, streamed docs)."""
+    import random
+    import tracemalloc
+
+    from audit.context import CorpusStats
+    from audit.documents import Document
+
+    words = "the of and to in a is that for it as was with be by on not he this are or his from at".split()
+    rng = random.Random(0)
+    tracemalloc.start()
+    stats = CorpusStats()
+    for i in range(n):  # ~230-character documents, all distinct, dropped after each add as in a stream
+        stats.add(Document(id=str(i), text=" ".join(rng.choice(words) for _ in range(60)), source="f", line=i))
+    current, _ = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    return {"docs": n, "bytes_per_distinct_doc": round(current / n)}
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--quick", action="store_true", help="skip the 16k+16k run")
@@ -64,6 +84,7 @@ def main() -> None:
     heads = [json.loads(l)["text"] for l in news.open()][:4000]
     results: dict = {"machine": {"cores": os.cpu_count(), "python": platform.python_version(),
                                  "platform": platform.platform()}}
+    results["corpus_stats_memory"] = stats_bytes_per_doc()
     results["embed_static"] = embed_throughput("static", heads)
     results["embed_minilm"] = embed_throughput("minilm", heads[:1000])
     with tempfile.TemporaryDirectory() as tmp:

@@ -37,7 +37,8 @@ def exact_copy_rate(
     MetricResult
         value in [0, 1], lower is better (1.0 when the synthetic corpus is the real one); CI: Wilson;
         ``details["examples"]``: copied synthetic docs with the first real doc holding the same text
-        (when ``reference_first``, hash -> (id, text), is given).
+        (when ``reference_first``, hash -> (id, text or None), is given; a missing text is the synthetic
+        one, which is the same after normalisation).
     """
     n = len(synth_texts)
     if n == 0:
@@ -53,6 +54,8 @@ def exact_copy_rate(
     examples = []
     for i, h in hits[:max_examples]:
         rid, rtext = (reference_first or {}).get(h, (None, None))[:2]
+        if rtext is None:  # only ids are kept for unique real texts; an exact copy reads the same
+            rtext = synth_texts[i]
         examples.append({
             "kind": "exact", "synth_id": str(synth_ids[i]) if synth_ids is not None else str(i),
             "real_id": rid, "synth_text": snippet(synth_texts[i]),

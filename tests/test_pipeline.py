@@ -170,3 +170,18 @@ def test_partitioned_corpus_audits_exactly_like_one_pass(tmp_path):
                            summaries["synth"][0], opts)
     assert [m.to_dict() for m in merged.metrics] == [m.to_dict() for m in whole.metrics]
     assert merged.inputs["real"]["n_documents"] == 450 and merged.inputs["real"]["n_sampled"] == 200
+
+
+def test_stats_keep_texts_only_for_duplicates():
+    docs = [Document(id=str(i), text=t, source="f", line=i + 1)
+            for i, t in enumerate(["alpha beta", "gamma", "Alpha  BETA", "delta", "alpha beta"])]
+    stats = CorpusStats()
+    for d in docs:
+        stats.add(d)
+    from metrics.text import text_hash
+
+    h = text_hash("alpha beta")
+    assert stats.hash_counts[h] == 3
+    assert stats.example(h) == ("0", "Alpha  BETA")  # first id, text from the second sighting
+    assert stats.example(text_hash("gamma")) == ("1", None)  # a unique text keeps no text
+    assert len(stats.dup_text) == 1

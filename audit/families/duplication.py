@@ -33,10 +33,13 @@ _KIND_RANK = {"exact": 0, "near": 1, "ngram": 2, "semantic": 3}
 
 def _largest_groups(stats: CorpusStats, limit: int = 10) -> list[dict]:
     top = [(h, c) for h, c in top_counts(stats.hash_counts, limit) if c > 1]
-    return [{"kind": "exact", "size": c, "count": c, "id": stats.hash_first[h][0],
-             "text": snippet(stats.hash_first[h][1]),
-             "members": [{"id": stats.hash_first[h][0], "text": snippet(stats.hash_first[h][1])}]}
-            for h, c in top]
+    out = []
+    for h, c in top:
+        rid, text = stats.example(h)
+        text = snippet(text) if text is not None else "(text not kept: its copies were in different partitions)"
+        out.append({"kind": "exact", "size": c, "count": c, "id": rid, "text": text,
+                    "members": [{"id": rid, "text": text}]})
+    return out
 
 
 def _cap(c: CorpusData, n: int, rng: np.random.Generator) -> CorpusData:
@@ -110,7 +113,7 @@ def run(ctx: AuditContext) -> FamilyOutput:
     examples: list[dict] = []
     if rs.n_docs and len(ctx.synth):
         ex = exact_copy_rate(ctx.synth.texts, rs.hash_counts, synth_ids=_ids(ctx.synth),
-                             reference_first=rs.hash_first)
+                             reference_first=rs.examples)
         base = exact_copy_rate(ctx.real.texts, rs.hash_counts, within_reference=True)
         ex = replace(_with_baseline_p(ex, base, "copied_docs"), sampled=ctx.synth.sampled)
         out.entries.append(pairwise_entry("exact_copy_rate", ex, base, details={
