@@ -97,3 +97,18 @@ def test_tiny_corpora_do_not_crash(make_ctx):
     rows = _rows(out)
     assert rows["exact_copy_rate"].value == 0.5
     assert rows["exact_duplicate_rate"].real == 0.25
+
+
+def test_near_copies_carry_the_shared_passage_for_highlighting():
+    from audit.families.duplication import _with_shared_span
+
+    real = "The committee met on Tuesday to discuss the new budget for the regional hospital network."
+    synth = "Officials said the committee met on Tuesday to discuss the new budget for the hospitals."
+    out = _with_shared_span({"kind": "near", "real_text": real, "synth_text": synth, "similarity": 0.8})
+    a, b = out["real_span"], out["synth_span"]
+    assert real[a[0]:a[1]].casefold() == synth[b[0]:b[1]].casefold()
+    assert "committee met on tuesday to discuss the new budget for the " in real[a[0]:a[1]].casefold()
+    # unrelated texts get no span; n-gram pairs keep their token-exact spans
+    assert "real_span" not in _with_shared_span({"kind": "semantic", "real_text": "abc def", "synth_text": "xyz"})
+    kept = {"kind": "ngram", "real_text": real, "synth_text": synth, "real_span": [0, 3], "synth_span": [0, 3]}
+    assert _with_shared_span(kept) is kept

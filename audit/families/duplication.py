@@ -178,5 +178,21 @@ def _top_pairs(examples: list[dict], limit: int = 20) -> list[dict]:
         if cur is None or key < cur[0]:
             best[e["synth_id"]] = (key, e)
     ranked = sorted(best.values(), key=lambda kv: (kv[0], kv[1]["synth_id"]))
-    return [e for _, e in ranked[:limit]]
+    return [_with_shared_span(e) for _, e in ranked[:limit]]
+
+
+def _with_shared_span(pair: dict, min_chars: int = 20) -> dict:
+    """Give near / semantic / exact pairs the longest shared passage of their two snippets, so the report
+    can highlight it as it does for n-gram copies (which carry token-exact spans already)."""
+    if "synth_span" in pair or not pair.get("real_text") or not pair.get("synth_text"):
+        return pair
+    import difflib
+
+    a, b = pair["real_text"], pair["synth_text"]
+    m = difflib.SequenceMatcher(None, a.casefold(), b.casefold(), autojunk=False).find_longest_match(
+        0, len(a), 0, len(b))
+    if m.size < min_chars:
+        return pair
+    return {**pair, "real_span": [m.a, m.a + m.size], "synth_span": [m.b, m.b + m.size],
+            "span_chars": m.size}
 
