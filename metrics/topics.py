@@ -69,6 +69,15 @@ def _content(tokens: Sequence[str]) -> list[str]:
     return [t for t in tokens if any(ch.isalpha() for ch in t) and t not in ENGLISH_STOP_WORDS and len(t) > 1]
 
 
+def cluster_keywords(docs_tokens: Sequence[Sequence[str]], labels: Sequence[int], k: int, *,
+                     n_keywords: int = 5) -> list[list[str]]:
+    """c-TF-IDF keywords of each of ``k`` clusters, from the content words of its documents."""
+    counts = [Counter() for _ in range(k)]
+    for toks, lab in zip(docs_tokens, labels):
+        counts[int(lab)].update(_content(toks))
+    return _keywords(counts, n_keywords)
+
+
 def fit_topics(
     x_real: np.ndarray, x_synth: np.ndarray, tokens_real: Sequence[Sequence[str]],
     tokens_synth: Sequence[Sequence[str]], *, k: int | None = None, alpha: float = 0.05, ratio: float = 2.0,

@@ -58,3 +58,12 @@ def test_seeded_and_validated():
     bad[0, 0] = np.nan
     with pytest.raises(ValueError):
         fit_topics(bad, xs, tr, ts)
+
+
+def test_cluster_keywords_are_the_distinctive_content_words():
+    from metrics.topics import cluster_keywords
+
+    docs = [["the", "cat", "purrs"], ["a", "cat", "meows"], ["the", "stock", "market"], ["stock", "prices", "fell"]]
+    kw = cluster_keywords(docs, [0, 0, 1, 1], 2, n_keywords=2)
+    assert kw[0][0] == "cat" and kw[1][0] == "stock"  # stop words and the other cluster's words rank lower
+    assert "the" not in kw[0] + kw[1]

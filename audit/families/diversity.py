@@ -87,7 +87,10 @@ def _cluster_section(ctx: AuditContext, centroids: np.ndarray, limit: int = 6) -
     def ex(c: CorpusData, labels: np.ndarray, j: int) -> list[dict]:
         return [{"id": c.docs[i].id, "text": c.docs[i].text[:300]} for i in np.flatnonzero(labels == j)[:2]]
 
-    return [{"cluster": int(j), "real_share": float(sr[j]), "synth_share": float(ss[j]),
+    from metrics.topics import cluster_keywords
+
+    kw = cluster_keywords(ctx.real.tokens + ctx.synth.tokens, np.concatenate([lr, ls]), k)
+    return [{"cluster": int(j), "keywords": kw[j], "real_share": float(sr[j]), "synth_share": float(ss[j]),
              "real_examples": ex(ctx.real, lr, j), "synth_examples": ex(ctx.synth, ls, j)} for j in picks]
 
 
