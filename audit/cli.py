@@ -76,6 +76,8 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--real-format", help="force the input format of REAL")
     c.add_argument("--synth-format", help="force the input format of SYNTH")
     c.add_argument("--text-field", help="field holding the text (dotted paths allowed: meta.body)")
+    c.add_argument("--real-text-field", help="text field of REAL only (overrides --text-field)")
+    c.add_argument("--synth-text-field", help="text field of SYNTH only (overrides --text-field)")
     c.add_argument("--role", action="append", dest="roles", metavar="ROLE",
                    help="chat records: audit only these roles' turns (repeatable), e.g. --role assistant")
     c.add_argument("--strict", action="store_true", help="any bad record is fatal (exit 2)")
@@ -271,7 +273,8 @@ def cmd_compare(args) -> int:
         lexicon_from_options(metric_options)
     opts = AuditOptions(
         real=args.real, synth=args.synth, real_format=args.real_format or args.fmt,
-        synth_format=args.synth_format or args.fmt, text_field=args.text_field, roles=args.roles,
+        synth_format=args.synth_format or args.fmt, text_field=args.text_field,
+        real_text_field=args.real_text_field, synth_text_field=args.synth_text_field, roles=args.roles,
         strict=args.strict, embedder=args.embedder, seed=args.seed, sample_size=args.sample_size,
         cache_dir=args.cache_dir, use_cache=not args.no_cache, make_map=not args.no_map, families=families,
         metric_options=metric_options,

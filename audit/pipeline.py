@@ -31,6 +31,8 @@ class AuditOptions:
     real_format: str | None = None
     synth_format: str | None = None
     text_field: str | None = None
+    real_text_field: str | None = None  # per-file overrides of text_field
+    synth_text_field: str | None = None
     roles: list[str] | None = None
     strict: bool = False
     embedder: str = "static"
@@ -97,7 +99,8 @@ def library_versions() -> dict[str, str]:
 def _read(path: str, fmt, opts: AuditOptions, seed_salt: int, progress: Progress):
     from audit.ingest import open_corpus
 
-    stream, report = open_corpus(path, fmt=fmt, text_field=opts.text_field, roles=opts.roles,
+    side = {1: opts.real_text_field, 2: opts.synth_text_field}.get(seed_salt)
+    stream, report = open_corpus(path, fmt=fmt, text_field=side or opts.text_field, roles=opts.roles,
                                  strict=opts.strict)
     stats = CorpusStats()
     tick = progress.step(f"Reading {os.path.basename(path)}")

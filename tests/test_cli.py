@@ -200,3 +200,24 @@ def test_shuffled_file_gives_the_same_audit(pair, tmp_path, capsys):
             assert (x[k] is None) == (y[k] is None), (x["name"], k)
             if x[k] is not None:
                 assert x[k] == pytest.approx(y[k], rel=1e-9, abs=1e-12), (x["name"], k)
+
+
+def test_each_file_can_name_its_own_text_field(pair, tmp_path, capsys):
+    real, synth = pair
+    rows = [json.loads(l) for l in real.read_text().splitlines()]
+    csv_path = tmp_path / "real.csv"
+    import csv
+
+    with csv_path.open("w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["id", "body"])
+        for r in rows:
+            w.writerow([r["id"], r["text"]])
+    out = tmp_path / "r.json"
+    code, _, err = run(["compare", csv_path, synth, "--json", out, *FAST], capsys)
+    assert code == 2 and "--text-field" in err  # no text column: the error says how to pick one
+    code, _, err = run(["compare", csv_path, synth, "--json", out, "--real-text-field", "body", *FAST], capsys)
+    assert code == 0, err
+    d = json.loads(out.read_text())["inputs"]
+    assert (d["real"]["text_field"], d["real"]["format"], d["synth"]["text_field"]) == ("body", "csv", "text")
+    assert d["real"]["n_documents"] == 450
