@@ -97,6 +97,13 @@ REGISTRY: dict[str, MetricSpec] = {
             "lower", warn=0.30, fail=0.75,
         ),
         MetricSpec(
+            "homogenization_rate", "diversity", "Homogenization (ROUGE-L)",
+            "Mean pairwise ROUGE-L F1 between sampled documents (Padmakumar & He, ICLR 2024): how much of "
+            "their wording documents share, in order. 0..1 at a fixed sample size and length cut; higher = "
+            "more homogeneous; lower is better.",
+            "lower", warn=0.10, fail=0.25,
+        ),
+        MetricSpec(
             "self_repetition_rate", "diversity", "Self-repetition",
             "Mean over documents of log(1 + number of other documents sharing each of its 4-grams) "
             "(Salkar et al. 2022), on equal-size samples. 0 = no shared 4-grams; lower is better. "

@@ -39,6 +39,7 @@ METRIC_OPTIONS: dict[str, str] = {
     "byte_budget": "diversity: bytes per corpus for the gzip ratio (1048576)",
     "bleu_sample": "diversity: documents sampled for self-BLEU (500)",
     "repetition_sample": "diversity: documents sampled for self-repetition",
+    "homogenization_sample": "diversity: documents sampled for homogenization (ROUGE-L, 300)",
     "clusters": "diversity: k-means clusters for topic spread",
     "dup_max_docs": "duplication: documents per corpus for near/semantic duplicates (5000)",
     "near_threshold": "duplication: MinHash Jaccard threshold for near duplicates (0.8)",

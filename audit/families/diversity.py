@@ -19,6 +19,7 @@ import numpy as np
 from audit.compare import per_corpus_entry
 from audit.context import AuditContext, CorpusData
 from audit.families import FamilyOutput
+from metrics.diversity_homogenization import homogenization_rate
 from metrics.diversity_lexical import compression_ratio, distinct_n, mattr_corpus, ngram_entropy, word_tokens
 from metrics.diversity_repetition import (
     boilerplate_examples,
@@ -131,6 +132,9 @@ def run(ctx: AuditContext) -> FamilyOutput:
     m_bleu = min(opt.get("bleu_sample", 500), docs)
     out.entries.append(_four(ctx, "self_bleu_rate", lambda c: self_bleu(
         c.tokens, sample_size=m_bleu, random_state=ctx.rng(31)), details={"sample_docs": m_bleu}))
+    m_hom = min(opt.get("homogenization_sample", 300), docs)
+    out.entries.append(_four(ctx, "homogenization_rate", lambda c: homogenization_rate(
+        c.texts, sample_size=m_hom, random_state=ctx.rng(37)), details={"sample_docs": m_hom}))
     m_rep = min(opt.get("repetition_sample", 2000), docs)
     out.entries.append(_four(ctx, "self_repetition_rate", lambda c: self_repetition(
         c.tokens, sample_size=m_rep, random_state=ctx.rng(32)), details={"sample_docs": m_rep}))
