@@ -75,6 +75,20 @@ def stats_bytes_per_doc(n: int = 100_000) -> dict:
     return {"docs": n, "bytes_per_distinct_doc": round(current / n)}
 
 
+def homogenization_150() -> dict:
+    """Mean pairwise ROUGE-L over all pairs of 150 full-length news articles (the `diversity` package
+    took about 3 minutes for this on our machines)."""
+    import time
+
+    from metrics.diversity_homogenization import homogenization_rate
+
+    texts = [json.loads(l)["text"] for l in (CORPORA / "fastdetect/xsum_gpt-4/real.jsonl").open()]
+    t = time.perf_counter()
+    r = homogenization_rate(texts, sample_size=None, max_tokens=100_000)
+    return {"docs": len(texts), "pairs": len(texts) * (len(texts) - 1) // 2, "value": round(r.value, 4),
+            "seconds": round(time.perf_counter() - t, 3)}
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--quick", action="store_true", help="skip the 16k+16k run")
@@ -85,6 +99,7 @@ def main() -> None:
     results: dict = {"machine": {"cores": os.cpu_count(), "python": platform.python_version(),
                                  "platform": platform.platform()}}
     results["corpus_stats_memory"] = stats_bytes_per_doc()
+    results["homogenization_150_articles"] = homogenization_150()
     results["embed_static"] = embed_throughput("static", heads)
     results["embed_minilm"] = embed_throughput("minilm", heads[:1000])
     with tempfile.TemporaryDirectory() as tmp:
