@@ -235,6 +235,13 @@ REGISTRY: dict[str, MetricSpec] = {
             "lower", kind="pairwise", warn=0.05, fail=0.15, ideal=0,
         ),
         MetricSpec(
+            "mauve_score", "drift", "MAUVE",
+            "Area under the divergence frontier of the two corpora's quantised embeddings (Pillutla et al., "
+            "NeurIPS 2021), at a fixed sample size with n/10 k-means buckets. 0..1, 1 = same distribution; "
+            "higher is better. Relative only: read it against the real-vs-real value, never across embedders.",
+            "higher", kind="pairwise", warn=0.8, fail=0.5, ideal=1.0,
+        ),
+        MetricSpec(
             "precision_score", "drift", "Precision (k-NN manifold)",
             "Share of synthetic docs that fall inside the real corpus's k-NN manifold (k = 5): are synthetic "
             "docs realistic? 0..1, higher is better (Kynkäänniemi et al. 2019; Naeem et al., ICML 2020).",

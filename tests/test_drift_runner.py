@@ -7,7 +7,8 @@ from audit.families import drift as runner
 from tests.conftest import load_texts
 
 DRIFT_ROWS = {"classifier_auc_drift", "mmd_drift", "frechet_distance", "precision_score", "recall_score",
-              "coverage_score", "knn_density", "mode_coverage_score", "cluster_js_drift", "unigram_jsd_drift"}
+              "coverage_score", "knn_density", "mode_coverage_score", "cluster_js_drift", "unigram_jsd_drift",
+              "mauve_score"}
 
 
 @pytest.fixture(scope="module")
@@ -28,6 +29,7 @@ def test_identical_distribution_no_drift(make_ctx, texts):
     assert rows["mmd_drift"].p_value > 0.05
     assert rows["mode_coverage_score"].value > 0.9
     assert rows["coverage_score"].value > 0.85
+    assert rows["mauve_score"].value > 0.8
 
 
 def test_clickbait_drifts_and_explains(make_ctx, texts):
@@ -40,6 +42,9 @@ def test_clickbait_drifts_and_explains(make_ctx, texts):
     assert rows["unigram_jsd_drift"].verdict in ("warn", "fail")
     assert rows["cluster_js_drift"].value > rows["cluster_js_drift"].noise_floor
     assert rows["mode_coverage_score"].value < rows["mode_coverage_score"].noise_floor
+    # with bag-of-words fake embeddings and 150 docs a half, MAUVE only moves in the right direction;
+    # the real-embedder case is test_mauve_with_a_real_embedder below
+    assert rows["mauve_score"].value < rows["mauve_score"].noise_floor
     # explanations: examples with ids and texts, words, topics
     d = rows["classifier_auc_drift"].details
     assert d["most_synthetic"][0]["text"] in click and d["most_real"][0]["text"] in news[:300]
@@ -70,3 +75,15 @@ def test_shuffled_input_same_rows_and_aligned_labels(make_ctx, texts):
     assert [(e.name, e.value) for e in a.entries] == [(e.name, e.value) for e in b.entries]
     la, lb = a_ctx.shared["topics"]["labels_synth"], b_ctx.shared["topics"]["labels_synth"]
     assert la == lb[::-1]  # labels follow the documents, in input order
+
+
+@pytest.mark.slow
+def test_mauve_with_a_real_embedder(make_ctx, texts):
+    from audit.embed import get_embedder
+
+    news, click = texts
+    emb = get_embedder("static")
+    same = {e.name: e for e in runner.run(make_ctx(news[:300], news[300:600], embedder=emb)).entries}
+    diff = {e.name: e for e in runner.run(make_ctx(news[:300], click, embedder=emb)).entries}
+    assert same["mauve_score"].verdict == "ok" and same["mauve_score"].value > 0.85
+    assert diff["mauve_score"].verdict == "fail" and diff["mauve_score"].value < 0.5

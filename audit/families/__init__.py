@@ -54,6 +54,7 @@ METRIC_OPTIONS: dict[str, str] = {
     "mmd_max_n": "drift: documents per side for MMD (1500)",
     "prdc_max_n": "drift: documents per side for precision/recall/density/coverage (2000)",
     "frechet_n": "drift: documents per side for the Frechet distance (1000)",
+    "mauve_max_n": "drift: documents per side for MAUVE (2000)",
     "topics_k": "drift: number of topic clusters (default from size)",
     "bias_groups": "bias: JSON/TOML file of extra groups {axis: {group: [terms]}} merged over the defaults",
     "bias_min_count": "bias: mentions a group needs before its ratio is judged",

@@ -13,6 +13,7 @@ from audit.context import AuditContext, CorpusData
 from audit.families import FamilyOutput
 from metrics.drift import classifier_auc, mmd2_rbf, seeded_subsample
 from metrics.drift_manifold import frechet_distance, prdc
+from metrics.drift_mauve import mauve_score
 from metrics.diversity_lexical import word_tokens
 from metrics.drift_words import fightin_words, unigram_jsd
 from metrics.text import text_hash
@@ -115,6 +116,13 @@ def run(ctx: AuditContext) -> FamilyOutput:
     fd = frechet_distance(Rm.embeddings, Sm.embeddings, n=n_fd, n_perm=30, random_state=ctx.rng(12))
     fd_base = frechet_distance(A2.embeddings, B2.embeddings, n=n_fd, random_state=ctx.rng(12))
     out.entries.append(pairwise_entry("frechet_distance", fd, fd_base, min_n=MIN_N, details={"drivers": drivers}))
+
+    # --- MAUVE at the same fixed n, so both runs get the same bucket count ---------------------------
+    n_mv = min(m, opts.get("mauve_max_n", 2000))
+    mv = mauve_score(Rm.embeddings, Sm.embeddings, max_n=n_mv, random_state=ctx.rng(15))
+    mv_base = mauve_score(A2.embeddings, B2.embeddings, max_n=n_mv, random_state=ctx.rng(15))
+    out.entries.append(pairwise_entry("mauve_score", mv, mv_base if mv_base.value is not None else None,
+                                      min_n=MIN_N, details={"drivers": drivers}))
 
     # --- precision / recall / density / coverage --------------------------------------------------
     if m > 5:
