@@ -16,6 +16,8 @@ from metrics.registry import REGISTRY, MetricSpec
 from metrics.result import MetricResult
 
 FLOOR_FACTOR = 2.0
+# Below this many documents no verdict is given: a gap between 6 and 8 documents is an anecdote.
+MIN_DOCS = 20
 
 
 def _fmt(x: float | None) -> str:
@@ -48,7 +50,7 @@ def per_corpus_entry(
     half_b: MetricResult | None = None,
     *,
     details: dict | None = None,
-    min_n: int = 0,
+    min_n: int = MIN_DOCS,
 ) -> MetricEntry:
     """Row for a metric computed on each corpus. ``half_a``/``half_b``: the metric on two real halves."""
     spec = _spec(name)
@@ -109,7 +111,7 @@ def pairwise_entry(
     baseline: MetricResult | None = None,
     *,
     details: dict | None = None,
-    min_n: int = 0,
+    min_n: int = MIN_DOCS,
     alpha: float = 0.05,
 ) -> MetricEntry:
     """Row for a two-corpus metric. ``baseline``: the same metric on (real half A, real half B)."""

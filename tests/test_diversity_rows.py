@@ -8,8 +8,8 @@ import pytest
 from audit.families import diversity
 from metrics.text import ngrams, tokenize
 
-REAL = ["the cat sat on the mat", "a dog ran in the park", "the cat ran home"] * 4
-SYNTH = ["the cat sat on the mat"] * 12  # collapsed: one sentence repeated
+REAL = ["the cat sat on the mat", "a dog ran in the park", "the cat ran home"] * 10
+SYNTH = ["the cat sat on the mat"] * 30  # collapsed: one sentence repeated
 
 
 def _rows(make_ctx):

@@ -185,3 +185,11 @@ def test_stats_keep_texts_only_for_duplicates():
     assert stats.example(h) == ("0", "Alpha  BETA")  # first id, text from the second sighting
     assert stats.example(text_hash("gamma")) == ("1", None)  # a unique text keeps no text
     assert len(stats.dup_text) == 1
+
+
+def test_no_verdict_on_a_handful_of_documents():
+    # 6 documents a side: whatever the gap, it is "insufficient", never ok/warn/fail
+    e = per_corpus_entry("distinct_2_score", R(0.5, n=6), R(0.1, n=6), R(0.5, n=3), R(0.5, n=3))
+    assert e.verdict == "insufficient" and "only 6 documents" in e.reason
+    p = pairwise_entry("classifier_auc_drift", R(0.99, n=6), R(0.5, n=3))
+    assert p.verdict == "insufficient"
