@@ -74,7 +74,7 @@ def run(ctx: AuditContext) -> FamilyOutput:
         if rate:
             extra["examples_synth"] = _examples(S, ps[prop])
             extra["examples_real"] = _examples(R, pr[prop])
-        entry = per_corpus_entry(name, *res, details=extra, min_n=2)
+        entry = per_corpus_entry(name, *res, details=extra)
         entry.p_value = None if t is None else t.p_value
         entries.append(entry)
         tests.append({"property": prop, "metric": name, "real_mean": res[0].value, "synth_mean": res[1].value,
