@@ -17,8 +17,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPORA = ROOT.parent / "shared" / "corpora"
-KEY = ["self_bleu_rate", "self_repetition_rate", "distinct_2_score", "vendi_score", "boilerplate_opening_rate",
-       "ngram_copy_rate", "classifier_auc_drift", "mmd_drift", "coverage_score", "unigram_jsd_drift",
+KEY = ["self_bleu_rate", "homogenization_rate", "self_repetition_rate", "distinct_2_score", "vendi_score",
+       "ngram_copy_rate", "classifier_auc_drift", "mauve_score", "mmd_drift", "coverage_score", "unigram_jsd_drift",
        "representation_drift", "mean_words"]
 
 
