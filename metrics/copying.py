@@ -9,7 +9,8 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
-from metrics.duplication import snippet, wilson_interval
+from metrics.duplication import snippet
+from metrics.stats import wilson_interval
 from metrics.result import MetricResult
 from metrics.text import _TOKEN, text_hash
 

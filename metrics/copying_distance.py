@@ -7,7 +7,8 @@ from contextlib import contextmanager
 import numpy as np
 from scipy.stats import binom, mannwhitneyu, norm
 
-from metrics.duplication import check_embeddings, snippet, wilson_interval
+from metrics.duplication import check_embeddings, snippet
+from metrics.stats import wilson_interval
 from metrics.duplication_semantic import nearest
 from metrics.result import MetricResult
 

@@ -5,7 +5,6 @@ distribution. Both functions work on word tokens (punctuation dropped) at a fixe
 """
 from __future__ import annotations
 
-import math
 from collections import Counter
 from collections.abc import Sequence
 
@@ -13,6 +12,7 @@ import numpy as np
 
 from metrics.diversity_lexical import budget_tokens, check_docs
 from metrics.result import MetricResult
+from metrics.stats import wilson_interval
 
 
 def _word_counts(docs_tokens: Sequence[Sequence[str]], budget: int, random_state) -> tuple[Counter, int]:
@@ -43,15 +43,6 @@ def zipf_exponent(
     warnings = [] if total >= budget else [f"only {total} words (budget {budget})"]
     return MetricResult(float(-slope), n=len(docs_tokens), details={"ranks_fitted": len(freqs), "words": total},
                         warnings=warnings)
-
-
-def wilson_interval(k: int, n: int, z: float = 1.96) -> tuple[float, float]:
-    """Wilson score interval of a binomial share k / n."""
-    p = k / n
-    den = 1 + z * z / n
-    mid = (p + z * z / (2 * n)) / den
-    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / den
-    return mid - half, mid + half
 
 
 def tail_survival(

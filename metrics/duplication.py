@@ -5,14 +5,13 @@ copying from the real corpus into the synthetic one in :mod:`metrics.copying` an
 """
 from __future__ import annotations
 
-import math
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 
 import numpy as np
-from scipy.stats import norm
 
 from metrics.result import MetricResult
+from metrics.stats import wilson_interval
 from metrics.text import text_hash
 
 SNIPPET_CHARS = 300
@@ -21,18 +20,6 @@ SNIPPET_CHARS = 300
 def snippet(text: str, limit: int = SNIPPET_CHARS) -> str:
     """The text, cut to ``limit`` characters (with an ellipsis when cut)."""
     return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def wilson_interval(k: int, n: int, *, confidence: float = 0.95) -> tuple[float, float]:
-    """Wilson score interval of a binomial proportion k / n (Wilson 1927); (0, 1) when n == 0."""
-    if n <= 0:
-        return (0.0, 1.0)
-    z = float(norm.ppf(0.5 + confidence / 2))
-    p = k / n
-    den = 1 + z * z / n
-    mid = (p + z * z / (2 * n)) / den
-    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / den
-    return (max(0.0, mid - half), min(1.0, mid + half))
 
 
 def clusters_from_pairs(n: int, pairs: Iterable[tuple[int, int]]) -> list[list[int]]:

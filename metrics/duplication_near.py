@@ -12,7 +12,8 @@ from functools import lru_cache
 
 import numpy as np
 
-from metrics.duplication import cluster_rate_result, snippet, wilson_interval
+from metrics.duplication import cluster_rate_result, snippet
+from metrics.stats import wilson_interval
 from metrics.result import MetricResult
 
 def shingles(tokens: Sequence[str], k: int = 5) -> frozenset:

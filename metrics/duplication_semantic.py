@@ -9,7 +9,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from metrics.duplication import check_embeddings, cluster_rate_result, snippet, wilson_interval
+from metrics.duplication import check_embeddings, cluster_rate_result, snippet
+from metrics.stats import wilson_interval
 from metrics.result import MetricResult
 
 

@@ -7,11 +7,11 @@ already took (a card number is not also a phone number).
 from __future__ import annotations
 
 import ipaddress
-import math
 import re
 from collections.abc import Sequence
 
 from metrics.result import MetricResult
+from metrics.stats import wilson_interval
 
 KINDS = ("email", "credit_card", "ipv6", "ipv4", "ssn", "phone", "street_address")
 
@@ -157,17 +157,6 @@ def redact(text: str, spans: list[tuple[str, int, int]] | None = None) -> str:
         pos = e
     out.append(text[pos:])
     return "".join(out)
-
-
-def wilson_interval(k: int, n: int, z: float = 1.959964) -> tuple[float, float]:
-    """Wilson score 95% interval for a proportion k/n."""
-    if n == 0:
-        return (float("nan"), float("nan"))
-    p = k / n
-    den = 1 + z * z / n
-    centre = (p + z * z / (2 * n)) / den
-    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / den
-    return (max(0.0, centre - half), min(1.0, centre + half))
 
 
 def pii_spans(texts: Sequence[str]) -> list[list[tuple[str, int, int]]]:

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from functools import lru_cache
 
 from metrics.bias_lexicon import TermMatcher, load_word_list, normalize_for_match
-from metrics.pii import wilson_interval
+from metrics.stats import wilson_interval
 from metrics.text import top_counts
 from metrics.result import MetricResult
 

@@ -4,7 +4,8 @@ from itertools import combinations
 import numpy as np
 import pytest
 
-from metrics.duplication import clusters_from_pairs, exact_duplicate_rate, hash_counts, wilson_interval
+from metrics.duplication import clusters_from_pairs, exact_duplicate_rate, hash_counts
+from metrics.stats import wilson_interval
 from metrics.duplication_near import jaccard, near_duplicate_pairs, near_duplicate_rate, shingles
 from metrics.duplication_semantic import semantic_duplicate_pairs, semantic_duplicate_rate
 from metrics.text import tokenize

@@ -4,7 +4,8 @@ from dataclasses import asdict
 
 import pytest
 
-from metrics.pii import find_pii, luhn_valid, mask, masked_pii, pii_rate, redact, wilson_interval
+from metrics.pii import find_pii, luhn_valid, mask, masked_pii, pii_rate, redact
+from metrics.stats import wilson_interval
 from metrics.toxicity import default_toxic_terms, toxicity_rate
 
 

@@ -20,7 +20,7 @@ from audit.compare import per_corpus_entry
 from audit.context import AuditContext, CorpusData
 from audit.families import FamilyOutput
 from metrics.diversity_homogenization import homogenization_rate
-from metrics.diversity_lexical import compression_ratio, distinct_n, mattr_corpus, ngram_entropy, word_tokens
+from metrics.diversity_lexical import compression_ratio, distinct_n, mattr_corpus, ngram_entropy
 from metrics.diversity_repetition import (
     boilerplate_examples,
     boilerplate_opening_rate,
@@ -35,8 +35,9 @@ from metrics.diversity_semantic import (
     row_order,
     vendi_score,
 )
-from metrics.diversity_tail import tail_survival, wilson_interval, zipf_exponent
+from metrics.diversity_tail import tail_survival, zipf_exponent
 from metrics.result import MetricResult
+from metrics.stats import wilson_interval
 
 NAN = float("nan")
 
