@@ -17,7 +17,7 @@ from pathlib import Path
 from audit.compare import pairwise_entry, per_corpus_entry
 from audit.context import AuditContext, CorpusData
 from audit.families import FamilyOutput
-from metrics.bias import bias_profile, gender_term_share
+from metrics.bias import BiasProfile, bias_profile, gender_term_share
 from metrics.bias_assoc import association_table, group_sentiment_drift, sentiment_table, \
     stereotype_amplification_drift
 from metrics.bias_groups import representation_drift, representation_table
@@ -43,11 +43,6 @@ def lexicon_from_options(options: dict) -> dict:
         raise ConfigError(f"bias groups file {user}: no such file") from None
     except (OSError, UnicodeDecodeError, ValueError) as e:  # JSON/TOML errors are ValueErrors
         raise ConfigError(f"bias groups file {user}: {str(e).splitlines()[0]}") from None
-
-
-def _half_index(corpus: CorpusData, half: CorpusData) -> list[int]:
-    """Positions in ``corpus`` of the documents of ``half`` (a subset of it)."""
-    return [int(i) for i in half.indices]
 
 
 def _pairwise(name, value, floor):
@@ -78,7 +73,7 @@ def run(ctx: AuditContext) -> FamilyOutput:
     real = bias_profile(ctx.real.texts, gm, om, sentiment=vader, max_sentences_per_group=cap, random_state=ctx.seed)
     synth = bias_profile(ctx.synth.texts, gm, om, sentiment=vader, max_sentences_per_group=cap,
                          random_state=ctx.seed)
-    ia, ib = _half_index(ctx.real, ctx.real_a), _half_index(ctx.real, ctx.real_b)
+    ia, ib = ctx.real_a.indices, ctx.real_b.indices  # rows of ctx.real
     ra, rb = real.subset(ia), real.subset(ib)
 
     # --- representation
