@@ -11,6 +11,25 @@ import numpy as np
 from audit.documents import Document
 from metrics.text import normalize, text_hash, tokenize
 
+# Extra whole-corpus statistics, streamed over every document alongside the counts below.
+# name -> zero-argument factory of an accumulator with ``add(doc)`` and ``merge(other) -> new``.
+# An accumulator must be picklable (partitions run in other processes), deterministic and order-free:
+# merging partition accumulators in any order must equal one pass (pick examples by a content hash,
+# never "the first seen"). Families read them back as ``ctx.real.stats.extras[name]``.
+STREAM_ACCUMULATORS: dict[str, Any] = {}
+
+
+def register_accumulator(name: str, factory) -> None:
+    """Stream ``factory()`` over every document of each corpus (see ``STREAM_ACCUMULATORS``)."""
+    STREAM_ACCUMULATORS[name] = factory
+
+
+def _new_extras() -> dict[str, Any]:
+    from audit.streams import builtin_accumulators
+
+    factories = {**builtin_accumulators(), **STREAM_ACCUMULATORS}
+    return {name: factory() for name, factory in sorted(factories.items())}
+
 
 @dataclass
 class CorpusStats:
@@ -30,8 +49,12 @@ class CorpusStats:
     hash_first: dict[str, tuple[str, str, int]] = field(default_factory=dict)
     # hash -> text[:300], for texts seen at least twice (set at the second sighting)
     dup_text: dict[str, str] = field(default_factory=dict)
+    # registered accumulators (language mix, defect counts...): name -> accumulator
+    extras: dict[str, Any] = field(default_factory=_new_extras)
 
     def add(self, doc: Document) -> None:
+        for acc in self.extras.values():
+            acc.add(doc)
         self.n_docs += 1
         self.n_chars += len(doc.text)
         self.n_words += len(doc.text.split())
@@ -60,7 +83,11 @@ class CorpusStats:
             hash_counts=self.hash_counts + other.hash_counts,
             hash_first=dict(self.hash_first),
             dup_text={**other.dup_text, **self.dup_text},
+            extras={name: (acc.merge(other.extras[name]) if name in other.extras else acc)
+                    for name, acc in self.extras.items()},
         )
+        for name, acc in other.extras.items():
+            out.extras.setdefault(name, acc)
         for h, first in other.hash_first.items():  # the earliest occurrence wins, as in one pass
             mine = out.hash_first.get(h)
             if mine is None or (first[1], first[2]) < (mine[1], mine[2]):

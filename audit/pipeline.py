@@ -21,7 +21,7 @@ from audit.errors import ConfigError
 from audit.result import AuditResult, MetricEntry
 from audit.sampling import BottomKSample
 
-FAMILIES = ("diversity", "duplication", "drift", "bias", "properties")
+FAMILIES = ("language", "defects", "diversity", "duplication", "drift", "bias", "properties")
 
 
 @dataclass

@@ -43,6 +43,11 @@ class MetricEntry:
     unit: str = ""
     details: dict[str, Any] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
+    # "full": counted over every document of the corpus it describes; "sample": a seeded sample of
+    # ``sample_size`` documents. ``support``: what the value rests on (documents, terms, windows...),
+    # e.g. {"real_docs": 16001, "synth_docs": 15999}, shown beside the value.
+    scope: str | None = None
+    support: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return to_native(asdict(self))

@@ -18,7 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-Family = Literal["diversity", "duplication", "drift", "bias", "properties"]
+Family = Literal["language", "defects", "diversity", "duplication", "drift", "bias", "properties"]
 Better = Literal["higher", "lower", "closer"]
 
 

@@ -1,8 +1,9 @@
 """Number formatting shared by every renderer (no computation of results here)."""
 from __future__ import annotations
 
-FAMILY_ORDER = ("diversity", "duplication", "drift", "bias", "properties")
+FAMILY_ORDER = ("language", "defects", "diversity", "duplication", "drift", "bias", "properties")
 FAMILY_TITLES = {
+    "language": "Language", "defects": "Defects of generated text",
     "diversity": "Diversity", "duplication": "Duplication & copying", "drift": "Drift & fidelity",
     "bias": "Bias & safety", "properties": "Properties",
 }

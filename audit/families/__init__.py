@@ -20,9 +20,11 @@ class FamilyOutput:
 
 def runners():
     """Family name -> runner, in report order (imported lazily: each may pull heavy libraries)."""
-    from audit.families import bias, diversity, drift, duplication, properties
+    from audit.families import bias, defects, diversity, drift, duplication, language, properties
 
     return {
+        "language": language.run,
+        "defects": defects.run,
         "diversity": diversity.run,
         "duplication": duplication.run,
         "drift": drift.run,

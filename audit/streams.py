@@ -1,0 +1,15 @@
+"""The built-in whole-corpus accumulators, streamed over every document of each corpus.
+
+Each entry is ``name -> factory``; the factory makes an object with ``add(doc)`` and
+``merge(other) -> new`` (see ``audit.context.STREAM_ACCUMULATORS`` for the contract). Families read them as
+``ctx.real.stats.extras[name]`` / ``ctx.synth.stats.extras[name]``. One line per accumulator, imported here
+so that the pipeline (and every partition worker) streams them without importing the family runners.
+"""
+from __future__ import annotations
+
+from typing import Any, Callable
+
+
+def builtin_accumulators() -> dict[str, Callable[[], Any]]:
+    out: dict[str, Callable[[], Any]] = {}
+    return out
