@@ -22,6 +22,12 @@ from audit.errors import AuditError, ConfigError
 OWN_MARKERS = ('"name": "corpus-audit"', "<!-- corpus-audit report -->", "<!-- corpus-audit -->")
 
 
+def _version() -> str:
+    from audit import __version__
+
+    return __version__
+
+
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # one line, exit 2 (argparse's default prints usage too)
         raise ConfigError(f"{self.prog}: {message}")
@@ -67,6 +73,7 @@ def _common_outputs(p: argparse.ArgumentParser) -> None:
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="audit", description="Audit a synthetic text corpus against a real one.")
     parser.add_argument("--debug", action="store_true", help="show tracebacks of internal errors")
+    parser.add_argument("--version", action="version", version=f"corpus-audit {_version()}")
     sub = parser.add_subparsers(dest="command", parser_class=_Parser)
 
     c = sub.add_parser("compare", help="audit SYNTH against REAL and report")

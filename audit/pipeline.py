@@ -190,6 +190,24 @@ def run_audit(opts: AuditOptions, progress: Progress | None = None) -> AuditResu
                          inputs={"real": real_rep.to_dict(), "synth": synth_rep.to_dict()})
 
 
+def audit_streams(real, synth, opts: AuditOptions, progress: Progress | None = None) -> AuditResult:
+    """Audit two ``(document stream, IngestReport)`` pairs (files opened by ``audit.ingest.open_corpus``,
+    or in-memory inputs from ``audit.api.documents_from``): one streaming pass each, then the samples."""
+    progress = progress or Progress()
+    opts.validate()
+    read = {}
+    for salt, side, (stream, report) in ((1, "real", real), (2, "synth", synth)):
+        stats = CorpusStats()
+        label = os.path.basename(report.path) or side
+        tick = progress.step(f"Reading {label}")
+        sample = sample_stream(stream, opts.sample_size, opts.seed * 1_000 + salt, stats, tick)
+        progress.done(f"Read {label}: {stats.n_docs:,} documents")
+        read[side] = (sample, stats, report)
+    (rs, rstats, rrep), (ss, sstats, srep) = read["real"], read["synth"]
+    return audit_samples(rs, ss, rstats, sstats, opts, progress,
+                         inputs={"real": rrep.to_dict(), "synth": srep.to_dict()})
+
+
 def audit_samples(real_sample: BottomKSample, synth_sample: BottomKSample, real_stats: CorpusStats,
                   synth_stats: CorpusStats, opts: AuditOptions, progress: Progress | None = None,
                   inputs: dict[str, dict] | None = None) -> AuditResult:

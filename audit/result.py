@@ -8,6 +8,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from audit.frames import ResultFrames
 from metrics.result import to_native
 
 SCHEMA_VERSION = "1.0"
@@ -54,7 +55,7 @@ class MetricEntry:
 
 
 @dataclass
-class AuditResult:
+class AuditResult(ResultFrames):
     inputs: dict[str, Any]
     settings: dict[str, Any]
     metrics: list[MetricEntry]

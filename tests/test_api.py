@@ -1,0 +1,142 @@
+"""The Python API: every input kind gives the CLI's JSON for the equivalent file; the result's pandas,
+file and notebook views read the result's own data."""
+import json
+import warnings
+
+import pandas as pd
+import pytest
+
+import audit
+from audit.api import compare
+from audit.cli import main
+from audit.errors import ConfigError, InputError
+from audit.result import AuditResult
+from tests.conftest import ROOT
+
+KW = dict(embedder="hash", make_map=False, use_cache=False, families=("diversity", "duplication"))
+
+
+def _records(name, n=80):
+    return [json.loads(line) for line in (ROOT / "sample_data" / name).read_text().splitlines()[:n]]
+
+
+@pytest.fixture(scope="module")
+def files(tmp_path_factory):
+    d = tmp_path_factory.mktemp("api")
+    for name in ("real.jsonl", "synth.jsonl"):
+        (d / name).write_text("".join(json.dumps(r) + "\n" for r in _records(name)))
+    return d
+
+
+@pytest.fixture(scope="module")
+def cli_metrics(files):
+    out = files / "cli.json"
+    assert main(["compare", str(files / "real.jsonl"), str(files / "synth.jsonl"), "--embedder", "hash",
+                 "--no-map", "--no-cache", "--families", "diversity,duplication", "--no-config", "-q",
+                 "--json", str(out)]) == 0
+    return json.loads(out.read_text())["metrics"]
+
+
+def _same_numbers(a, b):
+    """The metric rows agree (ids and sources name the input, so the evidence's ids may differ)."""
+    keys = ("name", "real", "synth", "value", "verdict", "noise_floor", "sample_size")
+    assert [{k: m[k] for k in keys} for m in a] == [{k: m[k] for k in keys} for m in b]
+
+
+def test_paths_give_the_cli_json(files, cli_metrics):
+    result = compare(files / "real.jsonl", str(files / "synth.jsonl"), **KW)
+    assert result.to_dict()["metrics"] == cli_metrics
+
+
+@pytest.mark.parametrize("kind", ["dataframe", "records", "strings", "series"])
+def test_in_memory_inputs_give_the_same_numbers(kind, cli_metrics):
+    real, synth = _records("real.jsonl"), _records("synth.jsonl")
+    conv = {
+        "dataframe": lambda rs: pd.DataFrame(rs),
+        "records": lambda rs: rs,
+        "strings": lambda rs: [r["text"] for r in rs],
+        "series": lambda rs: pd.Series([r["text"] for r in rs]),
+    }[kind]
+    result = compare(conv(real), conv(synth), **KW)
+    _same_numbers(result.to_dict()["metrics"], cli_metrics)
+    assert result.inputs["real"]["n_documents"] == 80
+
+
+def test_bad_records_in_memory_are_counted_not_fatal():
+    real = [r["text"] for r in _records("real.jsonl")]
+    synth = pd.DataFrame({"text": [r["text"] for r in _records("synth.jsonl")] + ["", None, "   "]})
+    result = compare(real, synth, **KW)
+    assert result.inputs["synth"]["n_documents"] == 80
+    assert sum(result.inputs["synth"]["rejected"].values()) == 3
+    with pytest.raises(InputError, match="empty_text"):
+        compare(real, synth, strict=True, **KW)
+
+
+def test_options_are_validated_with_the_cli_messages():
+    texts = ["a b c"] * 30
+    with pytest.raises(ConfigError, match="unknown option 'near_treshold'.*near_threshold"):
+        compare(texts, texts, options={"near_treshold": 0.9}, **KW)
+    with pytest.raises(ConfigError, match="--seed"):
+        compare(texts, texts, seed="1", **KW)
+    with pytest.raises(InputError, match="cannot audit a int"):
+        compare(3, texts, **KW)
+
+
+def test_an_option_reaches_the_metric():
+    real, synth = [r["text"] for r in _records("real.jsonl")], [r["text"] for r in _records("synth.jsonl")]
+    base = synth[3].split()
+    # a near duplicate: the same text plus a third as many new words (5-shingle Jaccard about 0.7)
+    synth = synth + [" ".join(base + [f"w{i}" for i in range(len(base) // 3)])]
+    loose = compare(real, synth, options={"near_threshold": 0.5}, **KW).metric("near_duplicate_rate")
+    strict = compare(real, synth, options={"near_threshold": 0.95}, **KW).metric("near_duplicate_rate")
+    assert loose.synth > 0 and strict.synth == 0
+
+
+def test_to_pandas_round_trips_the_metric_rows(files):
+    result = compare(files / "real.jsonl", files / "synth.jsonl", **KW)
+    df = result.to_pandas()
+    assert len(df) == len(result.metrics) and list(df["name"]) == [m.name for m in result.metrics]
+    assert df["synth"].dtype == float  # numbers are numbers (missing ones NaN), so the frame can be filtered
+    back = df.astype(object).where(df.notna(), None).to_dict("records")
+    assert back == result.to_dict()["metrics"]
+
+
+def test_save_load_html_and_notebook_view(files, tmp_path):
+    result = compare(files / "real.jsonl", files / "synth.jsonl", **KW)
+    path = result.save(tmp_path / "r.json")
+    again = AuditResult.load(path)
+    assert again.to_json() == result.to_json()
+    assert "<html" in result.save(tmp_path / "r.html").read_text()[:500].lower()
+    assert result.save(tmp_path / "r.md").read_text().strip()
+    (tmp_path / "mine.json").write_text("{}")
+    with pytest.raises(ConfigError, match="not written by corpus-audit"):
+        result.save(tmp_path / "mine.json")
+    with pytest.raises(ConfigError, match="unknown report format"):
+        result.save(tmp_path / "r.pdf")
+    cell = result._repr_html_()
+    assert result.verdict.upper() in cell and "80 docs" in cell
+    assert "<script" not in cell
+
+
+def test_flagged_ids_filter_the_synthetic_corpus():
+    synth = [r["text"] for r in _records("synth.jsonl", 60)]
+    real = [r["text"] for r in _records("real.jsonl", 60)]
+    planted = synth + [synth[3] + " extra words at the end.", synth[7]]  # a near and an exact duplicate
+    planted = planted + [real[5]]  # a verbatim copy of a real document
+    result = compare(real, planted, **KW)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        copied = result.flagged_ids("copy")
+        exact = result.flagged_ids("exact_copy")
+    assert "63" in exact and "63" in copied  # 1-based line of the planted copy
+    frame = result.examples("copy")
+    assert {"kind", "synth_id", "real_id", "synth_text", "real_text"} <= set(frame.columns)
+    with pytest.raises(KeyError, match="unknown kind"):
+        result.flagged_ids("nonsense")
+
+
+def test_version_flag(capsys):
+    with pytest.raises(SystemExit) as e:
+        main(["--version"])
+    assert e.value.code == 0
+    assert capsys.readouterr().out.strip() == f"corpus-audit {audit.__version__}"
