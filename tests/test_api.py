@@ -140,3 +140,20 @@ def test_version_flag(capsys):
         main(["--version"])
     assert e.value.code == 0
     assert capsys.readouterr().out.strip() == f"corpus-audit {audit.__version__}"
+
+
+def test_hugging_face_datasets(tmp_path, cli_metrics):
+    import datasets  # the dev extra installs it: a missing package fails here, never skips
+    real = datasets.Dataset.from_list(_records("real.jsonl"))
+    synth = datasets.Dataset.from_list(_records("synth.jsonl"))
+    _same_numbers(compare(real, synth, **KW).to_dict()["metrics"], cli_metrics)
+    # a saved dataset (load_from_disk) and its Arrow file read directly
+    real.save_to_disk(tmp_path / "real_ds")
+    synth.save_to_disk(tmp_path / "synth_ds")
+    _same_numbers(compare(tmp_path / "real_ds", tmp_path / "synth_ds", **KW).to_dict()["metrics"], cli_metrics)
+    arrow = next((tmp_path / "synth_ds").glob("*.arrow"))
+    _same_numbers(compare(tmp_path / "real_ds", arrow, **KW).to_dict()["metrics"], cli_metrics)
+    # streaming (IterableDataset) too
+    _same_numbers(compare(real.to_iterable_dataset(), synth, **KW).to_dict()["metrics"], cli_metrics)
+    with pytest.raises(InputError, match="DatasetDict"):
+        compare(datasets.DatasetDict({"train": real, "test": real}), synth, **KW)
