@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 
 from audit.documents import Document
+from audit.sampling import content_order
 from metrics.text import normalize, text_hash, tokenize
 
 # Extra whole-corpus statistics, streamed over every document alongside the counts below.
@@ -196,7 +197,8 @@ def build_context(
                       real_total if real_total is not None else len(real_docs), real_stats)
     synth = CorpusData("synth", synth_docs, np.asarray(synth_emb, dtype=np.float32),
                        synth_total if synth_total is not None else len(synth_docs), synth_stats)
-    perm = np.random.default_rng([seed, 99]).permutation(len(real_docs))
+    # the halves depend on the documents' content, never on the order they were passed in
+    perm = content_order(real_docs, [seed, 99])
     half = len(perm) // 2
     a, b = np.sort(perm[:half]), np.sort(perm[half:2 * half])
     return AuditContext(real, synth, real.subset(a, "real_a"), real.subset(b, "real_b"), seed,

@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import hashlib
 import heapq
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+
+import numpy as np
 
 from audit.documents import Document
 
@@ -22,6 +24,27 @@ def priority(text: str, seed: int) -> int:
     """A 64-bit pseudo-random priority, uniform over texts, fixed by (seed, text)."""
     key = int(seed).to_bytes(8, "little", signed=False)
     return int.from_bytes(hashlib.blake2b(text.encode("utf-8"), digest_size=8, key=key).digest(), "little")
+
+
+def content_key(doc: Document, salt) -> tuple[bytes, str, str]:
+    """A sort key fixed by the document's content and ``salt`` (any int or int sequence), never its position.
+
+    The text's keyed hash first; exact duplicates (same text) tie and are ordered by id, then by text, so
+    that whichever of two identical texts lands where changes no value computed from the texts.
+    """
+    parts = salt if isinstance(salt, (list, tuple)) else [salt]
+    key = b"".join((int(s) & 0xFFFF_FFFF_FFFF_FFFF).to_bytes(8, "little") for s in parts)[:64]
+    h = hashlib.blake2b(doc.text.encode("utf-8", "surrogatepass"), digest_size=8, key=key).digest()
+    return h, doc.id, doc.text
+
+
+def content_order(docs: Sequence[Document], salt) -> np.ndarray:
+    """Indices of ``docs`` in a seeded order that depends only on their content (see :func:`content_key`).
+
+    Use it for every split, subsample or budget over documents: a shuffled file then gives the same
+    halves, samples and budgets, hence the same audit.
+    """
+    return np.asarray(sorted(range(len(docs)), key=lambda i: content_key(docs[i], salt)), dtype=np.int64)
 
 
 def _rank(doc: Document, seed: int) -> int:
@@ -60,11 +83,15 @@ class BottomKSample:
         return BottomKSample(self.k, self.seed).extend(it[-1] for it in self._heap + other._heap)
 
     def documents(self, limit: int | None = None) -> list[Document]:
-        """The sample (or its ``limit`` lowest-priority documents, itself a bottom-k sample), in file order."""
+        """The sample (or its ``limit`` lowest-priority documents, itself a bottom-k sample).
+
+        In priority order, which depends only on content and seed, never on file order: every positional
+        draw made downstream (halves, subsamples) is then the same for a shuffled file.
+        """
         items = sorted(self._heap, key=lambda it: -it[0])
         if limit is not None:
             items = items[:limit]
-        return sorted((it[-1] for it in items), key=lambda d: (d.source, d.line, d.id))
+        return [it[-1] for it in items]
 
     def __len__(self) -> int:
         return len(self._heap)
