@@ -6,6 +6,7 @@ from sklearn.metrics import roc_auc_score
 
 from metrics.drift import classifier_auc, mmd2_rbf, roc_auc
 from metrics.drift_manifold import frechet_distance, prdc
+from tests.conftest import reference_package
 
 
 def gauss(n, d=8, shift=0.0, seed=0):
@@ -79,7 +80,7 @@ def test_mmd_caps_the_sample():
 
 @pytest.mark.parametrize("shift", [0.0, 0.5])
 def test_prdc_matches_reference(shift):
-    prdc_ref = pytest.importorskip("prdc")
+    prdc_ref = reference_package("prdc")
     a, b = gauss(600, 10), gauss(500, 10, shift=shift, seed=1)
     ref = prdc_ref.compute_prdc(real_features=a, fake_features=b, nearest_k=5)
     ours = prdc(a, b, k=5)

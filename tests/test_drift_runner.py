@@ -14,8 +14,7 @@ DRIFT_ROWS = {"classifier_auc_drift", "mmd_drift", "frechet_distance", "precisio
 @pytest.fixture(scope="module")
 def texts():
     from tests.conftest import CORPORA
-    if not CORPORA.exists():
-        pytest.skip("../shared/corpora not present")
+
     return (load_texts(CORPORA / "clickbait/news.jsonl", 600), load_texts(CORPORA / "clickbait/clickbait.jsonl", 300))
 
 

@@ -3,8 +3,9 @@ import numpy as np
 import pytest
 
 from metrics.drift_mauve import divergence_curve, mauve_from_histograms, mauve_score, quantize
+from tests.conftest import reference_package
 
-mauve = pytest.importorskip("mauve")
+mauve = reference_package("mauve")
 
 
 def _features(seed, shift=0.0, n=300, d=32):

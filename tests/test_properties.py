@@ -8,7 +8,7 @@ from metrics.properties import (
     distribution_test, doc_rate, document_properties, flesch_reading_ease, language_guess, mean_property,
     mean_words, shared_histogram,
 )
-from tests.conftest import load_texts
+from tests.conftest import load_texts, reference_package
 
 
 def test_hand_computed_properties():
@@ -24,7 +24,7 @@ def test_hand_computed_properties():
 
 
 def test_flesch_matches_textstat_pyphen_path(monkeypatch):
-    textstat = pytest.importorskip("textstat")
+    textstat = reference_package("textstat")
     from textstat.backend.counts import _count_syllables
 
     # textstat's English path downloads CMUdict; without it textstat falls back to pyphen, as we do

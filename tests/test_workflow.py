@@ -7,9 +7,9 @@ import xml.etree.ElementTree as ET
 import pytest
 
 from audit.cli import main
-from tests.conftest import ROOT
+from tests.conftest import ROOT, reference_package
 
-yaml = pytest.importorskip("yaml")
+yaml = reference_package("yaml")
 WORKFLOW = ROOT / "examples" / "github-actions.yml"
 
 
