@@ -157,14 +157,22 @@ def _gate_options(p: argparse.ArgumentParser) -> None:
 
 
 class RichProgress:
-    """Rich progress bars on stderr for every step that can take more than a second or two."""
+    """Progress on stderr for every step that can take more than a second or two.
+
+    On a terminal: live bars with counts, rate and (when the total is known) the time left. Elsewhere (CI
+    logs, a pipe): no bars, only the one line per finished step with its time, so logs stay readable.
+    Never on stdout, so ``--json -`` style output is never mixed with it.
+    """
 
     def __init__(self, console):
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+        from rich.progress import (BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn,
+                                   TimeElapsedColumn, TimeRemainingColumn)
 
         self.console = console
+        self.live = console.is_terminal
         self.bar = Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
-                            MofNCompleteColumn(), TimeElapsedColumn(), console=console, transient=True)
+                            MofNCompleteColumn(), TextColumn("{task.fields[rate]}"), TimeElapsedColumn(),
+                            TimeRemainingColumn(), console=console, transient=True, disable=not self.live)
         self.bar.start()
         self.current = None
 
@@ -173,9 +181,17 @@ class RichProgress:
 
         self._finish()
         self.started = time.perf_counter()
-        self.current = self.bar.add_task(description, total=total)
-        task = self.current
-        return lambda advance=1: self.bar.advance(task, advance)
+        self.current = self.bar.add_task(description, total=total, rate="")
+        task, started = self.current, self.started
+
+        done = [0]
+
+        def tick(advance=1):
+            done[0] += advance
+            took = time.perf_counter() - started
+            self.bar.update(task, advance=advance, rate=f"{done[0] / took:,.0f}/s" if took > 0.5 else "")
+
+        return tick
 
     def _finish(self):
         if self.current is not None:

@@ -157,3 +157,27 @@ def test_hugging_face_datasets(tmp_path, cli_metrics):
     _same_numbers(compare(real.to_iterable_dataset(), synth, **KW).to_dict()["metrics"], cli_metrics)
     with pytest.raises(InputError, match="DatasetDict"):
         compare(datasets.DatasetDict({"train": real, "test": real}), synth, **KW)
+
+
+def test_progress_is_live_on_a_terminal_and_plain_elsewhere():
+    import io
+
+    from rich.console import Console
+
+    from audit.cli import RichProgress
+
+    for terminal in (True, False):
+        buf = io.StringIO()
+        p = RichProgress(Console(file=buf, force_terminal=terminal, width=120))
+        tick = p.step("Reading x", total=None)
+        for _ in range(3):
+            tick(1024)
+        p.done("Read x: 3,072 documents")
+        p.close()
+        out = buf.getvalue()
+        import re
+
+        assert "Read x: 3,072 documents" in re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", out)
+        assert p.live is terminal
+        if not terminal:
+            assert "\x1b[" not in out and "Reading x" not in out  # no bars or escape codes in a CI log
