@@ -9,7 +9,8 @@
 
 ``real`` and ``synth`` may each be
 
-* a path (any format the CLI reads; a saved Hugging Face dataset directory; an ``.arrow`` file),
+* a path (any format the CLI reads; a directory or glob of shards, or ``@list.txt``; a saved Hugging Face
+  dataset directory; an ``.arrow`` file), or a list of ``pathlib.Path`` shards,
 * a list (or pandas Series) of strings, or a list of dicts (records, as in a JSONL file),
 * a pandas DataFrame (the text column is detected like a file's, or named with ``text_field``),
 * a Hugging Face ``datasets.Dataset`` / ``IterableDataset`` (optional; not a ``DatasetDict``: pick a split).
@@ -106,15 +107,17 @@ def documents_from(obj: Any, *, name: str = "corpus", text_field: str | None = N
                    roles: Sequence[str] | None = None, strict: bool = False,
                    fmt: str | None = None) -> tuple[Iterator[Document], IngestReport]:
     """A lazy document stream and the :class:`~audit.ingest.IngestReport` it fills, for any input kind."""
-    from audit.ingest import open_corpus
+    from audit.shards import open_inputs, open_shards
 
+    if isinstance(obj, (list, tuple)) and obj and all(isinstance(x, os.PathLike) for x in obj):
+        return open_shards(obj, name, fmt=fmt, text_field=text_field, roles=roles, strict=strict)
     if isinstance(obj, (str, os.PathLike)):
         path = Path(obj).expanduser()
         if path.is_dir() and ((path / "dataset_info.json").exists() or (path / "state.json").exists()):
             return _records(_hf_rows(_load_from_disk(path)), os.fspath(obj), text_field, roles, strict)
         if path.suffix == ".arrow":
             return _records(_arrow_rows(path), os.fspath(obj), text_field, roles, strict)
-        return open_corpus(obj, fmt=fmt, text_field=text_field, roles=roles, strict=strict)
+        return open_inputs(obj, fmt=fmt, text_field=text_field, roles=roles, strict=strict)
     kind = type(obj).__module__.split(".", 1)[0]
     if kind == "pandas":
         import pandas as pd

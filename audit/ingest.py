@@ -60,6 +60,7 @@ class IngestReport:
     rejected: dict[str, int] = field(default_factory=dict)
     rejected_examples: list[dict] = field(default_factory=list)
     templates: dict[str, int] = field(default_factory=dict)
+    shards: list[dict] = field(default_factory=list)  # one summary per file when the input is many files
 
     @property
     def n_rejected(self) -> int:

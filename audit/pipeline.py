@@ -97,10 +97,10 @@ def library_versions() -> dict[str, str]:
 
 
 def _read(path: str, fmt, opts: AuditOptions, seed_salt: int, progress: Progress):
-    from audit.ingest import open_corpus
+    from audit.shards import open_inputs
 
     side = {1: opts.real_text_field, 2: opts.synth_text_field}.get(seed_salt)
-    stream, report = open_corpus(path, fmt=fmt, text_field=side or opts.text_field, roles=opts.roles,
+    stream, report = open_inputs(path, fmt=fmt, text_field=side or opts.text_field, roles=opts.roles,
                                  strict=opts.strict)
     stats = CorpusStats()
     tick = progress.step(f"Reading {os.path.basename(path)}")
