@@ -94,6 +94,10 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--seed", type=int, default=0)
     c.add_argument("--sample-size", type=int, default=5000,
                    help="documents per corpus kept (seeded reservoir sample) for embedding metrics (default 5000)")
+    c.add_argument("--engine", choices=("local", "dask"), default="local",
+                   help="where per-document work runs: local (default) or dask (one task per shard)")
+    c.add_argument("--scheduler", metavar="ADDRESS",
+                   help="with --engine dask: the scheduler (tcp://host:8786); default a local cluster")
     c.add_argument("--cache-dir", help="embedding cache folder (default ~/.cache/corpus-audit/embeddings)")
     c.add_argument("--no-cache", action="store_true", help="do not read or write the embedding cache")
     c.add_argument("--no-map", action="store_true", help="skip the UMAP map")
@@ -300,7 +304,7 @@ def cmd_compare(args) -> int:
         real_text_field=args.real_text_field, synth_text_field=args.synth_text_field, roles=args.roles,
         strict=args.strict, embedder=args.embedder, seed=args.seed, sample_size=args.sample_size,
         cache_dir=args.cache_dir, use_cache=not args.no_cache, make_map=not args.no_map, families=families,
-        metric_options=metric_options,
+        metric_options=metric_options, engine=args.engine, scheduler=args.scheduler,
     )
     console = Console(stderr=False)
     err = Console(stderr=True)

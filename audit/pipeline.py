@@ -45,12 +45,18 @@ class AuditOptions:
     make_map: bool = True
     alpha: float = 0.05
     metric_options: dict[str, Any] = field(default_factory=dict)
+    engine: str = "local"  # "local" | "dask" (audit.engine_dask)
+    scheduler: str | None = None  # dask: a scheduler address; None starts a LocalCluster
 
     def validate(self) -> None:
         if self.sample_size < 20:
             raise ConfigError(f"--sample-size must be at least 20 (got {self.sample_size})")
         if self.seed < 0:
             raise ConfigError(f"--seed must be a non-negative integer (got {self.seed})")
+        if self.engine not in ("local", "dask"):
+            raise ConfigError(f"unknown --engine {self.engine!r}; choose local or dask")
+        if self.scheduler and self.engine != "dask":
+            raise ConfigError("--scheduler needs --engine dask")
         unknown = [f for f in self.families if f not in FAMILIES]
         if unknown:
             raise ConfigError(f"unknown metric family {unknown[0]!r}; choose from {', '.join(FAMILIES)}")
@@ -96,13 +102,18 @@ def library_versions() -> dict[str, str]:
     return out
 
 
+def new_corpus_stats(metric_options: dict[str, Any]) -> CorpusStats:
+    """The empty whole-corpus statistics every reader (local, shard worker) starts from."""
+    return CorpusStats()
+
+
 def _read(path: str, fmt, opts: AuditOptions, seed_salt: int, progress: Progress):
     from audit.shards import open_inputs
 
     side = {1: opts.real_text_field, 2: opts.synth_text_field}.get(seed_salt)
     stream, report = open_inputs(path, fmt=fmt, text_field=side or opts.text_field, roles=opts.roles,
                                  strict=opts.strict)
-    stats = CorpusStats()
+    stats = new_corpus_stats(opts.metric_options)
     tick = progress.step(f"Reading {os.path.basename(path)}")
     sample = sample_stream(stream, opts.sample_size, opts.seed * 1_000 + seed_salt, stats, tick)
     progress.done(f"Read {os.path.basename(path)}: {stats.n_docs:,} documents")
@@ -184,10 +195,31 @@ def run_audit(opts: AuditOptions, progress: Progress | None = None) -> AuditResu
     """Read both files (one streaming pass each), then audit their samples."""
     progress = progress or Progress()
     opts.validate()
+    if opts.engine == "dask":
+        return _run_dask(opts, progress)
     real_sample, real_stats, real_rep = _read(opts.real, opts.real_format, opts, 1, progress)
     synth_sample, synth_stats, synth_rep = _read(opts.synth, opts.synth_format, opts, 2, progress)
     return audit_samples(real_sample, synth_sample, real_stats, synth_stats, opts, progress,
                          inputs={"real": real_rep.to_dict(), "synth": synth_rep.to_dict()})
+
+
+def _run_dask(opts: AuditOptions, progress: Progress) -> AuditResult:
+    """Read both sides on a Dask cluster (one task per shard), then audit the merged summaries here."""
+    from audit.engine_dask import dask_client, read_side
+
+    read = {}
+    with dask_client(opts.scheduler) as client:
+        for salt, side, path, fmt in ((1, "real", opts.real, opts.real_format),
+                                      (2, "synth", opts.synth, opts.synth_format)):
+            field_ = {1: opts.real_text_field, 2: opts.synth_text_field}[salt] or opts.text_field
+            tick = progress.step(f"Reading {os.path.basename(path)} on the cluster")
+            read[side] = read_side(client, path, fmt=fmt, text_field=field_, roles=opts.roles, strict=opts.strict,
+                                   sample_size=opts.sample_size, seed=opts.seed * 1_000 + salt,
+                                   metric_options=opts.metric_options, tick=tick)
+            progress.done(f"Read {os.path.basename(path)} on the cluster: {read[side][1].n_docs:,} documents")
+    (rs, rstats, rrep), (ss, sstats, srep) = read["real"], read["synth"]
+    return audit_samples(rs, ss, rstats, sstats, opts, progress,
+                         inputs={"real": rrep.to_dict(), "synth": srep.to_dict()})
 
 
 def audit_streams(real, synth, opts: AuditOptions, progress: Progress | None = None) -> AuditResult:
@@ -197,7 +229,7 @@ def audit_streams(real, synth, opts: AuditOptions, progress: Progress | None = N
     opts.validate()
     read = {}
     for salt, side, (stream, report) in ((1, "real", real), (2, "synth", synth)):
-        stats = CorpusStats()
+        stats = new_corpus_stats(opts.metric_options)
         label = os.path.basename(report.path) or side
         tick = progress.step(f"Reading {label}")
         sample = sample_stream(stream, opts.sample_size, opts.seed * 1_000 + salt, stats, tick)

@@ -115,22 +115,31 @@ def _chain(opened: list, total: IngestReport) -> Iterator[Document]:
                 raise
             usable_error = e
         shards.append(rep)
-        _add(total, rep)
-    total.shards = [{"path": r.path, "format": r.format, "n_records": r.n_records, "n_documents": r.n_documents,
-                     "rejected": dict(r.rejected), "sha256": r.sha256} for r in shards]
-    total.sha256 = hashlib.sha256("".join(r.sha256 for r in shards).encode()).hexdigest()
+    merge_reports(shards, total.path, into=total)
     if not total.n_documents:
         raise usable_error or InputError(f"{total.path}: no usable document in {len(shards)} shards")
 
 
-def _add(total: IngestReport, rep: IngestReport) -> None:
-    total.n_records += rep.n_records
-    total.n_documents += rep.n_documents
-    for reason, n in rep.rejected.items():
-        total.rejected[reason] = total.rejected.get(reason, 0) + n
-    room = MAX_EXAMPLES - len(total.rejected_examples)
-    total.rejected_examples.extend(rep.rejected_examples[:max(0, room)])
-    for t, n in rep.templates.items():
-        total.templates[t] = total.templates.get(t, 0) + n
-    if total.templates:
-        total.text_field = max(sorted(total.templates), key=total.templates.get)
+def merge_reports(reports: list[IngestReport], label: str, into: IngestReport | None = None) -> IngestReport:
+    """One side's report from its shards' reports (in shard order); a single shard's report is itself."""
+    if into is None:
+        if len(reports) == 1:
+            return reports[0]
+        formats = sorted({r.format for r in reports})
+        into = IngestReport(path=label, format=formats[0] if len(formats) == 1 else "mixed")
+        into.size_bytes = sum(r.size_bytes for r in reports)
+    for rep in reports:
+        into.n_records += rep.n_records
+        into.n_documents += rep.n_documents
+        for reason, n in rep.rejected.items():
+            into.rejected[reason] = into.rejected.get(reason, 0) + n
+        room = MAX_EXAMPLES - len(into.rejected_examples)
+        into.rejected_examples.extend(rep.rejected_examples[:max(0, room)])
+        for t, n in rep.templates.items():
+            into.templates[t] = into.templates.get(t, 0) + n
+    if into.templates:
+        into.text_field = max(sorted(into.templates), key=into.templates.get)
+    into.shards = [{"path": r.path, "format": r.format, "n_records": r.n_records, "n_documents": r.n_documents,
+                    "rejected": dict(r.rejected), "sha256": r.sha256} for r in reports]
+    into.sha256 = hashlib.sha256("".join(r.sha256 for r in reports).encode()).hexdigest()
+    return into
