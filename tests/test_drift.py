@@ -120,6 +120,31 @@ def test_frechet_matches_sqrtm_formula_and_1d_case():
     assert frechet_distance(a, a).value == pytest.approx(0.0, abs=1e-8)
 
 
+def _embed(x, d, seed=3):
+    """Rows of ``x`` mapped into ``d`` dimensions by an orthonormal map: same Fréchet distance, lower rank."""
+    q, _ = np.linalg.qr(np.random.default_rng(seed).standard_normal((d, x.shape[1])))
+    return x @ q.T
+
+
+@pytest.mark.parametrize("rows, dims", [(10, 50), (40, 41), (500, 5)])
+def test_frechet_low_rank_equals_full_rank_reference(rows, dims):
+    # fewer rows than dimensions (10 in 50; 40 in 41) and more rows but a singular covariance (3-D data
+    # in 5 dims): each route must give the distance of the same data in its own 3 dimensions
+    a, b = gauss(rows, 3), gauss(rows, 3, shift=0.4, seed=1) * 1.7
+    want = reference_frechet(a, b)
+    assert frechet_distance(_embed(a, dims), _embed(b, dims), n=rows).value == pytest.approx(want, rel=1e-9)
+
+
+def test_frechet_permutation_null_matches_reference_loop():
+    a, b = gauss(60, 4), gauss(60, 4, shift=0.2, seed=1)
+    got = frechet_distance(a, b, n=60, n_perm=20, random_state=5)
+    rng = np.random.default_rng(5)  # all rows kept, so the only draws are the permutations
+    z = np.vstack([a, b])
+    null = [reference_frechet(z[i[:60]], z[i[60:]]) for i in (rng.permutation(120) for _ in range(20))]
+    assert got.details["null_mean"] == pytest.approx(np.mean(null), rel=1e-9)
+    assert got.p_value == pytest.approx((1 + sum(v >= got.value for v in null)) / 21)
+
+
 def test_frechet_permutation_p_value():
     same = frechet_distance(gauss(200), gauss(200, seed=1), n=200, n_perm=30, random_state=0)
     assert same.p_value > 0.05 and same.value > 0  # small-n bias, not drift

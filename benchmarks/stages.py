@@ -1,0 +1,242 @@
+"""Where an audit spends its time: per-stage wall time, CPU time and peak memory, quiet and loaded,
+beside datasketch's near-duplicate pass over the same two files (run on demand, not a test).
+
+    python benchmarks/stages.py                      # 100+100 and the 16k+16k clickbait pair, quiet
+    python benchmarks/stages.py --loaded             # the same, then again beside a CPU hog per core
+    python benchmarks/stages.py --code /tmp/base     # also time another checkout, interleaved run by run
+    python benchmarks/stages.py --cases small --repeat 3
+
+Each audit is a fresh process (``audit compare ... --quiet``, a fresh embedding cache, JSON + HTML
+written) so its imports, JIT work and peak resident memory are its own. Stages come from the
+pipeline's own progress events; the time between them ("before X") is startup, loading the
+embedder and so on. The machine's load average is recorded beside every figure: these machines
+are shared, and a figure without its load means little. Results go to benchmarks/stages_results.md
+(and .json).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+CORPORA = ROOT.parent / "shared" / "corpora"
+if not CORPORA.exists():  # a worktree under /work/wt/NAME
+    CORPORA = ROOT.parents[1] / "shared" / "corpora"
+
+# --------------------------------------------------------------------------------------------------
+# child: one audit, timed stage by stage
+
+
+def _child_audit(code: str, argv: list[str], t_start: float) -> dict:
+    import resource
+
+    sys.path.insert(0, code)
+    events: list[tuple[str, float, float, float]] = []
+
+    def mark(label: str) -> None:
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        events.append((label, time.perf_counter(), time.process_time(), peak))
+
+    mark("start")
+    import audit.cli as cli
+    import audit.pipeline as pipeline
+
+    class Timed(pipeline.Progress):
+        def step(self, description, total=None):
+            mark(description)
+            return lambda advance=1: None
+
+        def done(self, description):
+            mark(f"done: {description}")
+
+    pipeline.Progress = Timed
+    emit = cli._emit
+
+    def timed_emit(*a, **kw):
+        mark("Writing the reports")
+        emit(*a, **kw)
+        mark("done: Writing the reports")
+
+    cli._emit = timed_emit
+    rc = cli.main(argv)
+    mark("end")
+    stages = []
+    for (label, w0, c0, _), (nxt, w1, c1, peak) in zip(events, events[1:]):
+        if label == "start":
+            label = "imports and setup"
+        elif label.startswith("done: "):
+            label = "before " + (nxt[6:] if nxt.startswith("done: ") else nxt) if nxt != "end" else "exit"
+        if w1 - w0 < 0.0005 and label.startswith(("before ", "exit")):
+            continue
+        stages.append({"stage": label, "wall_s": round(w1 - w0, 3), "cpu_s": round(c1 - c0, 3),
+                       "peak_rss_mib": round(peak)})
+    ru = resource.getrusage(resource.RUSAGE_SELF)
+    return {"rc": rc, "stages": stages, "startup_s": round(events[0][1] - t_start, 3),
+            "cpu_s": round(ru.ru_utime + ru.ru_stime, 2), "peak_rss_mib": round(ru.ru_maxrss / 1024)}
+
+
+def _child_datasketch(real: str, synth: str, threshold: float = 0.8, num_perm: int = 128, k: int = 5) -> dict:
+    """The plain datasketch recipe: MinHash of word 5-gram shingles, one LSH index, every doc queried."""
+    import resource
+
+    from datasketch import MinHash, MinHashLSH
+
+    lsh = MinHashLSH(threshold=threshold, num_perm=num_perm)
+    sigs = []
+    for path in (real, synth):
+        with open(path, encoding="utf-8") as f:
+            for line in f:
+                toks = str(json.loads(line).get("text", "")).lower().split()
+                grams = {" ".join(toks[i:i + k]) for i in range(max(1, len(toks) - k + 1))}
+                m = MinHash(num_perm=num_perm, seed=1)
+                m.update_batch([g.encode("utf-8") for g in grams])
+                key = f"{len(sigs)}"
+                lsh.insert(key, m)
+                sigs.append((key, m))
+    pairs = sum(1 for key, m in sigs for other in lsh.query(m) if other > key)
+    ru = resource.getrusage(resource.RUSAGE_SELF)
+    return {"docs": len(sigs), "candidate_pairs": pairs, "cpu_s": round(ru.ru_utime + ru.ru_stime, 2),
+            "peak_rss_mib": round(ru.ru_maxrss / 1024)}
+
+
+# --------------------------------------------------------------------------------------------------
+# parent: cases, interleaving, load
+
+
+def _load() -> float:
+    return round(os.getloadavg()[0], 2)
+
+
+def _spawn(args: list[str], env: dict | None = None) -> dict:
+    load = _load()
+    t = time.perf_counter()
+    proc = subprocess.run([sys.executable, __file__, *args], capture_output=True, text=True, env=env)
+    wall = time.perf_counter() - t
+    if proc.returncode != 0 or not proc.stdout.strip():
+        raise SystemExit(f"benchmark child failed ({proc.returncode}): {proc.stderr[-2000:]}")
+    out = json.loads(proc.stdout.strip().splitlines()[-1])
+    out.update(wall_s=round(wall, 2), load_before=load, load_after=_load())
+    return out
+
+
+class Hogs:
+    """One busy-looping process per core, started and stopped by pid."""
+
+    def __init__(self, n: int):
+        self.n, self.procs = n, []
+
+    def __enter__(self):
+        self.procs = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(self.n)]
+        time.sleep(1.0)
+        return self
+
+    def __exit__(self, *exc):
+        for p in self.procs:
+            p.kill()
+            p.wait()
+        self.procs = []
+
+
+def _cases(names: list[str], tmp: Path) -> dict[str, tuple[str, str, list[str]]]:
+    out = {}
+    if "small" in names:  # the first 100 documents of each demo file
+        for side in ("real", "synth"):
+            lines = (ROOT / "sample_data" / f"{side}.jsonl").read_text(encoding="utf-8").splitlines()[:100]
+            (tmp / f"{side}100.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+        out["100+100"] = (str(tmp / "real100.jsonl"), str(tmp / "synth100.jsonl"), [])
+    if "large" in names:
+        cb = CORPORA / "clickbait"
+        out["16k+16k clickbait"] = (str(cb / "news.jsonl"), str(cb / "clickbait.jsonl"), ["--sample-size", "20000"])
+    return out
+
+
+def _audit_args(code: str, real: str, synth: str, extra: list[str], tmp: Path, run: int) -> list[str]:
+    d = tmp / f"run{run}"
+    d.mkdir()
+    return ["--child-audit", code, "--", "compare", real, synth, *extra, "--quiet", "--force",
+            "--cache-dir", str(d / "cache"), "--json", str(d / "r.json"), "--html", str(d / "r.html")]
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--cases", default="small,large", help="comma list: small, large")
+    ap.add_argument("--code", action="append", default=[], metavar="DIR",
+                    help="another checkout to time beside this one (e.g. the code before a change)")
+    ap.add_argument("--repeat", type=int, default=1)
+    ap.add_argument("--loaded", action="store_true", help="also run every audit beside a CPU hog per core")
+    ap.add_argument("--no-datasketch", action="store_true")
+    ap.add_argument("--out", default=str(ROOT / "benchmarks" / "stages_results"))
+    ap.add_argument("--child-audit", help=argparse.SUPPRESS)
+    ap.add_argument("--child-datasketch", nargs=2, help=argparse.SUPPRESS)
+    ap.add_argument("rest", nargs="*", help=argparse.SUPPRESS)
+    t_start = time.perf_counter()
+    args = ap.parse_args()
+    if args.child_audit:
+        print(json.dumps(_child_audit(args.child_audit, args.rest, t_start)))
+        return
+    if args.child_datasketch:
+        print(json.dumps(_child_datasketch(*args.child_datasketch)))
+        return
+
+    codes = {"this checkout": str(ROOT), **{f"other: {c}": str(Path(c).resolve()) for c in args.code}}
+    conditions = ["quiet"] + (["loaded"] if args.loaded else [])
+    results = {"machine": {"cores": os.cpu_count(), "python": sys.version.split()[0]},
+               "started": time.strftime("%Y-%m-%d %H:%M:%S"), "argv": sys.argv[1:], "runs": []}
+    run = 0
+    with tempfile.TemporaryDirectory() as tmpdir:
+        tmp = Path(tmpdir)
+        for case, (real, synth, extra) in _cases(args.cases.split(","), tmp).items():
+            for rep in range(args.repeat):
+                for cond in conditions:  # interleaved: every checkout and the peer under the same conditions
+                    hogs = Hogs(os.cpu_count() or 1) if cond == "loaded" else None
+                    if hogs:
+                        hogs.__enter__()
+                    try:
+                        for label, code in codes.items():
+                            run += 1
+                            r = _spawn(_audit_args(code, real, synth, extra, tmp, run))
+                            r.update(case=case, code=label, condition=cond, repeat=rep, tool="corpus-audit")
+                            results["runs"].append(r)
+                            print(f"{case:18} {cond:6} {label:30} {r['wall_s']:7.2f} s  {r['peak_rss_mib']:5} MiB  "
+                                  f"load {r['load_before']}", flush=True)
+                        if not args.no_datasketch:
+                            r = _spawn(["--child-datasketch", real, synth])
+                            r.update(case=case, code="datasketch", condition=cond, repeat=rep, tool="datasketch")
+                            results["runs"].append(r)
+                            print(f"{case:18} {cond:6} {'datasketch near-dup pass':30} {r['wall_s']:7.2f} s  "
+                                  f"{r['peak_rss_mib']:5} MiB  load {r['load_before']}", flush=True)
+                    finally:
+                        if hogs:
+                            hogs.__exit__(None, None, None)
+    Path(args.out + ".json").write_text(json.dumps(results, indent=2) + "\n")
+    Path(args.out + ".md").write_text(_markdown(results))
+    print(_markdown(results))
+
+
+def _markdown(results: dict) -> str:
+    lines = ["# Stage benchmark", "", f"Started {results['started']}; machine {results['machine']};",
+             f"`python benchmarks/stages.py {' '.join(results['argv'])}`.", "",
+             "Wall = the whole process (interpreter start to exit); load = 1-minute load average before / after.",
+             "", "| case | condition | code | wall s | CPU s | peak MiB | load |", "|---|---|---|---|---|---|---|"]
+    for r in results["runs"]:
+        lines.append(f"| {r['case']} | {r['condition']} | {r['code']} | {r['wall_s']} | {r['cpu_s']} | "
+                     f"{r['peak_rss_mib']} | {r['load_before']} / {r['load_after']} |")
+    for r in results["runs"]:
+        if r["tool"] != "corpus-audit":
+            continue
+        lines += ["", f"### {r['case']}, {r['condition']}, {r['code']} (run {r['repeat'] + 1}; load "
+                      f"{r['load_before']})", "", "| stage | wall s | CPU s | peak MiB so far |", "|---|---|---|---|",
+                  f"| interpreter start | {r['startup_s']} | | |"]
+        for s in r["stages"]:
+            lines.append(f"| {s['stage']} | {s['wall_s']} | {s['cpu_s']} | {s['peak_rss_mib']} |")
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":
+    main()
