@@ -120,26 +120,18 @@ def _read(path: str, fmt, opts: AuditOptions, seed_salt: int, progress: Progress
     return sample, stats, report
 
 
-def benjamini_hochberg(p: list[float]) -> list[float]:
-    """BH-adjusted p-values (monotone, capped at 1), in the input order."""
-    m = len(p)
-    if m == 0:
-        return []
-    order = np.argsort(p)
-    ranked = np.asarray(p, dtype=float)[order] * m / np.arange(1, m + 1)
-    adj = np.minimum.accumulate(ranked[::-1])[::-1]
-    out = np.empty(m)
-    out[order] = np.minimum(adj, 1.0)
-    return out.tolist()
-
-
 def correct_for_multiple_tests(entries: list[MetricEntry], alpha: float) -> None:
-    """Adjust every p-value across the whole audit (BH); a flag whose test is not significant after
-    adjustment is lifted, and says so."""
+    """The one correction scope: every p-value of the whole audit is adjusted together with
+    Benjamini-Hochberg (``scipy.stats.false_discovery_control``); a flag whose test is not significant
+    after adjustment is lifted, and says so. Runners leave ``p_adjusted`` to this step."""
+    from scipy.stats import false_discovery_control
+
     tested = [e for e in entries if e.p_value is not None]
-    for e, q in zip(tested, benjamini_hochberg([e.p_value for e in tested])):
-        if e.p_adjusted is None:
-            e.p_adjusted = q
+    if not tested:
+        return
+    q = false_discovery_control(np.array([e.p_value for e in tested], dtype=float), method="bh")
+    for e, qi in zip(tested, q):
+        e.p_adjusted = float(qi)
         if e.verdict in ("warn", "fail") and e.p_adjusted >= alpha:
             e.reason = f"{e.reason}; not significant after Benjamini-Hochberg (q = {e.p_adjusted:.3g})"
             e.verdict = "ok"
@@ -188,6 +180,10 @@ def run_context(ctx: AuditContext, families=FAMILIES, progress: Progress | None 
         sections.update(out.sections)
         progress.done(f"Computed {fam} metrics ({len(out.entries)})")
     correct_for_multiple_tests(entries, alpha)
+    q = {e.name: e.p_adjusted for e in entries}
+    for t in (sections.get("properties") or {}).get("tests", []):  # the per-property table shows the same q
+        if t.get("metric") in q:
+            t["p_adjusted"] = q[t["metric"]]
     return entries, sections
 
 

@@ -1,18 +1,13 @@
-"""Small statistics shared by several metric families."""
+"""Small statistics shared by several metric families, taken from scipy (one source of truth)."""
 from __future__ import annotations
 
-import math
-
-from scipy.stats import norm
+from scipy.stats import binomtest
 
 
 def wilson_interval(k: int, n: int, *, confidence: float = 0.95) -> tuple[float, float]:
-    """Wilson score interval of a binomial proportion k / n (Wilson 1927); (0, 1) when n == 0."""
+    """Wilson score interval of a binomial proportion k / n (Wilson 1927), as computed by
+    ``scipy.stats.binomtest(k, n).proportion_ci(method="wilson")``; (0, 1) when n == 0 (no evidence)."""
     if n <= 0:
         return (0.0, 1.0)
-    z = float(norm.ppf(0.5 + confidence / 2))
-    p = k / n
-    den = 1 + z * z / n
-    mid = (p + z * z / (2 * n)) / den
-    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / den
-    return (max(0.0, mid - half), min(1.0, mid + half))
+    ci = binomtest(int(k), int(n)).proportion_ci(confidence_level=confidence, method="wilson")
+    return (max(0.0, float(ci.low)), min(1.0, float(ci.high)))

@@ -1,12 +1,11 @@
 """Pipeline pieces: mergeable stats, reservoir sampling, BH correction, verdict rules."""
 import numpy as np
 import pytest
-from scipy.stats import false_discovery_control
 
 from audit.compare import pairwise_entry, per_corpus_entry
 from audit.context import CorpusStats
 from audit.documents import Document
-from audit.pipeline import benjamini_hochberg, correct_for_multiple_tests, sample_stream
+from audit.pipeline import correct_for_multiple_tests, sample_stream
 from audit.sampling import BottomKSample, priority
 from audit.result import MetricEntry
 from metrics.result import MetricResult
@@ -75,13 +74,6 @@ def test_duplicates_stay_together_in_the_sample():
     texts = {d.text for d in out}
     full = [d for d in DOCS if d.text in texts]
     assert len(out) == 100 and len(full) - len(out) < 14  # only the boundary text may be cut
-
-
-def test_benjamini_hochberg_matches_scipy():
-    rng = np.random.default_rng(3)
-    p = np.concatenate([rng.uniform(size=30), rng.uniform(0, 0.01, size=10)])
-    np.testing.assert_allclose(benjamini_hochberg(list(p)), false_discovery_control(p, method="bh"))
-    assert benjamini_hochberg([]) == []
 
 
 def _entry(p, verdict="fail"):
