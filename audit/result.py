@@ -72,7 +72,12 @@ class AuditResult(ResultFrames):
     def headline(self, limit: int = 5) -> list[MetricEntry]:
         """The worst findings first: fail before warn, then by how far past the threshold."""
         bad = [m for m in self.metrics if m.verdict in ("fail", "warn")]
-        bad.sort(key=lambda m: (-VERDICT_ORDER[m.verdict], m.family, m.name))
+        # a root cause (the corpora are in different languages) comes first and is stated once: the rows
+        # it explains are not repeated as findings of their own (they stay in their sections)
+        roots = [m for m in bad if m.details.get("root_cause")]
+        explained = {n for m in roots for n in m.details.get("explains", ())}
+        bad = [m for m in bad if m in roots or m.name not in explained]
+        bad.sort(key=lambda m: (not m.details.get("root_cause"), -VERDICT_ORDER[m.verdict], m.family, m.name))
         return bad[:limit]
 
     def metric(self, name: str) -> MetricEntry:

@@ -11,5 +11,8 @@ from typing import Any, Callable
 
 
 def builtin_accumulators() -> dict[str, Callable[[], Any]]:
+    from metrics.language import LanguageMix
+
     out: dict[str, Callable[[], Any]] = {}
+    out["language"] = LanguageMix  # languages and scripts of every document (audit/families/language.py)
     return out

@@ -45,6 +45,17 @@ def _s(*specs: MetricSpec) -> dict[str, MetricSpec]:
 
 
 REGISTRY: dict[str, MetricSpec] = {
+    # --- language ------------------------------------------------------------------------------
+    **_s(
+        MetricSpec(
+            "language_mix_drift", "language", "Language mix drift",
+            "Total variation distance between the languages of the real and synthetic documents "
+            "(py3langid per document, every document). 0..1: the share of synthetic documents that would "
+            "have to change language to match the real mix; 0 = same mix, lower is better. When the "
+            "corpora are mostly in different languages, lexical comparisons between them mean nothing.",
+            "lower", kind="pairwise", warn=0.05, fail=0.15, ideal=0,
+        ),
+    ),
     # --- diversity -----------------------------------------------------------------------------
     **_s(
         MetricSpec(

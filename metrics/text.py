@@ -1,15 +1,42 @@
-"""Text normalisation and tokenisation shared by every lexical metric."""
+"""Text normalisation and the one tokenizer that every lexical metric uses.
+
+A *token* is a lower-cased (casefolded) word or punctuation mark; a *word* is a token with at least one
+letter or digit. Words are found per script:
+
+* scripts that separate words with spaces (Latin, Cyrillic, Greek, Arabic, Hebrew, Devanagari, Hangul...):
+  Unicode ``\\w`` runs, keeping inner apostrophes (``don't``, ``l’homme`` stays one token);
+* Chinese (a run of Han characters without kana): jieba's dictionary + HMM segmenter
+  (``我来到北京清华大学`` -> 我 / 来到 / 北京 / 清华大学);
+* Japanese (a run containing kana), Thai, Lao, Khmer, Myanmar: the ICU word break iterator (dictionary
+  based, via ``icu4py``); without it, one token per character (documented fallback, never silent: see
+  :func:`segmenter_names`).
+
+Why these segmenters and what they cost is measured in ``benchmarks/tokenizer.py`` (results in
+``benchmarks/tokenizer_results.md``). Text without any space-less script takes the regex path only, so
+English tokenises exactly as before.
+"""
 from __future__ import annotations
 
 import hashlib
+import logging
 import re
 import unicodedata
 from collections.abc import Iterable, Iterator
+from functools import lru_cache
 
 _WS = re.compile(r"\s+")
 _TOKEN = re.compile(r"\w+(?:['’]\w+)*|[^\w\s]", re.UNICODE)
 _WORD = re.compile(r"\w+(?:['’]\w+)*", re.UNICODE)
 TOKEN_RE = _TOKEN  # public: lets span finders map tokens back to character offsets
+
+# Scripts written without spaces between words (Unicode blocks). Han includes the CJK extensions and
+# compatibility ideographs; kana includes half-width katakana and the prolonged sound mark.
+_HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
+_KANA = "\u3040-\u30ff\u31f0-\u31ff\uff66-\uff9f"
+_SEA = "\u0e00-\u0e7f\u0e80-\u0eff\u1780-\u17ff\u19e0-\u19ff\u1000-\u109f"  # Thai, Lao, Khmer, Myanmar
+_SPACELESS = re.compile(f"[{_HAN}{_KANA}{_SEA}]+")
+_HAS_KANA = re.compile(f"[{_KANA}]")
+_HAS_SEA = re.compile(f"[{_SEA}]")
 
 
 def normalize(text: str) -> str:
@@ -22,14 +49,70 @@ def text_hash(text: str) -> str:
     return hashlib.blake2b(normalize(text).encode("utf-8"), digest_size=8).hexdigest()
 
 
+@lru_cache(maxsize=1)
+def _jieba():
+    import jieba
+
+    jieba.setLogLevel(logging.WARNING)  # it announces its dictionary load on stderr otherwise
+    tok = jieba.Tokenizer()
+    tok.initialize()
+    return tok
+
+
+@lru_cache(maxsize=1)
+def _icu_word_breaker():
+    try:
+        from icu4py.breakers import WordBreaker
+    except ImportError:  # pragma: no cover - icu4py is a runtime dependency
+        return None
+    return WordBreaker
+
+
+def segmenter_names() -> dict[str, str]:
+    """Which segmenter each space-less script gets here (recorded in the report settings)."""
+    return {"chinese": "jieba", "japanese_thai_lao_khmer_myanmar":
+            "icu" if _icu_word_breaker() is not None else "characters (icu4py missing)"}
+
+
+def _segment_run(run: str) -> list[str]:
+    """Words of one run of space-less script characters."""
+    if not _HAS_KANA.search(run) and not _HAS_SEA.search(run):
+        return [w for w in _jieba().lcut(run) if not w.isspace()]
+    breaker = _icu_word_breaker()
+    if breaker is None:  # pragma: no cover
+        return list(run)
+    locale = "ja" if _HAS_KANA.search(run) else ""
+    return [w for w in breaker(run, locale) if w and not w.isspace()]
+
+
+def _split(text: str, pattern: re.Pattern) -> list[str]:
+    """``pattern.findall`` outside space-less runs, a segmenter inside them, in text order."""
+    if not _SPACELESS.search(text):
+        return pattern.findall(text)
+    out: list[str] = []
+    pos = 0
+    for m in _SPACELESS.finditer(text):
+        out.extend(pattern.findall(text, pos, m.start()))
+        out.extend(_segment_run(m.group()))
+        pos = m.end()
+    out.extend(pattern.findall(text, pos))
+    return out
+
+
 def tokenize(text: str) -> list[str]:
-    """Lower-cased word and punctuation tokens (``"Don't stop."`` -> ``["don't", "stop", "."]``)."""
-    return _TOKEN.findall(text.casefold())
+    """Lower-cased word and punctuation tokens (``"Don't stop."`` -> ``["don't", "stop", "."]``),
+    script-aware: Chinese, Japanese, Thai... are segmented into words (see the module docstring)."""
+    return _split(text.casefold(), _TOKEN)
 
 
 def words(text: str) -> list[str]:
-    """Lower-cased word tokens only (no punctuation)."""
-    return _WORD.findall(text.casefold())
+    """Lower-cased word tokens only (no punctuation), script-aware like :func:`tokenize`."""
+    return _split(text.casefold(), _WORD)
+
+
+def is_word(token: str) -> bool:
+    """A token with at least one letter or digit (not punctuation or a symbol)."""
+    return any(ch.isalnum() for ch in token)
 
 
 def ngrams(tokens: list[str], n: int) -> Iterator[tuple[str, ...]]:

@@ -1,0 +1,250 @@
+"""Language identification per document, the language mix of a corpus, and language-mix drift.
+
+``identify`` labels one document with py3langid (Lui & Baldwin 2012, langid.py: a naive Bayes model over
+byte n-grams, offline, ~10,000 short documents/s here) restricted to :data:`LANGUAGES`, the major written
+languages: on English headlines the full 97-language model calls ~9% of them Nigerian Pidgin, Central
+Bikol or Latin, the restricted one ~2-3% (``benchmarks/language_results.md``). A text without letters is
+``und`` (undetermined). Only the first :data:`MAX_CHARS` characters are read.
+
+:class:`LanguageMix` counts languages and scripts over every document of a corpus while it streams
+(picklable, mergeable, order-free: examples are chosen by content hash). :func:`language_mix_drift` is the
+total variation distance between the two corpora's language distributions, and :func:`language_mismatch`
+says when the corpora are mostly in different languages or scripts: the root cause that makes every
+lexical comparison between them meaningless.
+"""
+from __future__ import annotations
+
+import unicodedata
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+import numpy as np
+from scipy.stats import chi2_contingency
+
+from metrics.result import MetricResult
+from metrics.stats import wilson_interval
+from metrics.text import text_hash
+
+MAX_CHARS = 1000
+UNDETERMINED = "und"
+# ISO 639-1 codes py3langid is allowed to answer (its model knows 97; the rest are rare languages and
+# creoles that short English text is often mistaken for).
+NAMES = {
+    "af": "Afrikaans", "ar": "Arabic", "az": "Azerbaijani", "be": "Belarusian", "bg": "Bulgarian",
+    "bn": "Bengali", "ca": "Catalan", "cs": "Czech", "cy": "Welsh", "da": "Danish", "de": "German",
+    "el": "Greek", "en": "English", "es": "Spanish", "et": "Estonian", "eu": "Basque", "fa": "Persian",
+    "fi": "Finnish", "fr": "French", "ga": "Irish", "gl": "Galician", "gu": "Gujarati", "he": "Hebrew",
+    "hi": "Hindi", "hr": "Croatian", "hu": "Hungarian", "hy": "Armenian", "id": "Indonesian",
+    "is": "Icelandic", "it": "Italian", "ja": "Japanese", "ka": "Georgian", "kk": "Kazakh", "km": "Khmer",
+    "kn": "Kannada", "ko": "Korean", "lo": "Lao", "lt": "Lithuanian", "lv": "Latvian", "mk": "Macedonian",
+    "ml": "Malayalam", "mn": "Mongolian", "mr": "Marathi", "ms": "Malay", "my": "Burmese", "ne": "Nepali",
+    "nl": "Dutch", "no": "Norwegian", "pa": "Punjabi", "pl": "Polish", "pt": "Portuguese", "ro": "Romanian",
+    "ru": "Russian", "si": "Sinhala", "sk": "Slovak", "sl": "Slovenian", "sq": "Albanian", "sr": "Serbian",
+    "sv": "Swedish", "sw": "Swahili", "ta": "Tamil", "te": "Telugu", "th": "Thai", "tl": "Tagalog",
+    "tr": "Turkish", "uk": "Ukrainian", "ur": "Urdu", "uz": "Uzbek", "vi": "Vietnamese", "zh": "Chinese",
+}
+LANGUAGES = tuple(sorted(NAMES))
+# Unicode character-name prefixes -> script label (the first word of a letter's name, mostly).
+_SCRIPT_ALIASES = {"CJK": "han", "HIRAGANA": "kana", "KATAKANA": "kana", "HALFWIDTH": "kana"}
+LOW_CONFIDENCE = 0.5  # py3langid's normalised probability below which a label counts as uncertain
+
+
+def language_name(code: str) -> str:
+    """``"zh"`` -> ``"Chinese"``; the code itself when unknown, ``und`` -> ``"undetermined"``."""
+    return "undetermined" if code == UNDETERMINED else NAMES.get(code, code)
+
+
+@lru_cache(maxsize=1)
+def _identifier():
+    from py3langid.langid import MODEL_FILE, LanguageIdentifier
+
+    ident = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+    ident.set_languages(list(LANGUAGES))
+    return ident
+
+
+@lru_cache(maxsize=4096)
+def _char_script(ch: str) -> str:
+    name = unicodedata.name(ch, "")
+    first = name.split(" ", 1)[0]
+    return _SCRIPT_ALIASES.get(first, first.lower() or "unknown")
+
+
+def dominant_script(text: str) -> str:
+    """The script of most letters of ``text[:MAX_CHARS]`` (``latin``, ``cyrillic``, ``han``, ``kana``,
+    ``hangul``, ``arabic``...), or ``none`` without letters. Japanese mixes kana and han: a text with kana
+    in at least 20% of its letters is ``kana``."""
+    head = text[:MAX_CHARS]
+    if head.isascii():
+        return "latin" if any(c.isalpha() for c in head) else "none"
+    counts = Counter(_char_script(c) for c in head if c.isalpha())
+    if not counts:
+        return "none"
+    if counts.get("kana", 0) >= 0.2 * sum(counts.values()):
+        return "kana"
+    return min(counts.items(), key=lambda kv: (-kv[1], kv[0]))[0]
+
+
+def identify(text: str) -> tuple[str, float]:
+    """``(language code, confidence)`` of one document: py3langid over ``text[:MAX_CHARS]`` restricted to
+    :data:`LANGUAGES`; confidence is its normalised probability (0..1). ``("und", 0.0)`` without letters."""
+    head = text[:MAX_CHARS]
+    if not any(c.isalpha() for c in head):
+        return UNDETERMINED, 0.0
+    lang, conf = _identifier().classify(head)
+    return str(lang), float(conf)
+
+
+def identify_all(texts) -> list[str]:
+    """Language codes of many documents (see :func:`identify`)."""
+    return [identify(t)[0] for t in texts]
+
+
+@dataclass
+class LanguageMix:
+    """Languages and scripts of every document of one corpus, counted while it streams.
+
+    Mergeable (``merge`` adds counts) and order-free: the examples kept per language are the
+    ``k_examples`` documents with the smallest content hash, whatever order they arrive in, and the
+    real corpus's noise floor compares its two hash halves (hash parity), not a positional split.
+    Memory: a few counters plus ``k_examples`` snippets per language, nothing per document.
+    """
+
+    k_examples: int = 3
+    n_docs: int = 0
+    languages: Counter = field(default_factory=Counter)
+    scripts: Counter = field(default_factory=Counter)
+    uncertain: Counter = field(default_factory=Counter)  # language -> docs labelled below LOW_CONFIDENCE
+    halves: Counter = field(default_factory=Counter)  # (hash parity, language) -> docs
+    examples: dict = field(default_factory=dict)  # language -> sorted [(hash, id, text[:200])]
+
+    def add(self, doc) -> None:
+        lang, conf = identify(doc.text)
+        h = text_hash(doc.text)
+        self.n_docs += 1
+        self.languages[lang] += 1
+        self.scripts[dominant_script(doc.text)] += 1
+        if conf < LOW_CONFIDENCE:
+            self.uncertain[lang] += 1
+        self.halves[(int(h, 16) & 1, lang)] += 1
+        ex = self.examples.get(lang, [])
+        if len(ex) < self.k_examples or h <= ex[-1][0]:
+            self.examples[lang] = _keep(ex + [(h, doc.id, doc.text[:200])], self.k_examples)
+
+    def merge(self, other: "LanguageMix") -> "LanguageMix":
+        examples = {lang: _keep(self.examples.get(lang, []) + other.examples.get(lang, []), self.k_examples)
+                    for lang in set(self.examples) | set(other.examples)}
+        return LanguageMix(self.k_examples, self.n_docs + other.n_docs, self.languages + other.languages,
+                           self.scripts + other.scripts, self.uncertain + other.uncertain,
+                           self.halves + other.halves, examples)
+
+    def half(self, parity: int) -> Counter:
+        """Language counts of one hash half (parity 0 or 1) of the corpus."""
+        return Counter({lang: n for (p, lang), n in self.halves.items() if p == parity})
+
+    def dominant(self) -> tuple[str, float]:
+        """(most common language, its share); ``("und", 0.0)`` for an empty corpus."""
+        return _dominant(self.languages, self.n_docs)
+
+    def dominant_script(self) -> tuple[str, float]:
+        return _dominant(self.scripts, self.n_docs)
+
+
+def _keep(entries: list, k: int) -> list:
+    """The ``k`` entries with the smallest (hash, id), one per hash: the same whatever the arrival order."""
+    out, seen = [], set()
+    for e in sorted(entries):
+        if e[0] not in seen:
+            seen.add(e[0])
+            out.append(e)
+    return out[:k]
+
+
+def _dominant(counts: Counter, n: int) -> tuple[str, float]:
+    if not n or not counts:
+        return UNDETERMINED, 0.0
+    lang, c = min(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+    return lang, c / n
+
+
+def mix_distance(a: Mapping[str, int], b: Mapping[str, int]) -> float:
+    """Total variation distance between two count maps' distributions: ½·Σ|p_a − p_b|.
+
+    0..1: the share of documents whose language would have to change to turn one mix into the other.
+    """
+    na, nb = sum(a.values()), sum(b.values())
+    if not na or not nb:
+        return float("nan")
+    keys = set(a) | set(b)
+    return 0.5 * sum(abs(a.get(k, 0) / na - b.get(k, 0) / nb) for k in keys)
+
+
+def _chi2_p(a: Mapping[str, int], b: Mapping[str, int]) -> float | None:
+    keys = sorted(k for k in set(a) | set(b) if a.get(k, 0) + b.get(k, 0) > 0)
+    if len(keys) < 2:
+        return 1.0
+    table = np.array([[a.get(k, 0) for k in keys], [b.get(k, 0) for k in keys]], dtype=float)
+    return float(chi2_contingency(table, correction=False)[1])
+
+
+def language_mix_drift(real: Mapping[str, int], synth: Mapping[str, int]) -> MetricResult:
+    """Language-mix drift: total variation distance between the language distributions of two corpora.
+
+    0..1, lower is better (0 = same mix; 0.4 = 40% of the synthetic documents would have to change
+    language). ``p_value``: chi-square test of homogeneity on the language x corpus table (Pearson, no
+    continuity correction). ``n``: documents of the smaller corpus. ``details["over"]``: languages the
+    synthetic corpus over-represents, largest excess first.
+    """
+    n = min(sum(real.values()), sum(synth.values()))
+    value = mix_distance(real, synth)
+    if not n:
+        return MetricResult(float("nan"), n=0)
+    nr, ns = sum(real.values()), sum(synth.values())
+    excess = {k: synth.get(k, 0) / ns - real.get(k, 0) / nr for k in set(real) | set(synth)}
+    over = [{"language": k, "name": language_name(k), "excess": v}
+            for k, v in sorted(excess.items(), key=lambda kv: (-kv[1], kv[0])) if v > 0]
+    return MetricResult(value, n=n, p_value=_chi2_p(real, synth), details={"over": over[:5]})
+
+
+def mix_table(real: LanguageMix, synth: LanguageMix, *, limit: int = 20) -> list[dict]:
+    """One row per language (most documents in both corpora first): counts, shares with Wilson 95% CIs,
+    the share of labels below :data:`LOW_CONFIDENCE`, and up to ``k_examples`` examples from each side."""
+    langs = set(real.languages) | set(synth.languages)
+    order = sorted(langs, key=lambda k: (-(real.languages.get(k, 0) + synth.languages.get(k, 0)), k))
+    rows = []
+    for lang in order[:limit]:
+        row = {"language": lang, "name": language_name(lang)}
+        for side, mix in (("real", real), ("synth", synth)):
+            k = mix.languages.get(lang, 0)
+            row[f"{side}_docs"] = k
+            row[f"{side}_share"] = k / mix.n_docs if mix.n_docs else None
+            row[f"{side}_ci"] = list(wilson_interval(k, mix.n_docs))
+            row[f"{side}_uncertain"] = mix.uncertain.get(lang, 0)
+            row[f"{side}_examples"] = [{"id": i, "text": t} for _, i, t in mix.examples.get(lang, [])]
+        rows.append(row)
+    return rows
+
+
+def language_mismatch(real: LanguageMix, synth: LanguageMix, *, min_share: float = 0.5) -> dict | None:
+    """The corpora's main languages or scripts differ: each corpus has a language (script) covering at
+    least ``min_share`` of its documents, and they are not the same. ``None`` when they match.
+
+    Returns ``{"kind": "language" | "script", "real": code, "synth": code, "real_share", "synth_share",
+    "text": one sentence}``; a script mismatch (Han vs Latin) is reported as such, since it also breaks
+    tokenisation-based comparisons.
+    """
+    rl, rs = real.dominant()
+    sl, ss = synth.dominant()
+    if rl == sl or rs < min_share or ss < min_share:
+        return None
+    rsc, rscs = real.dominant_script()
+    ssc, sscs = synth.dominant_script()
+    script = rsc != ssc and rscs >= min_share and sscs >= min_share
+    text = (f"the corpora are in different languages: real is mostly {language_name(rl)} "
+            f"({100 * rs:.0f}% of documents), synthetic mostly {language_name(sl)} ({100 * ss:.0f}%)")
+    if script:
+        text += f", in different scripts ({rsc} vs {ssc})"
+    return {"kind": "script" if script else "language", "real": rl, "synth": sl, "real_share": rs,
+            "synth_share": ss, "real_script": rsc, "synth_script": ssc, "text": text}
