@@ -146,6 +146,10 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("--markdown", metavar="PATH", help="write the diff as Markdown")
     d.add_argument("--json", metavar="PATH", help="write the diff rows as JSON")
     d.add_argument("--force", action="store_true")
+
+    from audit.cli_trend import add_parsers  # `audit trend` and `audit mix`
+
+    add_parsers(sub)
     return parser
 
 
@@ -322,8 +326,12 @@ def cmd_compare(args) -> int:
 def cmd_render(args) -> int:
     from rich.console import Console
 
+    from audit.cli_trend import render_saved
     from audit.result import AuditResult
 
+    code = render_saved(args)  # a saved `audit trend` / `audit mix` result
+    if code is not None:
+        return code
     result = AuditResult.load(args.result)
     _emit(result, args, [args.result], Console())
     return 0
@@ -338,8 +346,17 @@ def _lazy(name):
     return run
 
 
+def _trend(name):
+    def run(args):
+        from audit import cli_trend
+
+        return getattr(cli_trend, name)(args)
+
+    return run
+
+
 COMMANDS = {"compare": cmd_compare, "render": cmd_render, "gate": _lazy("cmd_gate"), "init": _lazy("cmd_init"),
-            "diff": _lazy("cmd_diff")}
+            "diff": _lazy("cmd_diff"), "trend": _trend("cmd_trend"), "mix": _trend("cmd_mix")}
 
 
 def main(argv: list[str] | None = None) -> int:

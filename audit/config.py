@@ -32,7 +32,8 @@ from pathlib import Path
 from audit.errors import ConfigError
 from audit.gate import ON_FIELDS, OPS, Check, Threshold, parse_threshold
 
-TOP_KEYS = ("min_docs", "fail_on", "check", "options")
+TOP_KEYS = ("min_docs", "fail_on", "check", "options", "trend")
+TREND_KEYS = ("metric", "on", "op", "value", "severity", "name")
 CHECK_KEYS = ("metric", "op", "threshold", "severity", "on", "tol", "name", "min_docs")
 DEFAULT_MIN_DOCS = 50
 _HEADER = re.compile(r"^\s*\[\[\s*(?:tool\s*\.\s*audit\s*\.\s*)?check\s*\]\]")
@@ -47,6 +48,7 @@ class GateConfig:
     fail_on: tuple[str, ...] = ("fail",)
     discovered: bool = False
     options: dict = field(default_factory=dict)  # [options]: metric tuning knobs, see METRIC_OPTIONS
+    trend_checks: list = field(default_factory=list)  # [[trend]]: checks on `audit trend` / `audit mix` series
 
 
 def _suggest(word: str, options) -> str:
@@ -175,7 +177,43 @@ def parse_config(data: dict, name: str, lines: _Lines, registry, discovered: boo
         if not isinstance(item, dict):
             raise err(line, "each check must be a table with metric, op and threshold")
         cfg.checks.append(_parse_check(item, i, lines, registry, err, cfg.min_docs))
+    raw = data.get("trend", [])
+    if not isinstance(raw, list) or not all(isinstance(t, dict) for t in raw):
+        raise err(lines.top_line("trend"), "'trend' must be an array of tables ([[trend]])")
+    cfg.trend_checks = [_parse_trend(item, i, registry, lambda m: err(None, m)) for i, item in enumerate(raw)]
     return cfg
+
+
+def _parse_trend(item: dict, i: int, registry, err):
+    """``[[trend]]``: ``metric`` (a name or "*"), ``on`` = "trend" (op != or ==, value ok|warn|fail) or
+    "worsening_run" (op < or <=, value a whole number of generations); see ``audit.gate.TrendCheck``."""
+    from audit.gate import TREND_FIELDS, TREND_STATES, TrendCheck
+
+    where = f"trend check #{i + 1}"
+    for key in item:
+        if key not in TREND_KEYS:
+            raise err(f"{where}: unknown key {key!r}{_suggest(key, TREND_KEYS)}")
+    metric = item.get("metric", "*")
+    if not isinstance(metric, str) or (metric != "*" and metric not in registry):
+        raise err(f"{where}: unknown metric {metric!r}{_suggest(metric, registry)}")
+    on = item.get("on", "trend")
+    if on not in TREND_FIELDS:
+        raise err(f"{where}: on must be one of {', '.join(TREND_FIELDS)} (got {on!r})")
+    op = item.get("op", TREND_FIELDS[on][0])
+    if op not in TREND_FIELDS[on]:
+        raise err(f"{where}: op for {on} must be one of {', '.join(TREND_FIELDS[on])} (got {op!r})")
+    value = item.get("value", "fail" if on == "trend" else 2)
+    if on == "trend" and value not in TREND_STATES:
+        raise err(f"{where}: value must be one of {', '.join(TREND_STATES)} (got {value!r})")
+    if on == "worsening_run" and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
+        raise err(f"{where}: value must be a whole number of generations >= 1 (got {value!r})")
+    severity = item.get("severity", "fail")
+    if severity not in ("fail", "warn"):
+        raise err(f"{where}: severity must be 'fail' or 'warn' (got {severity!r})")
+    name = item.get("name")
+    if name is not None and not isinstance(name, str):
+        raise err(f"{where}: name must be a string")
+    return TrendCheck(metric=metric, on=on, op=op, value=value, severity=severity, name=name)
 
 
 def _options(v, name: str, err) -> dict:

@@ -271,3 +271,75 @@ def evaluate(checks: list[Check], result, baseline=None, *, fail_on=("fail",), c
         gate.note = ("no gate config (audit.toml, [tool.audit] in pyproject.toml or --config): report only, "
                      "exit 0" if config is None else f"{config} defines no checks: report only, exit 0")
     return gate
+
+
+# -- trend checks (``audit trend`` / ``audit mix``) ----------------------------------------------------
+TREND_FIELDS = {"trend": ("!=", "=="), "worsening_run": ("<", "<=")}
+TREND_STATES = ("ok", "warn", "fail")
+
+
+@dataclass(frozen=True)
+class TrendCheck:
+    """A check on a metric's series: ``trend != "fail"``, or ``worsening_run < 2`` (it must not get worse,
+    by more than the real noise floor, two generations in a row). ``metric = "*"``: every judged metric
+    compared with the real corpus."""
+
+    metric: str
+    on: str  # "trend" | "worsening_run"
+    op: str
+    value: Any
+    severity: str = "fail"
+    line: int | None = None
+    name: str | None = None
+
+    @property
+    def threshold(self) -> Threshold:
+        return Threshold(expr=str(self.value), offset=float(self.value) if self.on == "worsening_run" else 0.0)
+
+    def describe(self) -> str:
+        return self.name or f"{self.metric} {self.on} {self.op} {self.value}"
+
+
+DEFAULT_TREND_CHECKS = (
+    TrendCheck("*", "trend", "!=", "fail", name="no metric's trend is fail"),
+    TrendCheck("tail_survival_score", "worsening_run", "<", 2,
+               name="tail_survival_score does not fall two generations in a row"),
+)
+
+
+def _trend_holds(check: TrendCheck, m) -> bool:
+    actual = getattr(m, check.on)
+    if check.on == "trend":
+        return (actual != check.value) if check.op == "!=" else (actual == check.value)
+    return OPS[check.op](actual, check.value)
+
+
+def evaluate_trend_check(check: TrendCheck, result) -> CheckResult:
+    """One trend check against a TrendResult (its metrics compared with the real corpus)."""
+    judged = [m for m in result.metrics if m.against == "real" and m.trend not in ("info",)]
+    targets = judged if check.metric == "*" else [m for m in judged if m.name == check.metric]
+    if not targets:
+        return CheckResult(check, "skipped", f"{check.metric} is not in this result (its family was not run?)")
+    ready = [m for m in targets if m.trend != "insufficient"]
+    if not ready:
+        return CheckResult(check, "insufficient", f"insufficient data: {targets[0].reason}")
+    broken = [m for m in ready if not _trend_holds(check, m)]
+    if not broken:
+        what = "every judged metric" if check.metric == "*" else check.metric
+        actual = None if check.on == "trend" else float(ready[0].worsening_run)
+        return CheckResult(check, "pass", f"{what}: {check.on} {check.op} {check.value} holds", actual=actual)
+    if check.on == "trend":
+        names = ", ".join(m.name + (f" (crossed at {m.crossed_at})" if m.crossed_at else "") for m in broken[:6])
+        more = f" and {len(broken) - 6} more" if len(broken) > 6 else ""
+        return CheckResult(check, check.severity, f"trend {broken[0].trend}: {names}{more}")
+    m = broken[0]
+    return CheckResult(check, check.severity, f"{m.name} got worse by more than the real noise floor "
+                                              f"{m.worsening_run} generations in a row", actual=float(m.worsening_run),
+                       threshold=float(check.value))
+
+
+def evaluate_trend(checks, result, *, fail_on=("fail",), config: str | None = None) -> GateResult:
+    gate = GateResult([evaluate_trend_check(c, result) for c in checks], tuple(fail_on), config)
+    if not checks:
+        gate.note = "no trend checks (add [[trend]] tables to the config, or --check for the defaults): exit 0"
+    return gate

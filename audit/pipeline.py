@@ -120,6 +120,14 @@ def _read(path: str, fmt, opts: AuditOptions, seed_salt: int, progress: Progress
     return sample, stats, report
 
 
+def read_corpus(path: str, fmt, opts: AuditOptions, seed_salt: int, progress: Progress):
+    """One streaming pass over a corpus file: ``(sample, whole-corpus stats, ingest report)``.
+
+    ``seed_salt`` 1 samples (and picks the text field) as ``audit compare`` does for REAL, 2 as for SYNTH.
+    """
+    return _read(path, fmt, opts, seed_salt, progress)
+
+
 def correct_for_multiple_tests(entries: list[MetricEntry], alpha: float) -> None:
     """The one correction scope: every p-value of the whole audit is adjusted together with
     Benjamini-Hochberg (``scipy.stats.false_discovery_control``); a flag whose test is not significant

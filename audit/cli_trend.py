@@ -1,0 +1,198 @@
+"""``audit trend`` and ``audit mix``: the command-line side (parsers, gate, outputs).
+
+Exit codes as for ``audit compare``: 0 ran (and every trend check passed), 1 a trend check failed,
+2 usage or input error, 3 internal error.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+
+from audit.errors import ConfigError
+
+
+def _shared(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--format", dest="fmt", help="force the input format of every file")
+    p.add_argument("--text-field", help="field holding the text (dotted paths allowed: meta.body)")
+    p.add_argument("--role", action="append", dest="roles", metavar="ROLE",
+                   help="chat records: audit only these roles' turns (repeatable)")
+    p.add_argument("--strict", action="store_true", help="any bad record is fatal (exit 2)")
+    p.add_argument("--embedder", default=os.environ.get("AUDIT_EMBEDDER", "static"),
+                   help="static (default), minilm, hash, or a sentence-transformers model name or path")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--sample-size", type=int, default=5000, help="documents kept per corpus (default 5000)")
+    p.add_argument("--cache-dir", help="embedding cache folder")
+    p.add_argument("--no-cache", action="store_true", help="do not read or write the embedding cache")
+    p.add_argument("--families", help="comma-separated subset of the metric families (default: all)")
+    p.add_argument("--option", action="append", default=[], metavar="KEY=VALUE", help="a metric tuning knob")
+    p.add_argument("--config", metavar="PATH", help="gate config with [[trend]] checks (default: ./audit.toml)")
+    p.add_argument("--no-config", action="store_true", help="do not look for a gate config")
+    p.add_argument("--check", action="store_true",
+                   help="apply the default trend checks: no metric's trend is fail, and tail_survival_score "
+                        "does not fall (beyond noise) two generations in a row")
+    p.add_argument("--json", metavar="PATH", help="write the trend result as JSON")
+    p.add_argument("--html", metavar="PATH", help="write the HTML page (one small chart per metric)")
+    p.add_argument("--markdown", metavar="PATH", help="write a Markdown summary")
+    p.add_argument("--force", action="store_true", help="overwrite output files corpus-audit did not write")
+    p.add_argument("--quiet", "-q", action="store_true", help="no terminal report or progress")
+
+
+def add_parsers(sub) -> None:
+    t = sub.add_parser("trend", help="audit generations of synthetic data in order: does the chain collapse?")
+    t.add_argument("corpora", nargs="*", metavar="FILE",
+                   help="the real corpus, then generation 1, 2, ... in order (or --manifest)")
+    t.add_argument("--manifest", metavar="PATH",
+                   help="TOML/JSON manifest: [[corpus]] tables with path, label, ratio; the real corpus first")
+    t.add_argument("--no-previous", action="store_true", help="skip the comparison with the previous generation")
+    t.add_argument("--no-map", action="store_true", help="skip the map of all generations")
+    _shared(t)
+
+    m = sub.add_parser("mix", help="mixing curve: how large a synthetic share can the real corpus take?")
+    m.add_argument("real", help="the real corpus")
+    m.add_argument("synth", help="the synthetic corpus")
+    m.add_argument("--ratios", default="0,0.25,0.5,0.75,1", help="synthetic shares (default 0,0.25,0.5,0.75,1)")
+    m.add_argument("--size", type=int, help="documents per mixture (default: half the real sample, capped by "
+                                             "the synthetic sample)")
+    _shared(m)
+
+
+def _audit_options(args, cfg, real: str, synth: str, make_map: bool):
+    from audit.cli import parse_options
+    from audit.pipeline import FAMILIES, AuditOptions
+
+    families = tuple(f.strip() for f in args.families.split(",") if f.strip()) if args.families else FAMILIES
+    metric_options = dict(cfg.options) if cfg is not None else {}
+    metric_options.update(parse_options(args.option))
+    return AuditOptions(real=real, synth=synth, real_format=args.fmt, synth_format=args.fmt,
+                        text_field=args.text_field, roles=args.roles, strict=args.strict, embedder=args.embedder,
+                        seed=args.seed, sample_size=args.sample_size, cache_dir=args.cache_dir,
+                        use_cache=not args.no_cache, families=families, make_map=make_map,
+                        metric_options=metric_options)
+
+
+def _gate_config(args):
+    from audit.config import find_config, load_config
+
+    if args.no_config and args.config:
+        raise ConfigError("--config and --no-config contradict each other")
+    path, discovered = (None, False) if args.no_config else find_config(args.config)
+    return load_config(path, discovered=discovered) if path else None
+
+
+def _outputs(args, inputs: list[str]) -> None:
+    from audit.cli import _check_output
+
+    for out in (args.json, args.html, args.markdown):
+        if out:
+            _check_output(out, inputs, args.force)
+
+
+def _finish(result, args, cfg, inputs: list[str]) -> int:
+    from audit.gate import DEFAULT_TREND_CHECKS, evaluate_trend
+
+    checks = list(cfg.trend_checks) if cfg is not None else []
+    if args.check:
+        checks += list(DEFAULT_TREND_CHECKS)
+    gate = evaluate_trend(checks, result, fail_on=cfg.fail_on if cfg else ("fail",),
+                          config=str(cfg.path) if cfg is not None else ("default trend checks" if args.check else None))
+    result.gate = gate.to_dict()
+    _write(result, args, inputs)
+    return gate.exit_code
+
+
+def _write(result, args, inputs: list[str]) -> None:
+    """The JSON, HTML and Markdown files asked for, then the terminal report (with the gate, if any)."""
+    from rich.console import Console
+
+    from audit.cli import write_output
+
+    if args.json:
+        write_output(args.json, result.to_json(), inputs, args.force)
+    if args.html:
+        from reports.trend_html import render_trend_html
+
+        write_output(args.html, render_trend_html(result), inputs, args.force)
+    if args.markdown:
+        from reports.trend import render_markdown
+
+        write_output(args.markdown, render_markdown(result), inputs, args.force)
+    if not args.quiet:
+        from audit.cli_gate import print_gate
+        from reports.trend import render
+
+        console = Console()
+        render(result, console)
+        if result.gate and result.gate.get("checks"):
+            print_gate(result.gate, console)
+        for label, path in (("JSON", args.json), ("HTML", args.html), ("Markdown", args.markdown)):
+            if path:
+                console.print(f"[dim]{label}:[/dim] {path}")
+
+
+def _progress(args):
+    from rich.console import Console
+
+    from audit.cli import RichProgress
+    from audit.pipeline import Progress
+
+    return Progress() if args.quiet else RichProgress(Console(stderr=True))
+
+
+def cmd_trend(args) -> int:
+    from audit.trend import resolve_inputs, run_trend
+
+    paths, labels, ratios = resolve_inputs(args.corpora, args.manifest)
+    if len(paths) < 3:
+        raise ConfigError("audit trend: give the real corpus and at least two generations (or --manifest)")
+    _outputs(args, paths)
+    cfg = _gate_config(args)
+    opts = _audit_options(args, cfg, paths[0], paths[1], make_map=not args.no_map)
+    progress = _progress(args)
+    try:
+        result = run_trend(paths, opts, labels=labels, ratios=ratios, previous=not args.no_previous,
+                           progress=progress)
+    finally:
+        if hasattr(progress, "close"):
+            progress.close()
+    return _finish(result, args, cfg, paths)
+
+
+def cmd_mix(args) -> int:
+    from audit.mix import parse_ratios, run_mix
+
+    ratios = parse_ratios(args.ratios)
+    if args.size is not None and args.size < 40:
+        raise ConfigError(f"--size must be at least 40 (got {args.size})")
+    for p in (args.real, args.synth):
+        if not os.path.exists(p):
+            from audit.errors import InputError
+
+            raise InputError(f"{p}: no such file")
+    _outputs(args, [args.real, args.synth])
+    cfg = _gate_config(args)
+    opts = _audit_options(args, cfg, args.real, args.synth, make_map=False)
+    progress = _progress(args)
+    try:
+        result = run_mix(args.real, args.synth, opts, ratios=ratios, size=args.size, progress=progress)
+    finally:
+        if hasattr(progress, "close"):
+            progress.close()
+    return _finish(result, args, cfg, [args.real, args.synth])
+
+
+def render_saved(args) -> int | None:
+    """``audit render`` on a saved trend or mix JSON: re-render it (None when the file is an audit result)."""
+    import json
+
+    try:
+        with open(args.result, encoding="utf-8") as f:
+            data = json.load(f)
+    except (OSError, ValueError):
+        return None  # AuditResult.load reports the problem in its own words
+    if not isinstance(data, dict) or data.get("tool", {}).get("report") not in ("trend", "mix"):
+        return None
+    from audit.trend_result import TrendResult
+
+    result = TrendResult.from_dict(data)
+    _write(result, args, [args.result])
+    return 0
