@@ -29,7 +29,7 @@ from audit.documents import Document
 from audit.errors import ConfigError, InputError
 from audit.ingest import IngestReport
 
-__all__ = ["compare", "documents_from"]
+__all__ = ["compare", "trend", "mix", "documents_from"]
 
 
 def compare(
@@ -65,27 +65,15 @@ def compare(
     stderr. Raises :class:`audit.errors.ConfigError` / :class:`~audit.errors.InputError` with the CLI's
     one-line messages.
     """
-    from audit.pipeline import FAMILIES, AuditOptions, Progress
+    from audit.pipeline import Progress
 
     gate_setup = _gate_setup(config, baseline)
-    metric_options = dict(gate_setup[0].options) if gate_setup[0] is not None else {}
-    metric_options.update(_validated_options(options or {}))
-    if bias_groups is not None:
-        metric_options["bias_groups"] = os.fspath(bias_groups)
-    if "bias_groups" in metric_options:
-        from audit.families.bias import lexicon_from_options
-
-        lexicon_from_options(metric_options)
-    fams = tuple(families) if families is not None else FAMILIES
-    opts = AuditOptions(
-        real=_label(real, "real"), synth=_label(synth, "synth"), real_format=real_format or format,
-        synth_format=synth_format or format, text_field=text_field, real_text_field=real_text_field,
-        synth_text_field=synth_text_field, roles=list(roles) if roles else None, strict=strict,
-        embedder=embedder, seed=_int(seed, "seed"), sample_size=_int(sample_size, "sample_size"),
-        cache_dir=cache_dir, use_cache=use_cache, make_map=make_map, families=fams,
-        metric_options=metric_options,
-    )
-    opts.validate()
+    opts = _audit_options(
+        _label(real, "real"), _label(synth, "synth"), gate_setup[0], text_field=text_field,
+        real_text_field=real_text_field, synth_text_field=synth_text_field, format=format,
+        real_format=real_format, synth_format=synth_format, roles=roles, strict=strict, embedder=embedder,
+        seed=seed, sample_size=sample_size, cache_dir=cache_dir, use_cache=use_cache, families=families,
+        make_map=make_map, options=options, bias_groups=bias_groups)
     bar = _progress() if progress else Progress()
     try:
         streams = {}
@@ -101,6 +89,92 @@ def compare(
 
     apply_gate(result, gate_setup)
     return result
+
+
+def trend(corpora: Sequence[str | os.PathLike] | None = None, *, manifest: str | os.PathLike | None = None,
+          labels: Sequence[str] | None = None, previous: bool = True, config: str | os.PathLike | None = None,
+          progress: bool = False, **kw):
+    """Audit generations of synthetic data against the real corpus: ``audit trend`` from Python.
+
+    ``corpora``: paths, the real corpus first, then the generations in order (or ``manifest=``, a TOML or
+    JSON file of ``[[corpus]]`` entries with ``path``, ``label`` and ``ratio``). Other keywords are
+    :func:`compare`'s. Returns a :class:`~audit.trend_result.TrendResult` (``.to_pandas()``: one row per
+    metric with a column per generation; ``.to_json()``; ``.gate`` with ``[[trend]]`` checks from ``config``).
+    """
+    from audit.trend import resolve_inputs, run_trend
+
+    paths, found_labels, ratios = resolve_inputs([os.fspath(c) for c in corpora or []],
+                                                 None if manifest is None else os.fspath(manifest))
+    if len(paths) < 3:
+        raise ConfigError("trend: give the real corpus and at least two generations (or manifest=)")
+    opts = _audit_options(paths[0], paths[1], _gate_setup(config, None)[0], **kw)
+    result = _with_progress(progress, lambda bar: run_trend(paths, opts, labels=list(labels or found_labels),
+                                                            ratios=ratios, previous=previous, progress=bar))
+    return _trend_gate(result, config)
+
+
+def mix(real: str | os.PathLike, synth: str | os.PathLike, *, ratios: Sequence[float] = (0.0, 0.25, 0.5, 0.75, 1.0),
+        size: int | None = None, config: str | os.PathLike | None = None, progress: bool = False, **kw):
+    """The mixing curve, ``audit mix`` from Python: seeded mixtures of real and synthetic documents at a
+    fixed size along ``ratios`` (the synthetic share), each audited against held-out real data."""
+    from audit.mix import run_mix
+
+    if size is not None and (_int(size, "size") < 40):
+        raise ConfigError(f"--size must be at least 40 (got {size})")
+    kw["make_map"] = False  # a mixing curve has no map
+    opts = _audit_options(os.fspath(real), os.fspath(synth), _gate_setup(config, None)[0], **kw)
+    result = _with_progress(progress, lambda bar: run_mix(opts.real, opts.synth, opts, ratios=list(ratios),
+                                                          size=size, progress=bar))
+    return _trend_gate(result, config)
+
+
+def _trend_gate(result, config):
+    """``result.gate`` from the config's ``[[trend]]`` checks, as ``audit trend --config`` evaluates them."""
+    cfg = _gate_setup(config, None)[0] if config is not None else None
+    if cfg is not None and cfg.trend_checks:
+        from audit.gate import evaluate_trend
+
+        result.gate = evaluate_trend(list(cfg.trend_checks), result, fail_on=cfg.fail_on,
+                                     config=str(cfg.path)).to_dict()
+    return result
+
+
+def _with_progress(progress: bool, run):
+    from audit.pipeline import Progress
+
+    bar = _progress() if progress else Progress()
+    try:
+        return run(bar)
+    finally:
+        if hasattr(bar, "close"):
+            bar.close()
+
+
+def _audit_options(real_label: str, synth_label: str, gate_config, *, text_field=None, real_text_field=None,
+                   synth_text_field=None, format=None, real_format=None, synth_format=None,  # noqa: A002
+                   roles=None, strict=False, embedder="static", seed=0, sample_size=5000, cache_dir=None,
+                   use_cache=True, families=None, make_map=True, options=None, bias_groups=None):
+    """An :class:`~audit.pipeline.AuditOptions` from the API's keywords, checked as the CLI checks them."""
+    from audit.pipeline import FAMILIES, AuditOptions
+
+    metric_options = dict(gate_config.options) if gate_config is not None else {}
+    metric_options.update(_validated_options(options or {}))
+    if bias_groups is not None:
+        metric_options["bias_groups"] = os.fspath(bias_groups)
+    if "bias_groups" in metric_options:
+        from audit.families.bias import lexicon_from_options
+
+        lexicon_from_options(metric_options)
+    opts = AuditOptions(
+        real=real_label, synth=synth_label, real_format=real_format or format,
+        synth_format=synth_format or format, text_field=text_field, real_text_field=real_text_field,
+        synth_text_field=synth_text_field, roles=list(roles) if roles else None, strict=strict,
+        embedder=embedder, seed=_int(seed, "seed"), sample_size=_int(sample_size, "sample_size"),
+        cache_dir=cache_dir, use_cache=use_cache, make_map=make_map,
+        families=tuple(families) if families is not None else FAMILIES, metric_options=metric_options,
+    )
+    opts.validate()
+    return opts
 
 
 def documents_from(obj: Any, *, name: str = "corpus", text_field: str | None = None,

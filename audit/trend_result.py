@@ -116,6 +116,19 @@ class TrendResult:
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), indent=2, sort_keys=True, ensure_ascii=False, allow_nan=False) + "\n"
 
+    def to_pandas(self):
+        """One row per metric (and comparison): name, family, against, trend, slope, crossed_at, reason, and
+        one column per generation (or mixing ratio) with its value."""
+        import pandas as pd
+
+        rows = []
+        for m in self.metrics:
+            row = {"name": m.name, "family": m.family, "against": m.against, "trend": m.trend, "slope": m.slope,
+                   "crossed_at": m.crossed_at, "left_band_at": m.left_band_at, "reason": m.reason}
+            row.update({g: (float("nan") if v is None else v) for g, v in zip(self.generations, m.values)})
+            rows.append(row)
+        return pd.DataFrame(rows)
+
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "TrendResult":
         from audit.errors import InputError

@@ -181,3 +181,32 @@ def test_progress_is_live_on_a_terminal_and_plain_elsewhere():
         assert p.live is terminal
         if not terminal:
             assert "\x1b[" not in out and "Reading x" not in out  # no bars or escape codes in a CI log
+
+
+def test_trend_and_mix_from_python(tmp_path):
+    from audit.api import mix, trend
+    from audit.simulate import collapse_chain, write_jsonl
+
+    real = [r["text"] for r in _records("real.jsonl", 150)]
+    paths = []
+    for i, texts in enumerate([real] + collapse_chain(real, 4, mode="replace", seed=0)):
+        write_jsonl(tmp_path / f"g{i}.jsonl", texts, f"g{i}")
+        paths.append(tmp_path / f"g{i}.jsonl")
+    fast = dict(embedder="hash", use_cache=False, make_map=False, families=("diversity",),
+                options={"bleu_sample": 60, "homogenization_sample": 60})
+    cfg = tmp_path / "audit.toml"
+    cfg.write_text('[[trend]]\nmetric = "distinct_2_score"\non = "trend"\nop = "=="\nvalue = "ok"\n')
+    result = trend(paths, config=cfg, **fast)
+    assert result.generations == ["real", "gen1", "gen2", "gen3", "gen4"]
+    assert result.metric("distinct_2_score").trend in ("warn", "fail")
+    assert result.gate["status"] == "fail"
+    df = result.to_pandas()
+    row = df[(df["name"] == "distinct_2_score") & (df["against"] == "real")].iloc[0]
+    assert row["trend"] in ("warn", "fail") and row["gen4"] < row["gen1"]
+    with pytest.raises(ConfigError, match="at least two generations"):
+        trend(paths[:2], **fast)
+    curve = mix(paths[0], paths[4], ratios=[0, 0.5, 1], **fast)
+    from audit.mix import label
+
+    assert curve.generations == [label(r) for r in (0, 0.5, 1)]
+    assert curve.to_pandas().shape[0] == len(curve.metrics)
