@@ -1,22 +1,35 @@
-"""Turn metric values into report rows: real vs synthetic, the split-half noise floor, and a verdict.
+"""Turn metric values into report rows: real vs synthetic, the real corpus's noise, and a verdict.
 
-The rule (same for every metric, thresholds from ``metrics.registry``):
+The rule (same for every metric, thresholds and support minimums from ``metrics.registry``):
 
+* below the metric's minimum support (documents, terms, windows... on either corpus) there is no
+  verdict: the row is ``insufficient`` and says which support is missing, in words;
 * a gap in the *good* direction is never flagged;
-* a gap that is not clearly beyond chance is ``ok``: it must exceed twice the split-half noise floor,
-  and, when both corpora have confidence intervals, those intervals must not overlap;
-* otherwise the size of the gap against the spec's ``warn`` / ``fail`` thresholds decides.
+* a gap that is not clearly beyond chance is ``ok``. For a per-corpus metric the gap must exceed the
+  **noise floor**: the 95th percentile of ``|gap|`` between two samples of the real corpus alone, from a
+  document bootstrap sized like the comparison or from several seeded real half-vs-half splits
+  (``audit.noise``); with one split only, twice that split's gap. When both corpora have confidence
+  intervals, they must not overlap. For a pairwise metric the value must be worse than the real-vs-real
+  value (and than the real-vs-real 95th percentile when several splits were run), its p-value (if any)
+  below ``alpha``, and the real-vs-real value outside the value's CI;
+* otherwise the size of the gap against the spec's ``warn`` / ``fail`` thresholds decides. For a
+  pairwise metric with a CI, the whole CI must be past a threshold: a CI of [0.41, 1.48] against a fail
+  threshold of 0.5 is at most a warning.
 """
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
+
+import numpy as np
 
 from audit.result import MetricEntry
-from metrics.registry import REGISTRY, MetricSpec
+from metrics.registry import REGISTRY, SUPPORT_WORDS, MetricSpec
 from metrics.result import MetricResult
 
-FLOOR_FACTOR = 2.0
-# Below this many documents no verdict is given: a gap between 6 and 8 documents is an anecdote.
+FLOOR_FACTOR = 2.0  # one split only: the gap must exceed twice that split's gap
+FLOOR_QUANTILE = 0.95  # several splits or bootstrap replicates: the gap must exceed this quantile of |gap|
+# Kept for callers that import it: the registry's "documents" minimum is the default everywhere.
 MIN_DOCS = 20
 
 
@@ -42,6 +55,70 @@ def _base(spec: MetricSpec, **kw) -> MetricEntry:
     )
 
 
+# --- support ----------------------------------------------------------------------------------------
+def _support_value(res: MetricResult | None, key: str):
+    if res is None:
+        return None
+    if key in res.details and isinstance(res.details[key], (int, float)):
+        return res.details[key]
+    return res.n if key == "documents" else None
+
+
+def _shown(key: str, v: float) -> str:
+    return f"{100 * v:.0f}%" if key.startswith("share_") else f"{v:,.0f}"
+
+
+def check_support(spec: MetricSpec, sides: dict[str, MetricResult | None], min_n: int | None = None
+                  ) -> tuple[dict, str | None]:
+    """``(support, reason)``: the support of each side (``{"real_documents": 450, ...}``) and, when a
+    side is below one of the spec's minimums, why, in words (else None)."""
+    rules = spec.min_support
+    if min_n is not None:
+        rules["documents"] = min_n
+    support, short = {}, []
+    for key, minimum in rules.items():
+        for side, res in sides.items():
+            v = _support_value(res, key)
+            if v is None:
+                continue
+            support[f"{side}_{key}" if side else key] = v
+            if v < minimum:
+                who = {"real": "the real corpus", "synth": "the synthetic corpus", "": "the pair"}[side]
+                words = SUPPORT_WORDS.get(key, key.replace("_", " "))
+                if key.startswith("share_"):
+                    short.append(f"only {_shown(key, v)} of {who}'s {words} (needs {_shown(key, minimum)})")
+                else:
+                    short.append(f"{who} has only {_shown(key, v)} {words} (needs {_shown(key, minimum)})")
+    return support, ("too little support: " + "; ".join(short)) if short else None
+
+
+# --- noise ------------------------------------------------------------------------------------------
+def noise_summary(gaps: Sequence[float], method: str) -> dict:
+    """The noise floor from real-vs-real gaps (synthetic-minus-real under "same corpus").
+
+    With ``len(gaps) >= 40`` the floor is the empirical 95th percentile of ``|gap|``; with fewer, a
+    Student-t bound ``t(0.975, k) * rms(gap)`` (the gaps of a same-corpus comparison centre on 0), so a
+    handful of splits widens the floor rather than trusting a lucky small spread.
+    """
+    g = np.asarray([x for x in gaps if x is not None and math.isfinite(x)], dtype=float)
+    k = len(g)
+    if k == 0:
+        return {"method": method, "replicates": 0, "floor": None}
+    if k == 1:
+        floor = FLOOR_FACTOR * abs(float(g[0]))
+        rule = "twice the one split's gap"
+    elif k >= 40:
+        floor = float(np.quantile(np.abs(g), FLOOR_QUANTILE))
+        rule = "95th percentile of |gap|"
+    else:
+        from scipy.stats import t
+
+        floor = float(t.ppf(0.975, k) * math.sqrt(float(np.mean(g ** 2))))
+        rule = f"t(0.975, {k}) x rms gap"
+    return {"method": method, "replicates": k, "rule": rule, "floor": floor,
+            "median_gap": float(np.median(np.abs(g))), "max_gap": float(np.max(np.abs(g)))}
+
+
 def per_corpus_entry(
     name: str,
     real: MetricResult,
@@ -50,13 +127,24 @@ def per_corpus_entry(
     half_b: MetricResult | None = None,
     *,
     details: dict | None = None,
-    min_n: int = MIN_DOCS,
+    min_n: int | None = None,
+    null_gaps: Sequence[float] | None = None,
+    noise_method: str | None = None,
 ) -> MetricEntry:
-    """Row for a metric computed on each corpus. ``half_a``/``half_b``: the metric on two real halves."""
+    """Row for a metric computed on each corpus.
+
+    ``half_a``/``half_b``: the metric on two real halves (one split). ``null_gaps``: many real-vs-real
+    gaps (``audit.noise``), which replace the one split's gap when given; ``noise_method`` says how they
+    were made. ``min_n`` overrides the registry's minimum number of documents.
+    """
     spec = _spec(name)
     r, s = real.value, synth.value
-    floor = abs(half_a.value - half_b.value) if half_a is not None and half_b is not None and \
-        half_a.value is not None and half_b.value is not None else None
+    if null_gaps is None and half_a is not None and half_b is not None and \
+            half_a.value is not None and half_b.value is not None:
+        null_gaps = [half_b.value - half_a.value]
+        noise_method = noise_method or "one split of the real sample into two halves"
+    noise = noise_summary(null_gaps, noise_method or "") if null_gaps is not None else None
+    floor = None if noise is None else noise["floor"]
     ci = {}
     if real.ci:
         ci["real"] = list(real.ci)
@@ -66,29 +154,33 @@ def per_corpus_entry(
     merged = {"real": real.details, "synth": synth.details} if (real.details or synth.details) else {}
     if details:
         merged.update(details)
+    if noise is not None:
+        merged["noise"] = noise
+    support, short = check_support(spec, {"real": real, "synth": synth}, min_n)
     entry = _base(
         spec, verdict="ok", reason="", real=r, synth=s,
         delta=None if r is None or s is None else s - r, ci=ci, noise_floor=floor,
         sample_size=n, sampled=real.sampled or synth.sampled, details=merged,
-        warnings=sorted(set(real.warnings) | set(synth.warnings)),
+        warnings=sorted(set(real.warnings) | set(synth.warnings)), support=support,
     )
     if r is None or s is None or (isinstance(r, float) and math.isnan(r)):
         entry.verdict, entry.reason = "insufficient", "not enough data to compute on both corpora"
+        if short:
+            entry.reason = short
         return entry
-    if n is not None and n < min_n:
-        entry.verdict, entry.reason = "insufficient", f"only {n} documents (needs {min_n})"
+    if short:
+        entry.verdict, entry.reason = "insufficient", short
         return entry
     gap = s - r
     bad = {"higher": -gap, "lower": gap, "closer": abs(gap)}[spec.better]
     size = bad if spec.absolute else bad / max(abs(r), 1e-12)
-    unit = "" if spec.absolute else "%"
     shown = f"{size:.3f}" if spec.absolute else f"{100 * size:.0f}%"
     where = {"higher": "lower than", "lower": "higher than", "closer": "away from"}[spec.better]
     if bad <= 0:
         entry.reason = f"synthetic {_fmt(s)} vs real {_fmt(r)}: no worse than real"
         return entry
-    if floor is not None and bad <= FLOOR_FACTOR * floor:
-        entry.reason = f"gap {_fmt(abs(gap))} is within the real split-half noise floor ({_fmt(floor)})"
+    if floor is not None and bad <= floor:
+        entry.reason = f"gap {_fmt(abs(gap))} is within the real corpus's noise floor ({_fmt(floor)})"
         return entry
     if real.ci and synth.ci and real.ci[0] <= synth.ci[1] and synth.ci[0] <= real.ci[1]:
         entry.reason = f"gap {_fmt(abs(gap))}: confidence intervals overlap"
@@ -101,8 +193,15 @@ def per_corpus_entry(
     entry.verdict = verdict
     entry.reason = f"synthetic {_fmt(s)} is {shown} {where} real {_fmt(r)}" + (
         "" if verdict != "ok" else " (beyond noise, below threshold)")
-    del unit
     return entry
+
+
+def _level(spec: MetricSpec, sign: float, x: float) -> str:
+    if spec.fail is not None and sign * (x - spec.fail) >= 0:
+        return "fail"
+    if spec.warn is not None and sign * (x - spec.warn) >= 0:
+        return "warn"
+    return "ok"
 
 
 def pairwise_entry(
@@ -111,37 +210,61 @@ def pairwise_entry(
     baseline: MetricResult | None = None,
     *,
     details: dict | None = None,
-    min_n: int = MIN_DOCS,
+    min_n: int | None = None,
     alpha: float = 0.05,
+    null_values: Sequence[float] | None = None,
+    noise_method: str | None = None,
 ) -> MetricEntry:
-    """Row for a two-corpus metric. ``baseline``: the same metric on (real half A, real half B)."""
+    """Row for a two-corpus metric. ``baseline``: the same metric on (real half A, real half B).
+
+    ``null_values``: the metric on several real-vs-real splits (``baseline`` among them); their mean is
+    the real-vs-real value and the value must also be worse than their 95th percentile.
+    """
     spec = _spec(name)
     v = value.value
     merged = dict(value.details)
     if details:
         merged.update(details)
+    floor = None if baseline is None else baseline.value
+    null = None
+    if null_values is not None:
+        nv = np.asarray([x for x in null_values if x is not None and math.isfinite(x)], dtype=float)
+        if len(nv):
+            floor = float(nv.mean())
+            q = FLOOR_QUANTILE if spec.better == "lower" else 1 - FLOOR_QUANTILE
+            null = float(np.quantile(nv, q)) if len(nv) >= 5 else None
+            merged["noise"] = {"method": noise_method or "", "replicates": int(len(nv)), "mean": floor,
+                               "quantile_95": null, "min": float(nv.min()), "max": float(nv.max())}
+    support, short = check_support(spec, {"": value}, min_n)
     entry = _base(
         spec, verdict="ok", reason="", value=v,
         ci={"value": list(value.ci)} if value.ci else {},
-        noise_floor=None if baseline is None else baseline.value,
+        noise_floor=floor,
         p_value=value.p_value, sample_size=value.n, sampled=value.sampled, details=merged,
-        warnings=list(value.warnings),
+        warnings=list(value.warnings), support=support,
     )
     if v is None:
-        entry.verdict, entry.reason = "insufficient", "not enough data to compute"
+        entry.verdict, entry.reason = "insufficient", short or "not enough data to compute"
         return entry
-    if value.n is not None and value.n < min_n:
-        entry.verdict, entry.reason = "insufficient", f"only {value.n} documents (needs {min_n})"
+    if short:
+        entry.verdict, entry.reason = "insufficient", short
         return entry
     sign = 1.0 if spec.better == "lower" else -1.0
     if spec.better == "closer":
         raise ValueError("pairwise metrics must be 'lower' or 'higher' is better")
-    floor = None if baseline is None else baseline.value
     if floor is not None and sign * (v - floor) <= 0:
         entry.reason = f"{_fmt(v)} is no worse than real-vs-real ({_fmt(floor)})"
         return entry
+    if null is not None and sign * (v - null) <= 0:
+        entry.reason = (f"{_fmt(v)} is within what real-vs-real splits give (95% of "
+                        f"{merged['noise']['replicates']} splits reach {_fmt(null)})")
+        return entry
     if value.p_value is not None and value.p_value >= alpha:
         entry.reason = f"{_fmt(v)}, not significant (p = {_fmt(value.p_value)})"
+        return entry
+    if value.ci and floor is not None and value.ci[0] <= floor <= value.ci[1]:
+        entry.reason = (f"{_fmt(v)}: its 95% CI [{_fmt(value.ci[0])}, {_fmt(value.ci[1])}] contains the "
+                        f"real-vs-real value {_fmt(floor)}")
         return entry
     # With a known ideal, the real-vs-real value estimates what chance alone gives at this sample size:
     # judge the excess over it, so a small-sample bias (a JSD of 0.3 between two halves of 75 short
@@ -149,18 +272,23 @@ def pairwise_entry(
     # A real-vs-real value *better* than the ideal (a CV AUC of 0.39) is noise, not a bias to remove.
     bias = 0.0 if spec.ideal is None or floor is None else max(0.0, sign * (floor - spec.ideal))
     judged = v - sign * bias
-    verdict = "ok"
-    if spec.fail is not None and sign * (judged - spec.fail) >= 0:
-        verdict = "fail"
-    elif spec.warn is not None and sign * (judged - spec.warn) >= 0:
-        verdict = "warn"
-    entry.verdict = verdict
+    verdict = _level(spec, sign, judged)
     extra = f" vs real-vs-real {_fmt(floor)}" if floor is not None else ""
     if judged != v:
         extra += f" (chance-corrected {_fmt(judged)})"
     limit = spec.fail if verdict == "fail" else spec.warn
-    entry.reason = f"{_fmt(v)}{extra}" + (
+    reason = f"{_fmt(v)}{extra}" + (
         f", past the {verdict} threshold {_fmt(limit)}" if verdict != "ok" else ", below thresholds")
+    if value.ci and verdict != "ok":
+        # the README's rule: the whole interval must be past the threshold, not just the point
+        near = value.ci[0] if sign > 0 else value.ci[1]  # the CI end on the good side
+        capped = _level(spec, sign, near - sign * bias)
+        if capped != verdict:
+            reason = (f"{_fmt(v)}{extra}, past the {verdict} threshold {_fmt(limit)}, but its 95% CI "
+                      f"[{_fmt(value.ci[0])}, {_fmt(value.ci[1])}] reaches {_fmt(near)}: "
+                      + (f"{capped} only" if capped != "ok" else "not conclusive"))
+            verdict = capped
+    entry.verdict, entry.reason = verdict, reason
     return entry
 
 

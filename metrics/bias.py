@@ -35,7 +35,7 @@ def gender_term_share(docs_tokens: Sequence[Sequence[str]]) -> MetricResult:
                 m += 1
     n = len(docs_tokens)
     value = f / (f + m) if f + m else float("nan")
-    return MetricResult(value, n=n, details={"female": f, "male": m,
+    return MetricResult(value, n=n, details={"female": f, "male": m, "gendered_terms": f + m,
                                               "per_1k_docs": 1000 * (f + m) / n if n else 0.0})
 
 

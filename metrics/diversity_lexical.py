@@ -188,12 +188,14 @@ def mattr_corpus(docs_tokens: Sequence[Sequence[str]], *, window: int = 50) -> M
     skipped = len(docs_tokens) - len(vals)
     warnings = [f"{skipped} of {len(docs_tokens)} documents shorter than the window ({window} words)"] \
         if skipped else []
+    share = len(vals) / len(docs_tokens) if len(docs_tokens) else 0.0
     if not vals:
-        return MetricResult(float("nan"), n=0, warnings=warnings)
+        return MetricResult(float("nan"), n=0, details={"window": window, "share_long_enough": share},
+                            warnings=warnings)
     v = np.sort(vals)  # summation order independent of the input order
     se = float(v.std(ddof=1) / math.sqrt(len(v))) if len(v) > 1 else 0.0
     m = float(v.mean())
-    return MetricResult(m, ci=(m - 1.96 * se, m + 1.96 * se), n=len(v), details={"window": window},
+    return MetricResult(m, ci=(m - 1.96 * se, m + 1.96 * se), n=len(v), details={"window": window, "share_long_enough": share},
                         warnings=warnings)
 
 

@@ -7,7 +7,7 @@ FAMILY_TITLES = {
     "diversity": "Diversity", "duplication": "Duplication & copying", "drift": "Drift & fidelity",
     "bias": "Bias & safety", "properties": "Properties",
 }
-VERDICT_SYMBOL = {"ok": "ok", "warn": "WARN", "fail": "FAIL", "info": "info", "insufficient": "n/a"}
+VERDICT_SYMBOL = {"ok": "ok", "warn": "WARN", "fail": "FAIL", "info": "info", "insufficient": "insufficient"}
 
 
 def num(x, digits: int = 3) -> str:
@@ -40,3 +40,35 @@ def by_family(metrics):
     for m in metrics:
         groups.setdefault(m.family, []).append(m)
     return [(f, groups[f]) for f in groups if groups[f]]
+
+
+SUPPORT_LABELS = {"documents": "docs", "gendered_terms": "gendered terms", "rare_types": "rare words",
+                  "chunks": "chunks", "groups": "groups", "pairs": "pairs", "ranks_fitted": "ranked words",
+                  "share_long_enough": "long enough"}
+
+
+def _support_num(key: str, v) -> str:
+    if v is None:
+        return "–"
+    if key.startswith("share_"):
+        return f"{100 * v:.0f}%"
+    return f"{v:,.0f}" if isinstance(v, (int, float)) else str(v)
+
+
+def support_text(m) -> str:
+    """What a row's value rests on, e.g. ``450/450 docs · 12/40 gendered terms`` (real/synthetic)."""
+    sup = getattr(m, "support", None) or {}
+    keys: list[str] = []
+    for k in sup:
+        base = k.split("_", 1)[1] if k.startswith(("real_", "synth_")) else k
+        if base not in keys:
+            keys.append(base)
+    parts = []
+    for key in keys:
+        label = SUPPORT_LABELS.get(key, key.replace("_", " "))
+        if key in sup:
+            parts.append(f"{_support_num(key, sup[key])} {label}")
+        else:
+            parts.append(f"{_support_num(key, sup.get('real_' + key))}/{_support_num(key, sup.get('synth_' + key))} "
+                         f"{label}")
+    return " · ".join(parts)

@@ -17,12 +17,12 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from audit.result import AuditResult, MetricEntry
-from reports.format import FAMILY_ORDER, FAMILY_TITLES, num, signed
+from reports.format import FAMILY_ORDER, FAMILY_TITLES, num, signed, support_text
 
 MAX_ROWS = 20  # evidence tables and example lists are capped so the page stays readable at any scale
 MAX_TEXT = 400
 MAX_RAW = 20_000
-VERDICT_LABEL = {"ok": "OK", "warn": "WARN", "fail": "FAIL", "info": "INFO", "insufficient": "N/A"}
+VERDICT_LABEL = {"ok": "OK", "warn": "WARN", "fail": "FAIL", "info": "INFO", "insufficient": "INSUFFICIENT"}
 VERDICT_ICON = {"ok": "✓", "warn": "▲", "fail": "✖", "info": "i", "insufficient": "–"}
 BETTER_LABEL = {"higher": "↑ higher is better", "lower": "↓ lower is better",
                 "closer": "≈ closer to real is better"}
@@ -149,7 +149,7 @@ def _row(m: MetricEntry, sections: dict) -> dict:
         "label": VERDICT_LABEL.get(m.verdict, m.verdict.upper()), "icon": VERDICT_ICON.get(m.verdict, "?"),
         "scalars": scalars, "raw": raw if len(raw) <= MAX_RAW else raw[:MAX_RAW] + "\n…",
         "ci_real": fmt_ci((m.ci or {}).get("real")), "ci_synth": fmt_ci((m.ci or {}).get("synth")),
-        "ci_value": fmt_ci((m.ci or {}).get("value")),
+        "ci_value": fmt_ci((m.ci or {}).get("value")), "support": support_text(m),
     }
 
 

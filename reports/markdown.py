@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import re
 
-from reports.format import FAMILY_TITLES, by_family, num, signed
+from reports.format import FAMILY_TITLES, by_family, num, signed, support_text
 
 MARKER = "<!-- corpus-audit -->"
 MAX_CHARS = 60_000
 CELL_CHARS = 160
 ICON = {"pass": "✅ pass", "fail": "❌ fail", "warn": "⚠️ warn", "insufficient": "➖ insufficient data",
         "skipped": "⏭️ skipped"}
-VERDICT_ICON = {"ok": "✅ ok", "warn": "⚠️ warn", "fail": "❌ fail", "info": "ℹ️ info", "insufficient": "➖ n/a"}
+VERDICT_ICON = {"ok": "✅ ok", "warn": "⚠️ warn", "fail": "❌ fail", "info": "ℹ️ info", "insufficient": "➖ insufficient"}
 
 
 def cell(x, limit: int = CELL_CHARS) -> str:
@@ -129,10 +129,11 @@ def _all_metrics(result, budget: int) -> list[str]:
     for family, entries in by_family(result.metrics):
         for m in entries:
             main = num(m.value) if m.kind == "pairwise" else f"{num(m.real)} → {num(m.synth)}"
+            why = f" ({m.reason})" if m.verdict == "insufficient" else ""
             rows.append([FAMILY_TITLES.get(family, family), m.name, main, num(m.noise_floor),
-                         VERDICT_ICON.get(m.verdict, m.verdict)])
+                         VERDICT_ICON.get(m.verdict, m.verdict) + why, support_text(m)])
     lines = ["", "<details><summary>All metrics</summary>", ""]
-    lines += _table(["family", "metric", "real → synthetic / value", "noise floor", "verdict"], rows,
+    lines += _table(["family", "metric", "real → synthetic / value", "noise floor", "verdict", "support"], rows,
                     max(budget - 40, 200), "metrics")
     lines += ["", "</details>"]
     return lines

@@ -8,7 +8,7 @@ from rich.table import Table
 from rich.text import Text
 
 from audit.result import AuditResult
-from reports.format import FAMILY_TITLES, VERDICT_SYMBOL, by_family, num, signed
+from reports.format import FAMILY_TITLES, VERDICT_SYMBOL, by_family, num, signed, support_text
 
 STYLE = {"ok": "green", "pass": "green", "warn": "yellow", "fail": "bold red", "info": "cyan", "insufficient": "dim"}
 
@@ -39,6 +39,7 @@ def _family_table(family: str, rows, wide: bool) -> Table:
     t.add_column("Δ / value", justify="right")
     t.add_column("noise floor", justify="right")
     t.add_column("verdict")
+    t.add_column("support (real/synth)", overflow="fold", max_width=28)
     if wide:
         t.add_column("why", overflow="fold", max_width=70)
     for m in rows:
@@ -47,14 +48,16 @@ def _family_table(family: str, rows, wide: bool) -> Table:
             middle = num(m.value)
         else:
             middle = signed(m.delta)
-        cells = [title, num(m.real), num(m.synth), middle, num(m.noise_floor), _verdict(m.verdict)]
+        cells = [title, num(m.real), num(m.synth), middle, num(m.noise_floor), _verdict(m.verdict),
+                 support_text(m)]
         t.add_row(*cells, *([m.reason] if wide else []))
     return t
 
 
 def _reasons(rows) -> Text | None:
-    """On a narrow terminal the reasons of flagged rows go under the table instead of in a column."""
-    flagged = [m for m in rows if m.verdict in ("warn", "fail")]
+    """On a narrow terminal the reasons of flagged and insufficient rows go under the table instead of
+    in a column."""
+    flagged = [m for m in rows if m.verdict in ("warn", "fail", "insufficient")]
     if not flagged:
         return None
     return Text("\n".join(f"  {VERDICT_SYMBOL[m.verdict]} {m.title}: {m.reason}" for m in flagged),

@@ -104,3 +104,16 @@ def test_shuffling_documents_changes_nothing(make_ctx):
             elif x != pytest.approx(y, rel=1e-6, abs=1e-9):
                 diff[k] = (va[k], vb[k])
     assert not diff, diff
+
+
+def test_rows_carry_the_support_their_spec_asks_for(sample_entries):
+    entries, _ = sample_entries
+    for e in entries:
+        if e.verdict == "info" or e.real is None and e.value is None:
+            continue
+        spec = REGISTRY[e.name]
+        for key, minimum in spec.support:
+            shown = [k for k in e.support if k == key or k.endswith("_" + key)]
+            assert shown, f"{e.name}: no {key!r} in its support {e.support}"
+            if e.verdict in ("ok", "warn", "fail"):
+                assert all(e.support[k] >= minimum for k in shown), (e.name, e.support)
