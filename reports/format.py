@@ -64,7 +64,7 @@ def support_text(m) -> str:
         if base not in keys:
             keys.append(base)
     parts = []
-    for key in keys:
+    for key in sorted(keys, key=lambda k: (k != "documents", k)):  # same order after a JSON round trip
         label = SUPPORT_LABELS.get(key, key.replace("_", " "))
         if key in sup:
             parts.append(f"{_support_num(key, sup[key])} {label}")
