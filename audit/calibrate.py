@@ -16,6 +16,14 @@ Thresholds (``suggest_checks``), with ``safety`` = 1.5:
 * a metric that did not move at all (e.g. 0 duplicates in every half) gets a margin of one document's
   worth (``1 / half size``) instead of 0.
 
+A check is only written when it can fail: a threshold at or beyond the metric's range (registry
+``value_range``; a share cannot move by more than 1) is skipped, and so is one where the real corpus's
+own noise alone is more than ``NOISE_LIMIT`` times the registry's fail tolerance (the check would only
+catch what is already absurd). Skipped metrics are listed in the config as comments, with the reason.
+
+Speed: inside each calibration split the families run with ``noise_splits=1`` (the splits *are* the
+noise measurement), so ``audit init`` costs about what one ``audit compare`` costs.
+
 Halves are half the size of the corpus compared in ``audit compare``, so their noise is about √2 larger:
 the thresholds err on the side of not flagging real data.
 """
@@ -28,6 +36,7 @@ from typing import Any
 import numpy as np
 
 SAFETY = 1.5
+NOISE_LIMIT = 2.0
 
 
 @dataclass
@@ -73,7 +82,7 @@ def calibrate(real_docs, real_emb: np.ndarray, *, seeds: int = 5, seed: int = 0,
         perm = content_order(real_docs, [seed, 7919, s])  # by content: a shuffled file calibrates the same
         a, b = np.sort(perm[:half]), np.sort(perm[half:2 * half])
         ctx = build_context([real_docs[i] for i in a], [real_docs[i] for i in b], real_emb[a], real_emb[b],
-                            seed=seed + s)
+                            seed=seed + s, options={"noise_splits": 1})
         progress.note(f"Calibration split {s + 1}/{seeds}: {half} vs {half} real documents")
         entries, _ = run_context(ctx, families, progress)
         for e in entries:
@@ -133,8 +142,18 @@ def suggest_checks(cal: Calibration, registry=None, *, safety: float = SAFETY, n
             t = _round(t, up)
             comment = (f"real-vs-real over {cal.seeds} seeds: {_g(mu)} ± {_g(sd)} (range {_g(v.min())}..{_g(v.max())}); "
                        f"noise threshold = {how.replace('mean', _g(mu))} = {_g(noise_t)}{note}")
+            lo, hi = spec.value_range
+            skip = None
+            if up and hi is not None and t >= hi or not up and lo is not None and t <= lo:
+                skip = (f"threshold {_g(t)} is at or beyond the metric's {'highest' if up else 'lowest'} possible "
+                        f"value ({_g(hi if up else lo)}): the check could never fail")
+            elif spec.fail is not None:
+                tol = abs(spec.fail - (spec.ideal if spec.ideal is not None else mu))
+                if tol > 0 and abs(noise_t - mu) > NOISE_LIMIT * tol:
+                    skip = (f"the real corpus's own noise reaches {_g(noise_t)}, more than {NOISE_LIMIT:g} times the "
+                            f"fail tolerance ({_g(tol)}) away: too noisy for a useful check (a larger real sample helps)")
             out.append({"metric": name, "family": spec.family, "op": "<=" if up else ">=", "threshold": t,
-                        "on": None, "comment": comment})
+                        "on": None, "comment": comment, **({"skip": skip} if skip else {})})
             continue
         r, s = np.asarray(m.real, dtype=float), np.asarray(m.synth, dtype=float)
         if len(r) < 2:
@@ -155,14 +174,37 @@ def suggest_checks(cal: Calibration, registry=None, *, safety: float = SAFETY, n
         margin = _round(margin, True)
         comment = (f"real-vs-real over {cal.seeds} seeds: gap {_g(float(g.mean()))} ± {_g(float(g.std(ddof=1)))} "
                    f"(max |gap| {_g(float(np.max(np.abs(g))))}); noise margin = {how} = {_g(noise_margin)}{note}")
+        skip = _per_corpus_skip(spec, m.better, float(r.mean()), margin, noise_margin)
+        extra = {"skip": skip} if skip else {}
         if m.better == "closer":
             out.append({"metric": name, "family": spec.family, "op": "<=", "threshold": margin, "on": "abs_delta",
-                        "comment": comment})
+                        "comment": comment, **extra})
         else:
             up = m.better == "lower"
             out.append({"metric": name, "family": spec.family, "op": "<=" if up else ">=",
-                        "threshold": f"real {'+' if up else '-'} {_g(margin)}", "on": None, "comment": comment})
+                        "threshold": f"real {'+' if up else '-'} {_g(margin)}", "on": None, "comment": comment,
+                        **extra})
     return out
+
+
+def _per_corpus_skip(spec, better: str, real: float, margin: float, noise_margin: float) -> str | None:
+    """Why a per-corpus check could not usefully fail, or None."""
+    lo, hi = spec.value_range
+    if better == "closer" and lo is not None and hi is not None and margin >= hi - lo:
+        return (f"a change of up to {_g(margin)} is allowed, but the metric only spans {_g(lo)}..{_g(hi)}: "
+                "the check could never fail")
+    if better == "higher" and lo is not None and real - margin <= lo:
+        return (f"real {_g(real)} - {_g(margin)} is at or below the lowest possible value ({_g(lo)}): "
+                "the check could never fail")
+    if better == "lower" and hi is not None and real + margin >= hi:
+        return (f"real {_g(real)} + {_g(margin)} is at or above the highest possible value ({_g(hi)}): "
+                "the check could never fail")
+    if spec.fail is not None:
+        tol = spec.fail if spec.absolute else spec.fail * abs(real)
+        if tol > 0 and noise_margin > NOISE_LIMIT * tol:
+            return (f"the real corpus's own noise ({_g(noise_margin)}) is more than {NOISE_LIMIT:g} times the fail "
+                    f"tolerance ({_g(tol)}): too noisy for a useful check (a larger real sample helps)")
+    return None
 
 
 def _toml_value(v) -> str:
@@ -196,6 +238,9 @@ def render_config(checks: list[dict[str, Any]], cal: Calibration, *, header: dic
             continue
         lines += ["", f"# --- {fam} " + "-" * max(0, 60 - len(fam))]
         for c in by_fam[fam]:
+            if c.get("skip"):
+                lines += ["", f"# no check for {c['metric']}: {c['skip']}", f"# ({c['comment']})"]
+                continue
             lines += ["", f"# {c['comment']}", "[[check]]", f"metric = {_toml_value(c['metric'])}"]
             if c.get("on"):
                 lines.append(f"on = {_toml_value(c['on'])}")

@@ -137,8 +137,11 @@ def cmd_init(args) -> int:
     write_atomic(out, text)
     load_config(out)  # what we write must load: a bug here is ours, not the user's
     if not args.quiet:
-        Console().print(f"Wrote {len(checks)} checks to {out} (calibrated on {cal.seeds} half-vs-half splits "
-                        f"of {cal.half_size} documents)")
+        skipped = [c for c in checks if c.get("skip")]
+        Console().print(f"Wrote {len(checks) - len(skipped)} checks to {out} (calibrated on {cal.seeds} half-vs-half "
+                        f"splits of {cal.half_size} documents)" + (
+                            f"; {len(skipped)} metrics got no check (could never fail or too noisy; "
+                            "the file says why)" if skipped else ""))
     return 0
 
 

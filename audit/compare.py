@@ -176,15 +176,17 @@ def per_corpus_entry(
     size = bad if spec.absolute else bad / max(abs(r), 1e-12)
     shown = f"{size:.3f}" if spec.absolute else f"{100 * size:.0f}%"
     where = {"higher": "lower than", "lower": "higher than", "closer": "away from"}[spec.better]
+    scale = (1.0 if spec.absolute else max(abs(r), 1e-12)) * (spec.fail or spec.warn or 1.0)
+    fl = floor or 0.0
+    entry.details["effect"] = _effect(max(0.0, bad) / scale, max(0.0, bad - fl) / scale,
+                                      (max(0.0, bad) + fl) / scale)
     if bad <= 0:
         entry.reason = f"synthetic {_fmt(s)} vs real {_fmt(r)}: no worse than real"
         return entry
     if floor is not None and bad <= floor:
-        entry.reason = f"gap {_fmt(abs(gap))} is within the real corpus's noise floor ({_fmt(floor)})"
-        return entry
+        return _chance(entry, f"gap {_fmt(abs(gap))} is within the real corpus's noise floor ({_fmt(floor)})")
     if real.ci and synth.ci and real.ci[0] <= synth.ci[1] and synth.ci[0] <= real.ci[1]:
-        entry.reason = f"gap {_fmt(abs(gap))}: confidence intervals overlap"
-        return entry
+        return _chance(entry, f"gap {_fmt(abs(gap))}: confidence intervals overlap")
     verdict = "ok"
     if spec.fail is not None and size >= spec.fail:
         verdict = "fail"
@@ -194,6 +196,39 @@ def per_corpus_entry(
     entry.reason = f"synthetic {_fmt(s)} is {shown} {where} real {_fmt(r)}" + (
         "" if verdict != "ok" else " (beyond noise, below threshold)")
     return entry
+
+
+def _chance(entry: MetricEntry, reason: str) -> MetricEntry:
+    """An ``ok`` row whose gap chance explains: its effect counts as none (its range keeps the gap)."""
+    entry.verdict, entry.reason = "ok", reason
+    e = entry.details.get("effect")
+    if isinstance(e, dict):
+        e["value"] = e["low"] = 0.0
+    return entry
+
+
+def lift(entry: MetricEntry, why: str) -> None:
+    """Lift a warn/fail whose test is not significant after multiple-testing correction (says why)."""
+    _chance(entry, f"{entry.reason}; {why}")
+
+
+def _effect(value: float, low: float, high: float) -> dict:
+    """How far a gap goes towards the fail threshold (1 = at it), with a range from the noise or CI."""
+    return {"value": float(value), "low": float(min(low, value)), "high": float(max(high, value))}
+
+
+def _pairwise_effect(spec: MetricSpec, sign: float, judged: float, ci, bias: float, floor) -> dict | None:
+    base = spec.ideal if spec.ideal is not None else floor
+    limit = spec.fail if spec.fail is not None else spec.warn
+    if base is None or limit is None or sign * (limit - base) <= 0:
+        return None
+    span = sign * (limit - base)
+
+    def e(x):
+        return max(0.0, sign * (x - base)) / span
+
+    lo, hi = (e(judged), e(judged)) if not ci else sorted((e(ci[0] - sign * bias), e(ci[1] - sign * bias)))
+    return _effect(e(judged), lo, hi)
 
 
 def _level(spec: MetricSpec, sign: float, x: float) -> str:
@@ -252,26 +287,25 @@ def pairwise_entry(
     sign = 1.0 if spec.better == "lower" else -1.0
     if spec.better == "closer":
         raise ValueError("pairwise metrics must be 'lower' or 'higher' is better")
-    if floor is not None and sign * (v - floor) <= 0:
-        entry.reason = f"{_fmt(v)} is no worse than real-vs-real ({_fmt(floor)})"
-        return entry
-    if null is not None and sign * (v - null) <= 0:
-        entry.reason = (f"{_fmt(v)} is within what real-vs-real splits give (95% of "
-                        f"{merged['noise']['replicates']} splits reach {_fmt(null)})")
-        return entry
-    if value.p_value is not None and value.p_value >= alpha:
-        entry.reason = f"{_fmt(v)}, not significant (p = {_fmt(value.p_value)})"
-        return entry
-    if value.ci and floor is not None and value.ci[0] <= floor <= value.ci[1]:
-        entry.reason = (f"{_fmt(v)}: its 95% CI [{_fmt(value.ci[0])}, {_fmt(value.ci[1])}] contains the "
-                        f"real-vs-real value {_fmt(floor)}")
-        return entry
     # With a known ideal, the real-vs-real value estimates what chance alone gives at this sample size:
     # judge the excess over it, so a small-sample bias (a JSD of 0.3 between two halves of 75 short
     # documents) is not read as drift.
     # A real-vs-real value *better* than the ideal (a CV AUC of 0.39) is noise, not a bias to remove.
     bias = 0.0 if spec.ideal is None or floor is None else max(0.0, sign * (floor - spec.ideal))
     judged = v - sign * bias
+    effect = _pairwise_effect(spec, sign, judged, value.ci, bias, floor)
+    if effect is not None:
+        entry.details["effect"] = effect
+    if floor is not None and sign * (v - floor) <= 0:
+        return _chance(entry, f"{_fmt(v)} is no worse than real-vs-real ({_fmt(floor)})")
+    if null is not None and sign * (v - null) <= 0:
+        return _chance(entry, f"{_fmt(v)} is within what real-vs-real splits give (95% of "
+                              f"{merged['noise']['replicates']} splits reach {_fmt(null)})")
+    if value.p_value is not None and value.p_value >= alpha:
+        return _chance(entry, f"{_fmt(v)}, not significant (p = {_fmt(value.p_value)})")
+    if value.ci and floor is not None and value.ci[0] <= floor <= value.ci[1]:
+        return _chance(entry, f"{_fmt(v)}: its 95% CI [{_fmt(value.ci[0])}, {_fmt(value.ci[1])}] contains "
+                              f"the real-vs-real value {_fmt(floor)}")
     verdict = _level(spec, sign, judged)
     extra = f" vs real-vs-real {_fmt(floor)}" if floor is not None else ""
     if judged != v:

@@ -15,6 +15,7 @@ from typing import Any, Callable
 
 import numpy as np
 
+from audit.compare import lift
 from audit.context import AuditContext, CorpusStats, build_context
 from audit.documents import Document
 from audit.errors import ConfigError
@@ -141,8 +142,7 @@ def correct_for_multiple_tests(entries: list[MetricEntry], alpha: float) -> None
     for e, qi in zip(tested, q):
         e.p_adjusted = float(qi)
         if e.verdict in ("warn", "fail") and e.p_adjusted >= alpha:
-            e.reason = f"{e.reason}; not significant after Benjamini-Hochberg (q = {e.p_adjusted:.3g})"
-            e.verdict = "ok"
+            lift(e, f"not significant after Benjamini-Hochberg (q = {e.p_adjusted:.3g})")
 
 
 def make_embedder(opts: AuditOptions, progress: Progress):

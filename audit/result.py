@@ -70,15 +70,27 @@ class AuditResult(ResultFrames):
         return {0: "ok", 1: "warn", 2: "fail"}[worst]
 
     def headline(self, limit: int = 5) -> list[MetricEntry]:
-        """The worst findings first: fail before warn, then by how far past the threshold."""
-        bad = [m for m in self.metrics if m.verdict in ("fail", "warn")]
-        # a root cause (the corpora are in different languages) comes first and is stated once: the rows
-        # it explains are not repeated as findings of their own (they stay in their sections)
-        roots = [m for m in bad if m.details.get("root_cause")]
-        explained = {n for m in roots for n in m.details.get("explains", ())}
-        bad = [m for m in bad if m in roots or m.name not in explained]
-        bad.sort(key=lambda m: (not m.details.get("root_cause"), -VERDICT_ORDER[m.verdict], m.family, m.name))
-        return bad[:limit]
+        """The findings that matter most, root causes first, then by severity x effect x support
+        (``audit.summary``); rows a root cause explains are grouped under it (see :meth:`findings`)."""
+        return [f.entry for f in self.findings()[:limit]]
+
+    def findings(self):
+        """Flagged rows as ``audit.summary.Finding`` (entry, rank, rows it explains), most important first."""
+        from audit.summary import findings
+
+        return findings(self.metrics)
+
+    def scores(self) -> dict[str, Any]:
+        """0-100 score per family and overall, with ranges and the definition (``audit.summary``)."""
+        from audit.summary import scores
+
+        return scores(self.metrics)
+
+    def banner(self) -> dict[str, str]:
+        """``{"level": good|minor|substantial|severe, "text": one sentence}``."""
+        from audit.summary import banner
+
+        return banner(self.metrics, self.scores())
 
     def metric(self, name: str) -> MetricEntry:
         for m in self.metrics:
@@ -88,6 +100,8 @@ class AuditResult(ResultFrames):
 
     # -- JSON --------------------------------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
+        from audit.summary import finding_sentence
+
         counts = {v: sum(1 for m in self.metrics if m.verdict == v) for v in ("ok", "warn", "fail", "info", "insufficient")}
         return to_native(
             {
@@ -96,7 +110,9 @@ class AuditResult(ResultFrames):
                 "summary": {
                     "verdict": self.verdict,
                     "counts": counts,
-                    "headline": [f"{m.title}: {m.reason}" for m in self.headline()],
+                    "headline": [finding_sentence(f) for f in self.findings()[:5]],
+                    "banner": self.banner(),
+                    "score": self.scores(),
                 },
                 "inputs": self.inputs,
                 "settings": self.settings,

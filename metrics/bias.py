@@ -11,6 +11,8 @@ import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import numpy as np
+
 from metrics.bias_lexicon import Label, TermMatcher, normalize_for_match, split_sentences
 from metrics.result import MetricResult
 
@@ -20,19 +22,26 @@ MALE = frozenset("he him his himself man men boy boys father fathers son sons hu
                  "brothers uncle nephew grandfather male males gentleman gentlemen mr".split())
 
 
+def gender_term_counts(docs_tokens: Sequence[Sequence[str]]) -> np.ndarray:
+    """Per document, ``[female, male]`` gendered-term mentions: an ``(n, 2)`` integer array."""
+    out = np.zeros((len(docs_tokens), 2), dtype=np.int64)
+    for i, toks in enumerate(docs_tokens):
+        for t in toks:
+            if t in FEMALE:
+                out[i, 0] += 1
+            elif t in MALE:
+                out[i, 1] += 1
+    return out
+
+
 def gender_term_share(docs_tokens: Sequence[Sequence[str]]) -> MetricResult:
     """Female share of gendered-term mentions: f / (f + m), 0..1 (0.5 = balanced).
 
     Counts tokens from two small fixed word lists (pronouns and kinship / person nouns). ``nan`` when
     the corpus has no gendered term. The synthetic value should match the real one (better = closer).
     """
-    f = m = 0
-    for toks in docs_tokens:
-        for t in toks:
-            if t in FEMALE:
-                f += 1
-            elif t in MALE:
-                m += 1
+    counts = gender_term_counts(docs_tokens)
+    f, m = (int(x) for x in counts.sum(axis=0)) if len(counts) else (0, 0)
     n = len(docs_tokens)
     value = f / (f + m) if f + m else float("nan")
     return MetricResult(value, n=n, details={"female": f, "male": m, "gendered_terms": f + m,

@@ -20,6 +20,8 @@ corpus (per-corpus metrics) or on the pair (pairwise). ``what`` names a key of t
 ``details`` (e.g. ``gendered_terms``), or ``documents`` for the number of documents (``MetricResult.n``).
 Keys starting with ``share_`` are fractions (shown as percentages). Below a minimum the row is
 "insufficient" with the reason in words; the values themselves are shown beside the row's value.
+``explains``: metric or family names whose flags this metric's flag explains (root cause first in the
+headline; a row can also say so itself in ``details["explains"]``).
 ``value_range``: the values the metric can take (``None`` = unbounded), so ``audit init`` never writes
 a check that cannot fail.
 """
@@ -50,6 +52,9 @@ class MetricSpec:
     ideal: float | None = None
     support: tuple[tuple[str, float], ...] = (("documents", 20),)
     value_range: tuple[float | None, float | None] = (None, None)
+    # root causes: metric names or family names whose flags this metric's flag explains (a language or
+    # length mismatch moves many other rows); the headline then says it once and groups those rows.
+    explains: tuple[str, ...] = ()
 
     @property
     def min_support(self) -> dict[str, float]:
@@ -415,12 +420,14 @@ REGISTRY: dict[str, MetricSpec] = {
             "Mean number of words per document; the synthetic corpus should match the real one.",
             "closer", warn=0.20, fail=0.50, unit="words",
             value_range=(0.0, None),
+            explains=("mean_chars", "mean_sentences", "type_token_ratio", "near_empty_rate"),
         ),
         MetricSpec(
             "mean_chars", "properties", "Mean length (characters)",
             "Mean number of characters per document; should match the real corpus.",
             "closer", warn=0.20, fail=0.50, unit="chars",
             value_range=(0.0, None),
+            explains=("mean_words", "mean_sentences", "type_token_ratio", "near_empty_rate"),
         ),
         MetricSpec(
             "mean_sentences", "properties", "Mean sentences per document",
@@ -472,6 +479,9 @@ REGISTRY: dict[str, MetricSpec] = {
             "thresholds are absolute.",
             "closer", warn=0.05, fail=0.15, absolute=True,
             value_range=(0.0, 1.0),
+            explains=("unigram_jsd_drift", "classifier_auc_drift", "mmd_drift", "frechet_distance", "mauve_score",
+                      "flesch_reading_ease", "mean_word_length", "gender_term_share", "representation_drift",
+                      "toxicity_rate", "distinct_1_score", "unigram_entropy_score", "tail_survival_score"),
         ),
         MetricSpec(
             "near_empty_rate", "properties", "Near-empty documents",

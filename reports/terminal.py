@@ -10,6 +10,8 @@ from rich.text import Text
 from audit.result import AuditResult
 from reports.format import FAMILY_TITLES, VERDICT_SYMBOL, by_family, num, signed, support_text
 
+LEVEL_STYLE = {"good": "bold green", "minor": "bold yellow", "substantial": "bold dark_orange",
+               "severe": "bold white on red"}
 STYLE = {"ok": "green", "pass": "green", "warn": "yellow", "fail": "bold red", "info": "cyan", "insufficient": "dim"}
 
 
@@ -39,8 +41,8 @@ def _family_table(family: str, rows, wide: bool) -> Table:
     t.add_column("Δ / value", justify="right")
     t.add_column("noise floor", justify="right")
     t.add_column("verdict")
-    t.add_column("support (real/synth)", overflow="fold", max_width=28)
     if wide:
+        t.add_column("support (real/synth)", overflow="fold", max_width=28)
         t.add_column("why", overflow="fold", max_width=70)
     for m in rows:
         title = m.title + (" ~" if m.sampled else "") + ({"higher": " ↑", "lower": " ↓"}.get(m.better, ""))
@@ -48,9 +50,8 @@ def _family_table(family: str, rows, wide: bool) -> Table:
             middle = num(m.value)
         else:
             middle = signed(m.delta)
-        cells = [title, num(m.real), num(m.synth), middle, num(m.noise_floor), _verdict(m.verdict),
-                 support_text(m)]
-        t.add_row(*cells, *([m.reason] if wide else []))
+        cells = [title, num(m.real), num(m.synth), middle, num(m.noise_floor), _verdict(m.verdict)]
+        t.add_row(*cells, *([support_text(m), m.reason] if wide else []))
     return t
 
 
@@ -60,15 +61,22 @@ def _reasons(rows) -> Text | None:
     flagged = [m for m in rows if m.verdict in ("warn", "fail", "insufficient")]
     if not flagged:
         return None
-    return Text("\n".join(f"  {VERDICT_SYMBOL[m.verdict]} {m.title}: {m.reason}" for m in flagged),
+    return Text("\n".join(f"  {VERDICT_SYMBOL[m.verdict]} {m.title}: {m.reason} [{support_text(m)}]"
+                          for m in flagged),
                 style="yellow")
 
 
 def render(result: AuditResult, console: Console | None = None) -> None:
     console = console or Console()
     verdict = result.verdict
-    heads = result.headline()
-    lines = [Text.assemble(("Verdict: ", "bold"), (verdict.upper(), STYLE[verdict]))]
+    ban, sc = result.banner(), result.scores()
+    lines = [Text(ban["text"], style=LEVEL_STYLE.get(ban["level"], ""))]
+    fam = " · ".join(f"{FAMILY_TITLES.get(f, f)} {v['score']:.0f}" for f, v in sc["families"].items())
+    if sc["overall"]["score"] is not None:
+        o = sc["overall"]
+        lines.append(Text.assemble(("Score: ", "bold"), f"{o['score']:.0f}/100 (range {o['low']:.0f}-{o['high']:.0f})",
+                                   (f"  {fam}", "dim")))
+    lines.append(Text.assemble(("Verdict: ", "bold"), (verdict.upper(), STYLE[verdict])))
     if result.gate:
         g = result.gate
         status = str(g.get("status", ""))
@@ -77,17 +85,23 @@ def render(result: AuditResult, console: Console | None = None) -> None:
         else:
             lines.append(Text.assemble(("Gate: ", "bold"), (status.upper(), STYLE.get(status, "")),
                                        f" ({len(g.get('checks') or [])} checks)"))
-    for m in heads:
+    heads = result.findings()[:5]
+    for f in heads:
+        m = f.entry
+        more = f" (likely explains {len(f.explains)} more: {', '.join(x.title for x in f.explains)})" \
+            if f.explains else ""
         lines.append(Text.assemble(("• ", ""), (f"[{VERDICT_SYMBOL[m.verdict]}] ", STYLE[m.verdict]),
-                                   (f"{m.title}: ", "bold"), m.reason))
+                                   (f"{m.title}: ", "bold"), m.reason, (more, "italic")))
     if not heads:
         lines.append(Text("No metric is flagged beyond the real corpus's own noise floor."))
-    console.print(Panel(Group(*lines), title="corpus-audit", title_align="left"))
+    console.print(Panel(Group(*lines), title="corpus-audit", title_align="left",
+                        border_style=LEVEL_STYLE.get(ban["level"], "").replace("bold ", "").split(" on ")[-1]))
     console.print(_inputs(result))
     s = result.settings
     console.print(Text(f"embedder {s.get('embedder')} · seed {s.get('seed')} · "
                        f"{num(s.get('compared_docs_per_corpus'))} docs per corpus compared · "
-                       "~ = computed on a seeded sample · noise floor = same metric on two halves of real",
+                       "~ = computed on a seeded sample · noise floor = the gap two samples of real alone stay "
+                       "within 95% of the time (pairwise: the real-vs-real value)",
                        style="dim"))
     wide = console.width >= 130
     for family, rows in by_family(result.metrics):

@@ -21,19 +21,24 @@ def gated(checks, res=None, **kw):
     return res
 
 
-def test_gate_table_lists_each_check_worst_first():
+def test_failed_checks_in_view_once_in_words_and_the_table_folded_worst_first():
     res = gated([chk("vendi_score", ">=", "0.5 * real"), chk("near_duplicate_rate", "<=", 0.02),
                  chk("vendi_score", ">=", 16, severity="warn")])
     md = render_markdown(res)
     assert md.startswith("<!-- corpus-audit -->\n## ❌ corpus-audit: gate failed")
-    rows = table_rows(md, "| status | check |")
-    assert [r[0] for r in rows] == ["❌ fail", "⚠️ warn"]
-    # passing checks are folded away under their own table
-    folded = md.split("<summary>1 passing checks</summary>", 1)[1]
-    assert [r[0] for r in table_rows(folded, "| status | check |")] == ["✅ pass"]
+    view = md.split("<details>", 1)[0]
+    # in view: each failed or warned check once, in words, the failure first
+    assert "- ❌ fail near duplicate rate rose from 0.010 to 0.030; allowed ≤ 0.020" in view
+    assert "- ⚠️ warn vendi score fell from 20.000 to 15.000; allowed ≥ 16.000" in view
+    assert view.index("near duplicate rate rose") < view.index("vendi score fell")
+    assert view.count("near duplicate rate") == 1
+    assert "1 pass, 1 warn, 1 fail" in view
+    # folded: every check in a table, worst first
+    folded = md.split("<summary>All gate checks</summary>", 1)[1]
+    rows = table_rows(folded, "| status | check |")
+    assert [r[0] for r in rows] == ["❌ fail", "⚠️ warn", "✅ pass"]
     assert rows[0][1] == "`near_duplicate_rate <= 0.02`" and rows[0][2] == "0.030" and rows[0][3] == "0.020"
-    assert "1 pass, 1 warn, 1 fail" in md
-    assert "### Worst findings" in md and "### Inputs" in md and "`real.jsonl`" in md
+    assert "<summary>Inputs</summary>" in md and "`real.jsonl`" in md
 
 
 def test_titles_for_pass_warn_and_no_gate():
@@ -61,10 +66,12 @@ def test_huge_result_stays_under_the_comment_limit():
     res = make_result(*many)
     res.gate = evaluate([chk("vendi_score", ">=", 0.9)] * 2000, res, config="audit.toml").to_dict()
     md = render_markdown(res)
-    assert len(md) <= MAX_CHARS
-    assert "more checks left out to fit a comment" in md
-    assert md.rstrip().endswith("</details>")  # the collapsible block is closed after truncation
+    assert len(md) <= MAX_CHARS and len(md.encode()) <= 4000
+    assert md.count("<details>") == md.count("</details>")  # every collapsible block is closed
     assert len(render_markdown(res, max_chars=5000)) <= 5000
+    big = render_markdown(res, max_chars=60_000, target_bytes=50_000)
+    assert len(big) <= 60_000 and "more checks left out to fit a comment" in big
+    assert big.count("<details>") == big.count("</details>")
 
 
 def test_baseline_changes_section():
@@ -73,7 +80,7 @@ def test_baseline_changes_section():
         {"name": "vendi_score", "before": 20.0, "after": 15.0, "delta": -5.0, "noise_floor": 0.5,
          "verdict_before": "ok", "verdict_after": "fail", "change": "worse"}]}
     md = render_markdown(res)
-    rows = table_rows(md, "| metric | before | after | delta | verdict |")
+    rows = table_rows(md.split("Changes since the baseline")[1], "| metric | before | after | delta | verdict |")
     assert rows == [["vendi_score", "20.000", "15.000", "-5.000", "ok → fail"]]
 
 
@@ -82,3 +89,31 @@ def test_diff_markdown():
                                 "verdict_before": "ok", "verdict_after": "ok", "change": "changed"}], "a.json", "b.json")
     assert "`a.json` → `b.json`" in md and "1 changed" in md
     assert "No metric changed" in render_diff_markdown([], "a", "b")
+
+
+def test_a_failing_audit_comment_is_under_4_kb_and_names_each_failed_check_once():
+    """A real failing audit (sample data, 9 flagged rows) with a gate that fails many checks."""
+    from pathlib import Path
+
+    from audit.result import AuditResult
+
+    res = AuditResult.load(Path(__file__).parent / "golden" / "sample_result.json")
+    flagged = [m.name for m in res.metrics if m.verdict in ("warn", "fail")]
+    assert len(flagged) >= 5
+    checks = []
+    for m in res.metrics:
+        if m.kind == "pairwise" and m.value is not None:
+            checks.append(chk(m.name, "<=" if m.better == "lower" else ">=", m.value * (0.9 if m.better == "lower" else 1.1)))
+        elif m.real is not None and m.synth is not None and m.better != "closer":
+            checks.append(chk(m.name, ">=" if m.better == "higher" else "<=", "real"))
+    res.gate = evaluate(checks, res, config="audit.toml").to_dict()
+    failed = [c for c in res.gate["checks"] if c["status"] == "fail"]
+    assert len(failed) >= 10
+    md = render_markdown(res)
+    assert len(md.encode("utf-8")) < 4096
+    view = md.split("<details>", 1)[0]
+    for c in failed:
+        title = res.metric(c["metric"]).title
+        assert view.count(f"❌ fail {title} ") == 1, title
+        assert md.count(f"❌ fail {title} ") == 1, title  # once in the whole comment, not three times
+    assert "Score " in view and res.banner()["text"][:40] in view

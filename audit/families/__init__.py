@@ -37,6 +37,7 @@ def runners():
 # the config file's ``[options]`` table or with ``audit compare --option KEY=VALUE``; unknown keys are
 # an error, so a typo never silently does nothing.
 METRIC_OPTIONS: dict[str, str] = {
+    "noise_splits": "all: real half-vs-half splits measuring each metric's noise floor (4; slow metrics 2)",
     "token_budget": "diversity: tokens per corpus for distinct-n, entropy, tail survival (50000)",
     "byte_budget": "diversity: bytes per corpus for the gzip ratio (1048576)",
     "bleu_sample": "diversity: documents sampled for self-BLEU (500)",

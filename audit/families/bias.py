@@ -17,7 +17,8 @@ from pathlib import Path
 from audit.compare import pairwise_entry, per_corpus_entry
 from audit.context import AuditContext, CorpusData
 from audit.families import FamilyOutput
-from metrics.bias import BiasProfile, bias_profile, gender_term_share
+from audit.noise import bootstrap_gaps, bootstrap_method, ratio_of_sums, real_split, split_method, splits_for
+from metrics.bias import BiasProfile, bias_profile, gender_term_counts, gender_term_share
 from metrics.bias_assoc import association_table, group_sentiment_drift, sentiment_table, \
     stereotype_amplification_drift
 from metrics.bias_groups import representation_drift, representation_table
@@ -45,9 +46,17 @@ def lexicon_from_options(options: dict) -> dict:
         raise ConfigError(f"bias groups file {user}: {str(e).splitlines()[0]}") from None
 
 
-def _pairwise(name, value, floor):
-    """A pairwise row; without a real split-half floor the gap cannot be told from noise: insufficient."""
-    entry = pairwise_entry(name, value, floor, min_n=20)
+def _pairwise(name, value, floor, ctx: AuditContext | None = None, on_split=None):
+    """A pairwise row; without a real split-half floor the gap cannot be told from noise: insufficient.
+
+    ``on_split(half_a, half_b) -> MetricResult``: the metric on one real split; with it the row's noise
+    comes from several real splits (``audit.noise``), the first being ``floor``'s."""
+    null, method = None, None
+    if ctx is not None and on_split is not None:
+        k = splits_for(ctx, name)
+        null = [floor.value] + [on_split(*real_split(ctx, j)).value for j in range(1, k)]
+        method = split_method(k, len(ctx.real_a))
+    entry = pairwise_entry(name, value, floor, null_values=null, noise_method=method)
     if entry.verdict not in ("insufficient",) and floor.value is None:
         entry.verdict = "insufficient"
         entry.reason = f"{entry.reason}; too little support in the real halves for a noise floor"
@@ -78,11 +87,17 @@ def run(ctx: AuditContext) -> FamilyOutput:
 
     # --- representation
     g = [gender_term_share(c.tokens) for c in (ctx.real, ctx.synth, ctx.real_a, ctx.real_b)]
-    out.entries.append(per_corpus_entry("gender_term_share", *g, min_n=20))
+    # noise: female share in two document-bootstrap resamples of real, sized like the comparison
+    gaps = bootstrap_gaps(gender_term_counts(ctx.real.tokens), len(ctx.synth), ratio_of_sums(0, (0, 1)),
+                          random_state=ctx.rng(300))
+    out.entries.append(per_corpus_entry("gender_term_share", *g, null_gaps=gaps,
+                                        noise_method=bootstrap_method(len(ctx.real), len(ctx.synth))))
     min_count = int(opt.get("bias_min_count", 5))
     rep = representation_drift(real.groups, synth.groups, min_count=min_count, random_state=ctx.rng(301))
     rep_floor = representation_drift(ra.groups, rb.groups, min_count=min_count, random_state=ctx.rng(302))
-    out.entries.append(_pairwise("representation_drift", rep, rep_floor))
+    out.entries.append(_pairwise("representation_drift", rep, rep_floor, ctx, lambda a, b: representation_drift(
+        real.subset(a.indices).groups, real.subset(b.indices).groups, min_count=min_count, n_boot=2,
+        random_state=0)))
     table = representation_table(real.groups, synth.groups, min_count=min_count, random_state=ctx.rng(303))
     halves = {(r["axis"], r["group"]): r for r in representation_table(
         ra.groups, rb.groups, labels=[(r["axis"], r["group"]) for r in table], n_boot=1)}
@@ -102,7 +117,12 @@ def run(ctx: AuditContext) -> FamilyOutput:
               min_pair_docs=int(opt.get("bias_min_pair_docs", 10)))
     amp = stereotype_amplification_drift(real.groups, real.attributes, synth.groups, synth.attributes, **kw)
     amp_floor = stereotype_amplification_drift(ra.groups, ra.attributes, rb.groups, rb.attributes, **kw)
-    out.entries.append(_pairwise("stereotype_amplification_drift", amp, amp_floor))
+
+    def amp_split(a, b):
+        pa, pb = real.subset(a.indices), real.subset(b.indices)
+        return stereotype_amplification_drift(pa.groups, pa.attributes, pb.groups, pb.attributes, **kw)
+
+    out.entries.append(_pairwise("stereotype_amplification_drift", amp, amp_floor, ctx, amp_split))
     rows, skipped = association_table(real.groups, real.attributes, synth.groups, synth.attributes, **kw)
     top = [r for r in rows if r["amplification"] > 0 and abs(r["synth_assoc"]) > abs(r["real_assoc"])]
     for r in top[:MAX_ROWS]:
@@ -112,7 +132,8 @@ def run(ctx: AuditContext) -> FamilyOutput:
     min_sent = int(opt.get("bias_min_sentences", 10))
     sen = group_sentiment_drift(real.sentences, synth.sentences, min_sentences=min_sent)
     sen_floor = group_sentiment_drift(ra.sentences, rb.sentences, min_sentences=min_sent)
-    out.entries.append(_pairwise("group_sentiment_drift", sen, sen_floor))
+    out.entries.append(_pairwise("group_sentiment_drift", sen, sen_floor, ctx, lambda a, b: group_sentiment_drift(
+        real.subset(a.indices).sentences, real.subset(b.indices).sentences, min_sentences=min_sent)))
     sent_rows = [r for r in sentiment_table(real.sentences, synth.sentences, min_sentences=min_sent)
                  if not r["insufficient"]]
     sent_rows.sort(key=lambda r: -abs(r["synth_relative"] - r["real_relative"]))

@@ -19,6 +19,7 @@ import numpy as np
 from audit.compare import per_corpus_entry
 from audit.context import AuditContext, CorpusData
 from audit.families import FamilyOutput
+from audit.noise import split_gaps, split_method, splits_for
 from metrics.diversity_homogenization import homogenization_rate
 from metrics.diversity_lexical import compression_ratio, distinct_n, mattr_corpus, ngram_entropy
 from metrics.diversity_repetition import (
@@ -50,8 +51,12 @@ def _safe(fn: Callable[[CorpusData], MetricResult], c: CorpusData) -> MetricResu
 
 
 def _four(ctx: AuditContext, name: str, fn: Callable[[CorpusData], MetricResult], **kw):
+    """The metric on real, synthetic and the real halves; its noise over several real splits."""
     r, s, a, b = (_safe(fn, c) for c in (ctx.real, ctx.synth, ctx.real_a, ctx.real_b))
-    return per_corpus_entry(name, r, s, a, b, **kw)
+    k = splits_for(ctx, name)
+    gaps = split_gaps(ctx, lambda c: _safe(fn, c).value, k, first=(a.value, b.value))
+    return per_corpus_entry(name, r, s, a, b, null_gaps=gaps, noise_method=split_method(k, len(ctx.real_a)),
+                            **kw)
 
 
 def _mean_result(x: MetricResult, y: MetricResult) -> MetricResult:

@@ -12,7 +12,7 @@ from collections import Counter
 
 import numpy as np
 
-from audit.compare import per_corpus_entry
+from audit.compare import lift, per_corpus_entry
 from audit.context import AuditContext, CorpusData
 from audit.families import FamilyOutput
 from metrics.properties import (
@@ -83,8 +83,7 @@ def run(ctx: AuditContext) -> FamilyOutput:
     # the audit-wide Benjamini-Hochberg step (audit.pipeline.correct_for_multiple_tests) decides
     for e in entries:
         if e.verdict in ("warn", "fail") and e.p_value is None:
-            e.reason += "; no distribution test could be run"
-            e.verdict = "ok"
+            lift(e, "no distribution test could be run")
     out.entries.extend(entries)
 
     def lang_mix(p):

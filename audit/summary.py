@@ -1,0 +1,171 @@
+"""What a reviewer reads first: a 0-100 score per family and overall, a banner in proportion to what was
+found, and the findings ranked by importance with root causes first. Computed from the rows alone, so a
+saved result re-renders the same summary.
+
+Score
+-----
+For every check with enough data, ``details.effect`` (set by ``audit.compare``) says how far the gap goes
+towards the check's fail threshold: 0 = no gap beyond the real corpus's own noise, 1 = at or past
+``fail``. A row scores ``100 * (1 - min(1, effect))``; a family scores the mean of its rows; the overall
+score is the mean of the family scores. The range beside each score recomputes it at both ends of every
+gap's uncertainty (the noise floor, or the value's CI). Rows without enough data are not scored and are
+counted apart.
+
+Findings
+--------
+Flagged rows ranked by ``severity x effect x support``: severity 2 for fail, 1 for warn; effect capped at
+5 times the fail threshold; support weight ``min(1, sqrt(documents / 200))``. A flagged row whose metric
+declares ``explains`` (registry, or ``details["explains"]``) is a root cause: the flagged rows it explains
+are grouped under it, and root causes come first; a row with ``details["root_cause"]`` (the language
+family's mismatch) comes before every other.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+SCORE_DEFINITION = (
+    "0-100, higher is better. Each check with enough data scores 100 minus how far its gap goes towards "
+    "its fail threshold (gaps within the real corpus's own noise count as none; at or past the threshold "
+    "scores 0). A family's score is the mean of its checks, the overall score the mean of the families. "
+    "The range recomputes it at both ends of each gap's noise interval.")
+SEVERITY = {"fail": 2.0, "warn": 1.0}
+LEVELS = (  # (minimum overall score, level) for audits with at least one flag
+    (85.0, "minor"), (60.0, "substantial"), (-1.0, "severe"))
+
+
+def _effect(m) -> dict | None:
+    e = (m.details or {}).get("effect")
+    if isinstance(e, dict) and isinstance(e.get("value"), (int, float)):
+        return e
+    return None
+
+
+def row_score(m) -> tuple[float, float, float] | None:
+    """``(score, low, high)`` of one row, or None when it is not scored (info, insufficient, no effect)."""
+    if m.verdict not in ("ok", "warn", "fail"):
+        return None
+    e = _effect(m)
+    if e is None:
+        return None
+
+    def s(x):
+        return 100.0 * (1.0 - min(1.0, max(0.0, float(x))))
+
+    return s(e["value"]), s(e.get("high", e["value"])), s(e.get("low", e["value"]))
+
+
+def scores(metrics) -> dict[str, Any]:
+    """``{"overall": {...}, "families": {family: {score, low, high, rows}}, "unscored": n, "definition"}``."""
+    fams: dict[str, list[tuple[float, float, float]]] = {}
+    unscored = 0
+    for m in metrics:
+        rs = row_score(m)
+        if rs is None:
+            unscored += m.verdict == "insufficient"
+            continue
+        fams.setdefault(m.family, []).append(rs)
+    out_f = {}
+    for fam, rows in fams.items():
+        arr = list(zip(*rows))
+        out_f[fam] = {"score": round(sum(arr[0]) / len(rows), 1), "low": round(sum(arr[1]) / len(rows), 1),
+                      "high": round(sum(arr[2]) / len(rows), 1), "rows": len(rows)}
+    if out_f:
+        k = len(out_f)
+        overall = {key: round(sum(f[key] for f in out_f.values()) / k, 1) for key in ("score", "low", "high")}
+    else:
+        overall = {"score": None, "low": None, "high": None}
+    return {"overall": overall, "families": out_f, "unscored": unscored, "definition": SCORE_DEFINITION}
+
+
+def banner(metrics, score: dict | None = None) -> dict[str, str]:
+    """``{"level", "text"}``: the one sentence at the top, in proportion to what was found."""
+    score = score or scores(metrics)
+    fails = sum(m.verdict == "fail" for m in metrics)
+    warns = sum(m.verdict == "warn" for m in metrics)
+    judged = sum(m.verdict in ("ok", "warn", "fail") for m in metrics)
+    thin = sum(m.verdict == "insufficient" for m in metrics)
+    s = score["overall"]["score"]
+    shown = "n/a" if s is None else f"{s:.0f}/100"
+    also = (f" {thin} check{' has' if thin == 1 else 's have'} too little data for a verdict." if thin else "")
+    if fails + warns == 0:
+        text = (f"No difference beyond the real corpus's own noise on any of the {judged} checks with enough "
+                f"data (score {shown}).{also}")
+        return {"level": "good", "text": text}
+    level = next(lv for lo, lv in LEVELS if s is None or s >= lo)
+    if fails == 0 and level == "severe":
+        level = "substantial"
+    if level == "minor":
+        text = (f"Mostly faithful (score {shown}): {fails + warns} of {judged} checks differ beyond noise, "
+                f"by small amounts. Read them before training.")
+    elif level == "substantial":
+        text = (f"Substantial differences (score {shown}): {fails} failed and {warns} warned of {judged} checks. "
+                f"Fix the causes listed first before training on it.")
+    else:
+        text = (f"Not a stand-in for the real corpus (score {shown}): {fails} of {judged} checks fail, many far "
+                f"past their thresholds.")
+    return {"level": level, "text": text + also}
+
+
+@dataclass
+class Finding:
+    entry: Any
+    rank: float
+    explains: list = field(default_factory=list)  # flagged rows this root cause accounts for
+
+
+def _support_weight(m) -> float:
+    docs = [v for k, v in (m.support or {}).items() if k.endswith("documents") and isinstance(v, (int, float))]
+    n = min(docs) if docs else m.sample_size
+    if not n:
+        return 1.0
+    return min(1.0, math.sqrt(n / 200.0))
+
+
+def rank(m) -> float:
+    """severity x effect x support (see the module docstring)."""
+    e = _effect(m)
+    effect = 1.0 if e is None else min(5.0, max(0.05, float(e["value"])))
+    return SEVERITY.get(m.verdict, 0.0) * effect * _support_weight(m)
+
+
+def _explains(m) -> tuple[str, ...]:
+    own = (m.details or {}).get("explains")
+    if isinstance(own, (list, tuple)):
+        return tuple(str(x) for x in own)
+    try:
+        from metrics.registry import REGISTRY
+
+        spec = REGISTRY.get(m.name)
+    except ImportError:  # pragma: no cover - the registry ships with the package
+        spec = None
+    return tuple(spec.explains) if spec is not None else ()
+
+
+def findings(metrics) -> list[Finding]:
+    """Flagged rows, root causes (with the rows they explain) first, then by rank."""
+    bad = sorted((m for m in metrics if m.verdict in ("fail", "warn")), key=lambda m: (-rank(m), m.family, m.name))
+    claimed: set[str] = set()
+    roots: list[Finding] = []
+    for m in bad:  # most important first: a root cause claims the flagged rows it explains
+        what = _explains(m)
+        if not what or m.name in claimed:
+            continue
+        under = [x for x in bad if x is not m and x.name not in claimed and (x.name in what or x.family in what)]
+        if under or (m.details or {}).get("root_cause"):
+            claimed.update(x.name for x in under)
+            claimed.add(m.name)
+            roots.append(Finding(m, rank(m), under))
+    rest = [Finding(m, rank(m)) for m in bad if m.name not in claimed]
+    # a row that says it is the root cause (a language mismatch) comes first, whatever its rank
+    roots.sort(key=lambda f: not (f.entry.details or {}).get("root_cause"))
+    return roots + rest
+
+
+def finding_sentence(f: Finding) -> str:
+    m = f.entry
+    text = f"{m.title}: {m.reason}"
+    if f.explains:
+        text += f" (this likely explains {len(f.explains)} more: " + ", ".join(x.title for x in f.explains) + ")"
+    return text
