@@ -77,7 +77,7 @@ def _environment() -> Environment:
     env.filters.update(ratio=_ratio, num=_num, signed=_signed, clip=clip, pct=pct, ci=fmt_ci)
     env.globals.update(VERDICT_LABEL=VERDICT_LABEL, VERDICT_ICON=VERDICT_ICON, BETTER_LABEL=BETTER_LABEL,
                        TOPIC_STATUS_HELP=TOPIC_STATUS_HELP, doc_text=doc_text, split_span=split_span,
-                       MAX_ROWS=MAX_ROWS)
+                       MAX_ROWS=MAX_ROWS, FAMILY_TITLES=FAMILY_TITLES)
     return env
 
 
@@ -154,6 +154,7 @@ def _row(m: MetricEntry, sections: dict) -> dict:
 
 
 def _families(result: AuditResult) -> list[dict]:
+    scores = result.scores()
     groups: dict[str, list[MetricEntry]] = {f: [] for f in FAMILY_ORDER}
     for m in result.metrics:
         groups.setdefault(m.family or "other", []).append(m)
@@ -161,9 +162,11 @@ def _families(result: AuditResult) -> list[dict]:
     for fam, rows in groups.items():
         if fam not in FAMILY_ORDER and not rows:
             continue
-        counts = {v: sum(1 for m in rows if m.verdict == v) for v in ("fail", "warn", "ok")}
+        counts = {v: sum(1 for m in rows if m.verdict == v) for v in ("fail", "warn", "ok", "insufficient")}
+        score = scores["families"].get(fam)
         out.append({"id": fam, "title": FAMILY_TITLES.get(fam, fam.replace("_", " ").capitalize()),
-                    "rows": [_row(m, result.sections) for m in rows], "counts": counts})
+                    "rows": [_row(m, result.sections) for m in rows], "counts": counts, "score": score,
+                    "all_ok": bool(rows) and counts["fail"] == 0 and counts["warn"] == 0})
     return out
 
 
@@ -259,8 +262,82 @@ def _topic_rows(sec: Any) -> list[dict]:
              "bar_synth": round(100 * (c.get("synth_share") or 0) / top, 1)} for c in rows]
 
 
+# Plain words beside the acronyms a headline may carry (the metric's help text has the full story).
+PLAIN = {
+    "AUC": "how well a classifier tells synthetic from real; 0.5 = it cannot",
+    "MMD": "distance between the two corpora's embedding distributions",
+    "MAUVE": "overlap of the two corpora's distributions; 1 = the same",
+    "MATTR": "vocabulary variety within each text",
+    "DCR": "distance to the closest real record",
+    "BLEU": "how much documents reuse each other's phrasing",
+    "ROUGE": "how much wording documents share",
+    "C_T": "are synthetic documents suspiciously close to real ones",
+    "Fréchet": "distance between the two corpora's embedding distributions",
+    "Vendi": "effective number of distinct documents",
+    "Zipf": "how concentrated word use is on common words",
+    "k-NN": "judged by each document's nearest neighbours",
+    "MinHash": "near-identical wording",
+    "Flesch": "reading ease",
+}
+
+
+def plain_words(title: str) -> str:
+    """Plain words for the first acronym or named method in a metric title ('' when none)."""
+    for key, words in PLAIN.items():
+        if re.search(rf"(?<![A-Za-z]){re.escape(key)}", title):
+            return words
+    return ""
+
+
 def _headline(result: AuditResult) -> list[dict]:
-    return [_row(m, result.sections) for m in result.headline(limit=8)]
+    out = []
+    for f in result.findings()[:8]:
+        row = _row(f.entry, result.sections)
+        row["plain"] = plain_words(f.entry.title)
+        row["explains"] = [{"title": x.title, "anchor": f"m-{x.name}", "verdict": x.verdict} for x in f.explains]
+        out.append(row)
+    return out
+
+
+def dup_clusters(sec: Any, limit: int = 10) -> list[dict]:
+    """Duplicate clusters for the page: a cluster found by several methods (exact, near, semantic) shown
+    once with all of them named, and identical member texts shown once with a count."""
+    if not isinstance(sec, dict):
+        return []
+    seen: dict[tuple, dict] = {}
+    for kind, sides in sorted(sec.items()):
+        if not isinstance(sides, dict):
+            continue
+        for side in ("real", "synth"):
+            for g in (sides.get(side) or [])[:limit]:
+                if not isinstance(g, dict):
+                    continue
+                members = [m for m in (g.get("members") or []) if isinstance(m, dict)] or (
+                    [g] if g.get("text") is not None else [])
+                size = g.get("size") or g.get("count") or len(members)
+                # the same documents found by several methods show the same texts: one cluster
+                key = (side, tuple(sorted({doc_text(m) for m in members})))
+                old = seen.get(key)
+                if old is not None:
+                    old["kinds"].append(kind)
+                    old["size"] = max(old["size"] or 0, size or 0)
+                    if len(members) <= old["shown"]:
+                        continue
+                texts: dict[str, dict] = {}
+                for m in members:
+                    t = doc_text(m)
+                    if t in texts:
+                        texts[t]["count"] += 1
+                    else:
+                        texts[t] = {**m, "count": 1}
+                sims = [p.get("similarity") for p in g.get("pairs") or [] if isinstance(p, dict)]
+                new = {"examples": list(texts.values())[:3], "distinct_texts": len(texts), "shown": len(members),
+                       "similarity": max(sims) if sims else None}
+                if old is not None:
+                    old.update({k: v for k, v in new.items() if v is not None})
+                else:
+                    seen[key] = {"side": side, "kinds": [kind], "size": size, **new}
+    return sorted(seen.values(), key=lambda c: (c["side"] != "synth", -(c["size"] or 0)))
 
 
 def render_html(result: AuditResult) -> str:
@@ -273,6 +350,7 @@ def render_html(result: AuditResult) -> str:
     template = _environment().get_template("report.html.j2")
     return template.render(
         r=result, verdict=result.verdict, counts=counts, headline=_headline(result), families=_families(result),
+        banner=result.banner(), score=result.scores(), dup_clusters=dup_clusters(s.get("duplicate_clusters")),
         inputs=_inputs(result), settings=result.settings or {}, gate=result.gate, s=s, charts=charts,
         map_info=s.get("map") if isinstance(s.get("map"), dict) else None,
         other_sections=other_sections, topic_rows=_topic_rows(s.get("topics")), data_json=script_json(charts),
