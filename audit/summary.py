@@ -96,8 +96,11 @@ def banner(metrics, score: dict | None = None) -> dict[str, str]:
     level = next(lv for lo, lv in LEVELS if s is None or s >= lo)
     if fails == 0 and level == "severe":
         level = "substantial"
-    if level == "minor":
-        text = (f"Mostly faithful (score {shown}): {fails + warns} of {judged} checks differ beyond noise, "
+    if level == "minor" and fails:
+        text = (f"Mostly faithful (score {shown}), but {fails} failed and {warns} warned of {judged} checks: "
+                f"read the failures before training.")
+    elif level == "minor":
+        text = (f"Mostly faithful (score {shown}): {warns} of {judged} checks differ beyond noise, "
                 f"by small amounts. Read them before training.")
     elif level == "substantial":
         text = (f"Substantial differences (score {shown}): {fails} failed and {warns} warned of {judged} checks. "
