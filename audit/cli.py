@@ -369,7 +369,7 @@ def main(argv: list[str] | None = None) -> int:
             return 2
         from audit.threads import limited_threads
 
-        with limited_threads():  # never more BLAS/OpenMP threads than free cores
+        with limited_threads():  # one BLAS/OpenMP thread unless CORPUS_AUDIT_THREADS says more
             return COMMANDS[args.command](args)
     except AuditError as e:
         print(f"audit: error: {str(e).splitlines()[0] if str(e) else type(e).__name__}", file=sys.stderr)
