@@ -150,3 +150,16 @@ def test_frechet_permutation_p_value():
     assert same.p_value > 0.05 and same.value > 0  # small-n bias, not drift
     diff = frechet_distance(gauss(200), gauss(200, shift=0.5, seed=1), n=200, n_perm=30, random_state=0)
     assert diff.p_value == pytest.approx(1 / 31) and diff.details["mean_term"] > diff.details["covariance_term"]
+
+
+def test_bootstrap_auc_equals_sklearn_on_each_resample():
+    from metrics.drift import bootstrap_roc_auc
+
+    rng = np.random.default_rng(3)
+    y = np.r_[np.zeros(40), np.ones(30)]
+    s = np.round(rng.standard_normal(70) + y, 1)  # ties on purpose
+    idx = [rng.integers(0, 70, 70) for _ in range(25)] + [np.zeros(70, int)]  # the last: one class only
+    counts = np.stack([np.bincount(i, minlength=70) for i in idx], 1)
+    got = bootstrap_roc_auc(y, s, counts)
+    want = [roc_auc_score(y[i], s[i]) for i in idx[:-1]]
+    assert got[:-1] == pytest.approx(want, abs=1e-12) and np.isnan(got[-1])
