@@ -50,7 +50,6 @@ METRIC_OPTIONS: dict[str, str] = {
     "shingle_size": "duplication: word shingle size (5)",
     "semantic_threshold": "duplication: cosine threshold for semantic duplicates (0.95)",
     "ngram_n": "duplication: n of the shared n-gram copy rule (13)",
-    "span_tokens": "duplication: tokens of context shown around a shared span",
     "dcr_quantile": "duplication: holdout quantile for distance to closest record (0.05)",
     "copying_cells": "duplication: k-means cells of the data-copying test (10)",
     "copying_min_generated": "duplication: minimum synthetic docs per cell in the data-copying test (20)",
