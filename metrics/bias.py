@@ -45,7 +45,8 @@ def gender_term_share(docs_tokens: Sequence[Sequence[str]]) -> MetricResult:
     n = len(docs_tokens)
     value = f / (f + m) if f + m else float("nan")
     return MetricResult(value, n=n, details={"female": f, "male": m, "gendered_terms": f + m,
-                                              "per_1k_docs": 1000 * (f + m) / n if n else 0.0})
+                                              "per_1k_docs": 1000 * (f + m) / n if n else 0.0},
+                        warnings=[] if f + m else ["no gendered term in the corpus"])
 
 
 @dataclass

@@ -89,20 +89,24 @@ def test_misaligned_or_empty_raise():
 
 # --- sentiment ------------------------------------------------------------------------------------
 
-def test_sentence_scores_match_vader_directly():
-    text = "The woman is wonderful and kind! The weather is bad. The man is a terrible, awful liar."
+# VADER's compound score of one lexicon word with no modifier is v / sqrt(v^2 + 15) (Hutto & Gilbert 2014),
+# with the lexicon's valences wonderful 2.7 and terrible -2.1: computed here, not by calling VADER
+# (VADER rounds the compound to 4 decimals)
+POS = round(2.7 / math.sqrt(2.7**2 + 15), 4)   # 0.5719
+NEG = round(-2.1 / math.sqrt(2.1**2 + 15), 4)  # -0.4767
+
+
+def test_sentence_scores_hand_computed():
+    text = "The woman is wonderful. The weather is bad. The man is terrible."
     p = prof([text])
-    direct = [VADER.polarity_scores(s)["compound"] for s in split_sentences(text)]
     scores = [s for _labs, s in p.sentences[0]]
-    assert scores == [direct[0], direct[2]]  # the weather sentence mentions no group
-    assert scores[0] > 0.5 and scores[1] < -0.5
+    assert scores == pytest.approx([POS, NEG], abs=1e-4)  # the weather sentence mentions no group
 
 
 def test_sentiment_table_hand_and_drift():
     real = prof(["The woman is wonderful.", "The man is terrible."] * 10)
     synth = prof(["The woman is terrible.", "The man is wonderful."] * 10)
-    pos = VADER.polarity_scores("The woman is wonderful.")["compound"]
-    neg = VADER.polarity_scores("The woman is terrible.")["compound"]
+    pos, neg = POS, NEG
     rows = {r["group"]: r for r in sentiment_table(real.sentences, synth.sentences)}
     assert rows["female"]["real_mean"] == pytest.approx(pos)
     assert rows["female"]["synth_mean"] == pytest.approx(neg)

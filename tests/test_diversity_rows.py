@@ -8,12 +8,19 @@ import pytest
 from audit.families import diversity
 from metrics.text import ngrams, tokenize
 
-REAL = ["the cat sat on the mat", "a dog ran in the park", "the cat ran home"] * 10
+# 30 different sentences: the noise-floor halves are cut by content, so copies of one sentence would all
+# land in one half and make the floor as large as the gap
+REAL = [f"the {a} {v} {p} the {w}" for a, v, p, w in zip(
+    ["cat", "dog", "bird", "fox", "cow", "owl"] * 5, ["sat", "ran", "slept", "hid", "ate"] * 6,
+    ["on", "in", "under", "near", "by", "behind"] * 5, [f"place{i}" for i in range(30)])]
 SYNTH = ["the cat sat on the mat"] * 30  # collapsed: one sentence repeated
 
 
-def _rows(make_ctx):
-    out = diversity.run(make_ctx(REAL, SYNTH))
+BUDGET = 40  # n-grams per corpus: every corpus and half has more, so exactly 40 are counted
+
+
+def _rows(make_ctx, **options):
+    out = diversity.run(make_ctx(REAL, SYNTH, **options))
     return {e.name: e for e in out.entries}
 
 
@@ -30,12 +37,12 @@ def _entropy(texts, n):
 
 @pytest.mark.parametrize("n, name", [(1, "distinct_1_score"), (2, "distinct_2_score"), (3, "distinct_3_score")])
 def test_distinct_rows_hand_computed(make_ctx, n, name):
-    row = _rows(make_ctx)[name]
+    row = _rows(make_ctx, token_budget=BUDGET)[name]
     # the collapsed corpus repeats one sentence: its unique n-grams are that sentence's, whatever the budget
-    uniq = len(set(ngrams(tokenize(SYNTH[0]), n)))
-    counted = row.details["synth"]["ngrams"]
-    assert counted >= 3 * uniq  # the budget spans several copies of the sentence
-    assert row.synth == pytest.approx(uniq / counted)
+    uniq = {1: 5, 2: 5, 3: 4}[n]  # "the cat sat on the mat": the x2; 5 bigrams; 4 trigrams
+    assert uniq == len(set(ngrams(tokenize(SYNTH[0]), n)))
+    assert row.synth == pytest.approx(uniq / BUDGET)  # the budget spans several copies of the sentence
+    row = _rows(make_ctx)[name]
     # the real corpus is three different sentences: computed by hand on the same budget it is higher
     assert row.real > row.synth
 
