@@ -86,6 +86,8 @@ FUNCTIONS: dict[str, MetricFunction] = {
 
 # Rows built from a fit shared by several rows; each is tested on its own in the named test file.
 ROW_ONLY: dict[str, str] = {
+    "language_mix_drift": "language.LanguageMix counts over every document + language_mix_drift "
+                          "(tests/test_language.py)",
     "cluster_entropy_score": "diversity_semantic.fit_clusters + cluster_entropy (tests/test_diversity_metrics.py)",
     "mode_coverage_score": "topics.fit_topics + mode_coverage (tests/test_topics.py)",
     "cluster_js_drift": "topics.fit_topics + cluster_js (tests/test_topics.py)",
