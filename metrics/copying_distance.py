@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from contextlib import contextmanager
 
 import numpy as np
 from scipy.stats import binom, mannwhitneyu, norm
@@ -10,6 +9,7 @@ from scipy.stats import binom, mannwhitneyu, norm
 from metrics.duplication import check_embeddings, snippet
 from metrics.stats import wilson_interval
 from metrics.duplication_semantic import nearest
+from metrics.kmeans import faiss_single_thread, fit_kmeans
 from metrics.result import MetricResult
 
 
@@ -75,20 +75,6 @@ def dcr_copy_rate(
         })
 
 
-@contextmanager
-def _faiss_single_thread():
-    """Small k-means / searches: OpenMP threads cost far more than they save (25x slower on a busy
-    2-core box); the previous setting is restored."""
-    import faiss
-
-    before = faiss.omp_get_max_threads()
-    faiss.omp_set_num_threads(1)
-    try:
-        yield
-    finally:
-        faiss.omp_set_num_threads(before)
-
-
 def _nn_dist(train: np.ndarray, x: np.ndarray) -> np.ndarray:
     import faiss
 
@@ -120,11 +106,10 @@ def data_copying_score(
     MetricResult
         C_T, a weighted z-score: ≈ 0 when the generated sample is as far from the training data as new
         real data, ≪ 0 (e.g. < −3) when it copies training points, > 0 when it underfits. Higher means
-        less copying. p-value: one-sided normal test for copying, treating cell z-scores as independent
+        less copying, not a better corpus: a value well above 0 is synthetic data farther from the real
+        data than new real data is (a drift, which the drift rows judge); only copying is flagged here. p-value: one-sided normal test for copying, treating cell z-scores as independent
         N(0, 1). details: per-cell z-scores, weights and counts.
     """
-    import faiss
-
     t = check_embeddings(train, "data_copying_score train").astype(np.float64)
     p = check_embeddings(test, "data_copying_score test").astype(np.float64)
     q = check_embeddings(generated, "data_copying_score generated").astype(np.float64)
@@ -132,10 +117,8 @@ def data_copying_score(
         raise ValueError("data_copying_score: embedding dimensions differ")
     k = max(1, min(n_cells, t.shape[0] // 2))
     seed = int(np.random.default_rng(random_state).integers(2**31 - 1))
-    with _faiss_single_thread():
-        km = faiss.Kmeans(t.shape[1], k, niter=25, nredo=3, seed=seed, min_points_per_centroid=1,
-                          max_points_per_centroid=1_000_000, verbose=False)
-        km.train(t.astype(np.float32))
+    with faiss_single_thread():
+        km = fit_kmeans(t, k, niter=25, nredo=3, seed=seed, max_points_per_centroid=1_000_000)
         ct, cp, cq = (km.index.search(x.astype(np.float32), 1)[1][:, 0] for x in (t, p, q))
         return _c_t(t, p, q, ct, cp, cq, k, min_generated)
 

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from metrics.diversity_repetition import jackknife_ci
+from metrics.kmeans import fit_kmeans
 from metrics.result import MetricResult
 
 
@@ -110,17 +111,13 @@ def fit_clusters(embs: Sequence, *, k: int = 30, sample_size: int = 4000, random
     Fit on real and synthetic together so that both histograms use the same cells. ``k`` is lowered to
     a fortieth of the pooled sample (at least 2): faiss wants 39+ training points per cell.
     """
-    import faiss
-
     pooled = np.vstack([_unit_rows(e)[0] for e in embs])
     rng = np.random.default_rng(random_state)
     pooled = np.ascontiguousarray(_sample_rows(pooled, sample_size, rng), dtype=np.float32)
     k = int(max(2, min(k, len(pooled) // 40)))
     if len(pooled) < 2 * k:
         raise ValueError(f"need at least {2 * k} documents to fit {k} clusters")
-    km = faiss.Kmeans(pooled.shape[1], k, niter=20, nredo=1, spherical=True, verbose=False,
-                      seed=int(rng.integers(2**31 - 1)), min_points_per_centroid=1)
-    km.train(pooled)
+    km = fit_kmeans(pooled, k, niter=20, nredo=1, spherical=True, seed=int(rng.integers(2**31 - 1)))
     c = km.centroids.astype(np.float64)
     return c / np.maximum(np.linalg.norm(c, axis=1, keepdims=True), 1e-12)
 

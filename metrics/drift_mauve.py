@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from metrics.kmeans import fit_kmeans
 from metrics.result import MetricResult
 
 
@@ -48,7 +49,6 @@ def mauve_from_histograms(p: np.ndarray, q: np.ndarray, *, points: int = 25, sca
 def quantize(p_features: np.ndarray, q_features: np.ndarray, *, buckets: int, seed: int = 25,
              explained_variance: float = 0.9, max_iter: int = 500, redo: int = 5) -> tuple[np.ndarray, np.ndarray]:
     """Bucket histograms of P and Q from one k-means over their pooled, PCA-reduced features."""
-    import faiss
     from sklearn.decomposition import PCA
     from sklearn.preprocessing import normalize
 
@@ -56,9 +56,7 @@ def quantize(p_features: np.ndarray, q_features: np.ndarray, *, buckets: int, se
     pca = PCA(n_components=None, whiten=False, random_state=seed + 1).fit(data)
     keep = int(np.argmax(np.cumsum(pca.explained_variance_ratio_) >= explained_variance)) + 1
     data = pca.transform(data)[:, :keep].astype(np.float32)
-    km = faiss.Kmeans(data.shape[1], buckets, niter=max_iter, verbose=False, nredo=redo, update_index=True,
-                      seed=seed + 2, min_points_per_centroid=1)  # only silences a warning; same clustering
-    km.train(data)
+    km = fit_kmeans(data, buckets, niter=max_iter, nredo=redo, update_index=True, seed=seed + 2)
     _, labels = km.index.search(data, 1)
     labels = labels.reshape(-1)
     q_lab, p_lab = labels[: len(q_features)], labels[len(q_features):]

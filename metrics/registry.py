@@ -275,7 +275,8 @@ REGISTRY: dict[str, MetricSpec] = {
             "data_copying_score", "duplication", "Data-copying test C_T",
             "Meehan et al. (AISTATS 2020): per region, are synthetic documents closer to the real training "
             "half than held-out real ones are? A weighted z-score: about 0 = no copying, below -3 = copying, "
-            "above 0 = underfitting. Higher means less copying.",
+            "above 0 = underfitting. Higher means less copying (not a better corpus: well above 0 is a drift, "
+            "judged by the drift rows); only the copying side (low values) is flagged.",
             "higher", kind="pairwise", warn=-2.0, fail=-5.0, ideal=0,
         ),
     ),

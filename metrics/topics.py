@@ -15,6 +15,7 @@ from scipy.stats import false_discovery_control, fisher_exact
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
 from metrics.drift import check_embeddings
+from metrics.kmeans import fit_kmeans
 from metrics.result import MetricResult, to_native
 
 LOST = ("dropped", "starved")
@@ -42,11 +43,7 @@ def choose_k(n: int, *, k_max: int = 30) -> int:
 
 def _kmeans(x: np.ndarray, k: int, *, seed: int) -> tuple[np.ndarray, np.ndarray]:
     """faiss k-means (one run, 20 iterations, ≤ 128 training points per centroid); labels and distances."""
-    import faiss
-
-    km = faiss.Kmeans(x.shape[1], k, niter=20, nredo=1, seed=seed, verbose=False, max_points_per_centroid=128,
-                    min_points_per_centroid=1)
-    km.train(x)
+    km = fit_kmeans(x, k, niter=20, nredo=1, seed=seed, max_points_per_centroid=128)
     d2, lab = km.index.search(x, 1)
     return lab[:, 0].astype(np.int64), np.sqrt(np.maximum(d2[:, 0], 0.0))
 
