@@ -8,7 +8,7 @@ TORCH       ?= torch==2.13.0
 TORCH_INDEX ?=
 OUT    ?= out
 
-.PHONY: demo test install clean-venv bench
+.PHONY: demo demo-trend test install clean-venv bench
 
 install: $(VENV)/.installed
 
@@ -21,6 +21,13 @@ $(VENV)/.installed: pyproject.toml
 demo: install
 	$(BIN)/audit compare sample_data/real.jsonl sample_data/synth.jsonl \
 		--json $(OUT)/report.json --html $(OUT)/report.html --markdown $(OUT)/summary.md
+
+# Model collapse: simulate 5 generations of recursive training on the real sample (replace chain),
+# then audit the chain; the trend checks fail on it (exit 1), which is the point of the demo.
+demo-trend: install
+	$(BIN)/python -m audit.simulate sample_data/real.jsonl --out $(OUT)/chain --generations 5 --mode replace
+	$(BIN)/audit trend --manifest $(OUT)/chain/manifest.toml --check \
+		--json $(OUT)/trend.json --html $(OUT)/trend.html --markdown $(OUT)/trend.md || [ $$? -eq 1 ]
 
 test: install
 	$(BIN)/python -m pytest -q tests

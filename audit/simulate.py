@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -24,6 +25,7 @@ from pathlib import Path
 import numpy as np
 
 BOS, EOS = "\x02", "\x03"
+MARKER = "# corpus-audit simulated chain:"
 _TOKEN = re.compile(r"\w+(?:'\w+)?|[^\w\s]")
 _NO_SPACE_BEFORE = set(".,;:!?)]}%'\"")
 
@@ -157,3 +159,59 @@ def write_jsonl(path: str | Path, texts: Sequence[str], prefix: str) -> None:
     with path.open("w", encoding="utf-8") as f:
         for i, t in enumerate(texts):
             f.write(json.dumps({"id": f"{prefix}-{i}", "text": t}, ensure_ascii=False) + "\n")
+
+
+def write_chain(real_path: str, out_dir: str, generations: int, *, mode: str = "replace", order: int = 2,
+                temperature: float = 1.0, seed: int = 0) -> Path:
+    """Simulate a chain from a real JSONL/CSV/... corpus and write ``gen<i>.jsonl`` files and a
+    ``manifest.toml`` (real corpus first) that ``audit trend --manifest`` reads. Returns the manifest."""
+    import os
+
+    from audit.ingest import read_corpus
+
+    out = Path(out_dir)
+    manifest = out / "manifest.toml"
+    ours = manifest.is_file() and manifest.read_text(encoding="utf-8", errors="replace").startswith(MARKER)
+    clash = [p for p in [manifest, *(out / f"gen{g}.jsonl" for g in range(1, generations + 1))] if p.exists()]
+    if clash and not ours:  # never overwrite what the user put there
+        from audit.errors import ConfigError
+
+        raise ConfigError(f"{clash[0]}: exists and was not written by the simulator; choose another --out")
+    real = [d.text for d in read_corpus(real_path)]
+    lines = [f"{MARKER} {mode} chain, {generations} generations, order-{order} n-gram model, temperature {temperature}, "
+             f"seed {seed}", "", "[[corpus]]", 'label = "real"', f"path = {json.dumps(os.path.relpath(real_path, out))}"]
+    for g, texts in enumerate(collapse_chain(real, generations, mode=mode, order=order, temperature=temperature,
+                                             seed=seed), start=1):
+        write_jsonl(out / f"gen{g}.jsonl", texts, f"{mode}-g{g}")
+        lines += ["", "[[corpus]]", f'label = "gen{g}"', f'path = "gen{g}.jsonl"']
+    manifest.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return manifest
+
+
+def main(argv: list[str] | None = None) -> int:
+    import argparse
+
+    p = argparse.ArgumentParser(prog="python -m audit.simulate",
+                                description="Simulate recursive training on a real corpus (model collapse).")
+    p.add_argument("real", help="the real corpus (any format audit reads)")
+    p.add_argument("--out", required=True, help="folder for gen<i>.jsonl and manifest.toml")
+    p.add_argument("--generations", type=int, default=5)
+    p.add_argument("--mode", choices=("replace", "accumulate"), default="replace")
+    p.add_argument("--order", type=int, default=2, help="n-gram context length (default 2: a trigram model)")
+    p.add_argument("--temperature", type=float, default=1.0)
+    p.add_argument("--seed", type=int, default=0)
+    a = p.parse_args(argv)
+    from audit.errors import AuditError
+
+    try:
+        manifest = write_chain(a.real, a.out, a.generations, mode=a.mode, order=a.order,
+                               temperature=a.temperature, seed=a.seed)
+    except (AuditError, ValueError) as e:
+        print(f"simulate: error: {e}", file=sys.stderr)
+        return 2
+    print(manifest)
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())

@@ -4,7 +4,8 @@ Each series has one value per generation (``trend``: the real corpus first, then
 ``mix``: one value per synthetic share). A metric's **noise band** is what real data alone gives:
 
 * per-corpus metric (a value for each corpus): the real value +- ``BAND_Z`` x the split-half noise floor
-  pooled as a root mean square over every audit of the run. Each audit splits the real sample with its
+  pooled as a root mean square over every audit of the run (plus, in quadrature, the spread of the real
+  value itself across those audits). Each audit splits the real sample with its
   own seed, so the pool holds several independent real-vs-real draws, not one. The size-dependent
   metrics are computed at one budget for the halves and the whole, so a floor |A - B| has the spread of
   a real-vs-corpus difference: the RMS floor estimates its standard deviation, and the band is
@@ -169,7 +170,11 @@ def noise_band(entries: list[MetricEntry]) -> dict[str, float | None]:
         return {"low": None, "high": None, "centre": None if not reals else float(np.median(reals)),
                 "half_width": None}
     centre = float(np.median(reals))
-    half = BAND_Z * float(np.sqrt(np.mean(np.square(floors))))
+    # the real value's own spread across the audits' seeds adds to the floor: for a metric whose floor
+    # compares two halves in a symmetric way (tail survival: A's rare words in B vs B's in A) the floor
+    # alone is too narrow
+    spread = float(np.var(reals, ddof=1)) if len(reals) >= 3 else 0.0
+    half = BAND_Z * float(np.sqrt(np.mean(np.square(floors)) + spread))
     low = centre - half if e0.better in ("higher", "closer") else None
     high = centre + half if e0.better in ("lower", "closer") else None
     return {"low": low, "high": high, "centre": centre, "half_width": half}

@@ -123,3 +123,29 @@ def test_trend_bad_input_is_exit_2(chains, tmp_path, capsys):
     assert main(["trend", chains["replace"][0], str(tmp_path / "missing.jsonl"), chains["replace"][1], *CLI,
                  "--no-config"]) == 2
     assert "no such file" in capsys.readouterr().err
+
+
+def test_generation_map_and_tail_bands_cover_every_generation():
+    from audit.embed import HashEmbedder
+    from audit.sampling import BottomKSample
+    from audit.trend import Corpus, generation_map, tail_bands
+    from audit.context import CorpusStats
+    from tests.conftest import docs_from_texts
+
+    texts = [REAL[:60], REAL[60:120], [t.split(".")[0] for t in REAL[120:180]]]
+    corpora = []
+    for i, tx in enumerate(texts):
+        sample = BottomKSample(100, 0).extend(docs_from_texts(tx, f"c{i}"))
+        c = Corpus(["real", "gen1", "gen2"][i], f"c{i}", sample, CorpusStats(), {})
+        c.emb = HashEmbedder().encode([d.text for d in c.docs()])
+        corpora.append(c)
+    m = generation_map(corpora, seed=0, per_corpus=25)
+    assert m["method"] == "pca" and len(m["points"]) == 75
+    assert sorted({p["g"] for p in m["points"]}) == [0, 1, 2]
+    assert all(0 <= p["x"] <= 1 and 0 <= p["y"] <= 1 for p in m["points"])
+    bands = tail_bands(corpora, _opts("x"))
+    assert [r["generation"] for r in bands["rows"]] == ["gen1", "gen2"]
+    rare = [r["bands"][0] for r in bands["rows"]]  # words the real sample used once
+    assert rare[0]["types"] == rare[1]["types"] > 0
+    # first sentences only: a thinner corpus keeps fewer of the real corpus's rare words
+    assert rare[1]["share"] < rare[0]["share"]

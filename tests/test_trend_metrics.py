@@ -116,3 +116,23 @@ def test_replace_chain_loses_real_words_that_accumulate_keeps():
     k_rep, k_acc = [kept(x) for x in rep], [kept(x) for x in acc]
     assert all(a > b for a, b in zip(k_rep, k_rep[1:]))  # each replace generation keeps fewer real words
     assert k_acc[-1] > k_rep[-1] + 0.1
+
+
+def test_simulator_command_writes_a_manifest_and_never_overwrites_user_files(tmp_path):
+    from audit.simulate import main
+    from audit.trend import read_manifest
+    from tests.conftest import ROOT
+
+    real = tmp_path / "real.jsonl"
+    real.write_text("".join(line for i, line in enumerate(open(ROOT / "sample_data/real.jsonl")) if i < 40))
+    out = tmp_path / "chain"
+    assert main([str(real), "--out", str(out), "--generations", "2", "--mode", "accumulate"]) == 0
+    items = read_manifest(str(out / "manifest.toml"))
+    assert [lbl for lbl, _, _ in items] == ["real", "gen1", "gen2"]
+    assert items[0][1] == str(out / "../real.jsonl") and len(open(items[2][1]).readlines()) == 40
+    assert main([str(real), "--out", str(out), "--generations", "2"]) == 0  # its own files: rewritten
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "gen1.jsonl").write_text("{}\n")
+    assert main([str(real), "--out", str(mine), "--generations", "2"]) == 2
+    assert (mine / "gen1.jsonl").read_text() == "{}\n"
