@@ -212,8 +212,9 @@ def settings(opts: AuditOptions, embedder, extra: dict[str, Any]) -> dict[str, A
     return {
         "embedder": embedder.name, "seed": opts.seed, "sample_size": opts.sample_size, "alpha": opts.alpha,
         "families": list(opts.families), "options": dict(sorted(opts.metric_options.items())),
-        "noise_band": "real value +- 3 x RMS split-half floor over all audits (per-corpus); mean + 3 sd of "
-                      "the real-vs-real values (pairwise)",
+        "noise_band": "real value +- 1.5 x the audits' noise floor (RMS over the run; about 3 sd) with the real "
+                      "value's spread in quadrature (per-corpus); real-vs-real mean + 3 sd, at least the widest "
+                      "real-vs-real split (pairwise)",
         "trend_test": "one-sided Mann-Kendall (exact when no ties), Benjamini-Hochberg over metrics; "
                       "Theil-Sen slope",
         "versions": library_versions(), **extra,

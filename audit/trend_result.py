@@ -3,17 +3,16 @@
 Each series has one value per generation (``trend``: the real corpus first, then generation 1, 2, ...;
 ``mix``: one value per synthetic share). A metric's **noise band** is what real data alone gives:
 
-* per-corpus metric (a value for each corpus): the real value +- ``BAND_Z`` x the split-half noise floor
-  pooled as a root mean square over every audit of the run (plus, in quadrature, the spread of the real
-  value itself across those audits). Each audit splits the real sample with its
-  own seed, so the pool holds several independent real-vs-real draws, not one. The size-dependent
-  metrics are computed at one budget for the halves and the whole, so a floor |A - B| has the spread of
-  a real-vs-corpus difference: the RMS floor estimates its standard deviation, and the band is
-  ``BAND_Z`` = 3 of them (about 1 in 700 one-sided for a real corpus: the band is crossed by real data
-  alone in about 1 run in 45 with 16 metrics, rather than in most runs);
-* pairwise metric (real vs a corpus): the real-vs-real values (two halves of the real sample) of every
-  audit: their mean + ``BAND_Z`` standard deviations on the bad side (their maximum when there are
-  fewer than three).
+* per-corpus metric (a value for each corpus): the real value +- 1.5 x the audits' own noise floor
+  (``audit.compare``: a 95% bound on the gap between two samples of the real corpus alone, about two
+  standard deviations), pooled as a root mean square over every audit of the run, so the band is about
+  ``BAND_Z`` = 3 standard deviations wide on each side; the spread of the real value itself across the
+  audits (each splits the real sample with its own seed) adds in quadrature. Three, not two: a trend
+  looks at every metric at every generation, and at two standard deviations real data alone would
+  leave the band somewhere in most runs;
+* pairwise metric (real vs a corpus): the real-vs-real values (halves of the real sample) of every
+  audit: their mean + ``BAND_Z`` standard deviations on the bad side (their extreme when there are fewer
+  than three), and at least the widest real-vs-real value any audit saw over its own splits.
 
 A metric's trend is ``fail`` when it is *steady* (it moves the bad way by a one-sided Mann-Kendall test,
 p-values adjusted over all metrics with Benjamini-Hochberg, below ``alpha``), *beyond noise* (from some
@@ -43,6 +42,7 @@ from metrics.trend import first_outside, longest_worsening_run, mann_kendall
 TREND_SCHEMA_VERSION = "1.0"
 TREND_ORDER = {"ok": 0, "info": 0, "insufficient": 0, "warn": 1, "fail": 2}
 BAND_Z = 3.0  # band half-width in standard deviations of a real-vs-real difference
+FLOOR_TO_BAND = BAND_Z / 2  # an audit's noise floor is a 95% bound, about 2 standard deviations
 
 
 @dataclass
@@ -151,6 +151,14 @@ def _finite(x) -> float | None:
     return x if math.isfinite(x) else None
 
 
+def _null_edge(e: MetricEntry) -> float | None:
+    """The widest real-vs-real value an audit saw on the bad side (``details.noise``), if it ran several."""
+    noise = e.details.get("noise") if isinstance(e.details, dict) else None
+    if not isinstance(noise, dict):
+        return None
+    return _finite(noise.get("max") if e.better == "lower" else noise.get("min"))
+
+
 def noise_band(entries: list[MetricEntry]) -> dict[str, float | None]:
     """The band real data alone gives for one metric, from all audits of a run (see the module doc)."""
     e0 = entries[0]
@@ -159,22 +167,25 @@ def noise_band(entries: list[MetricEntry]) -> dict[str, float | None]:
         if not floors:
             return {"low": None, "high": None, "centre": None, "half_width": None}
         centre = float(np.mean(floors))
-        spread = BAND_Z * float(np.std(floors, ddof=1)) if len(floors) >= 3 else None
+        edges = [x for x in (_null_edge(e) for e in entries) if x is not None]
         if e0.better == "lower":
-            high = centre + spread if spread is not None else max(floors)
+            high = centre + BAND_Z * float(np.std(floors, ddof=1)) if len(floors) >= 3 else max(floors)
+            high = max([high] + edges)
             return {"low": None, "high": high, "centre": centre, "half_width": high - centre}
-        low = centre - spread if spread is not None else min(floors)
+        low = centre - BAND_Z * float(np.std(floors, ddof=1)) if len(floors) >= 3 else min(floors)
+        low = min([low] + edges)
         return {"low": low, "high": None, "centre": centre, "half_width": centre - low}
     reals = [r for r in (_finite(e.real) for e in entries) if r is not None]
     if not reals or not floors:
         return {"low": None, "high": None, "centre": None if not reals else float(np.median(reals)),
                 "half_width": None}
     centre = float(np.median(reals))
-    # the real value's own spread across the audits' seeds adds to the floor: for a metric whose floor
-    # compares two halves in a symmetric way (tail survival: A's rare words in B vs B's in A) the floor
-    # alone is too narrow
+    # each audit's floor is a 95% bound on a real-vs-real gap (about 2 standard deviations): FLOOR_TO_BAND
+    # of it is about BAND_Z of them. The real value's own spread across the audits' seeds adds in quadrature:
+    # for a metric whose split gap is symmetric (tail survival: A's rare words in B vs B's in A) the floor
+    # alone is too narrow.
     spread = float(np.var(reals, ddof=1)) if len(reals) >= 3 else 0.0
-    half = BAND_Z * float(np.sqrt(np.mean(np.square(floors)) + spread))
+    half = float(np.sqrt((FLOOR_TO_BAND ** 2) * np.mean(np.square(floors)) + BAND_Z ** 2 * spread))
     low = centre - half if e0.better in ("higher", "closer") else None
     high = centre + half if e0.better in ("lower", "closer") else None
     return {"low": low, "high": high, "centre": centre, "half_width": half}
