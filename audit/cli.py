@@ -98,6 +98,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="where per-document work runs: local (default) or dask (one task per shard)")
     c.add_argument("--scheduler", metavar="ADDRESS",
                    help="with --engine dask: the scheduler (tcp://host:8786); default a local cluster")
+    c.add_argument("--workers", type=int, default=0,
+                   help="processes for hashing and fingerprinting while reading (default 0: every CPU); "
+                        "the result is the same for any number")
     c.add_argument("--cache-dir", help="embedding cache folder (default ~/.cache/corpus-audit/embeddings)")
     c.add_argument("--no-cache", action="store_true", help="do not read or write the embedding cache")
     c.add_argument("--no-map", action="store_true", help="skip the UMAP map")
@@ -308,7 +311,7 @@ def cmd_compare(args) -> int:
         real_text_field=args.real_text_field, synth_text_field=args.synth_text_field, roles=args.roles,
         strict=args.strict, embedder=args.embedder, seed=args.seed, sample_size=args.sample_size,
         cache_dir=args.cache_dir, use_cache=not args.no_cache, make_map=not args.no_map, families=families,
-        metric_options=metric_options, engine=args.engine, scheduler=args.scheduler,
+        metric_options=metric_options, engine=args.engine, scheduler=args.scheduler, workers=args.workers,
     )
     console = Console(stderr=False)
     err = Console(stderr=True)

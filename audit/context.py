@@ -1,15 +1,16 @@
 """What the family runners receive: both corpora (sampled, embedded), the real halves, full-corpus stats."""
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
 import numpy as np
 
+from audit.corpus_index import DocIndex
 from audit.documents import Document
 from audit.sampling import content_order
+from metrics.fingerprint import FingerprintParams, fingerprint_batch, params_from_options
 from metrics.text import normalize, text_hash, tokenize
 
 # Extra whole-corpus statistics, streamed over every document alongside the counts below.
@@ -36,22 +37,32 @@ def _new_extras() -> dict[str, Any]:
 class CorpusStats:
     """Mergeable statistics over the *whole* stream of one corpus (not only the sample).
 
-    Every field is a count, a sum or a map of counts, so partitions (Dask, shards) can be computed apart
-    and combined with :meth:`merge`. Memory is about 300 bytes per distinct document (measured by
-    benchmarks/run.py; it was 570 when every first text was kept): texts are kept only for texts seen
-    twice (as duplicate-group examples), never for every document.
+    Counts and sums, the registered accumulators (``extras``) and a compact per-document index
+    (``audit.corpus_index.DocIndex``: exact-text hash, line, token count, MinHash-LSH band keys, winnowed
+    n-gram fingerprints, and the id and text in a byte store), so duplicates and copies are counted over
+    every document. The exact-duplicate bookkeeping is 14 bytes per document in memory (hash, line,
+    source) and every column spills to a temporary file past a budget. Partitions are computed apart
+    and combined with :meth:`merge` (in partition order: ordinals follow it).
+
+    Documents are fingerprinted in batches of ``BATCH`` (``fingerprint_batch``); :meth:`add` queues a
+    document and :attr:`index` flushes the queue.
     """
 
     n_docs: int = 0
     n_chars: int = 0
     n_words: int = 0
-    hash_counts: Counter = field(default_factory=Counter)  # normalised-text hash -> count
-    # hash -> (id, source, line) of the first document with that text
-    hash_first: dict[str, tuple[str, str, int]] = field(default_factory=dict)
-    # hash -> text[:300], for texts seen at least twice (set at the second sighting)
-    dup_text: dict[str, str] = field(default_factory=dict)
+    params: FingerprintParams = field(default_factory=FingerprintParams)
+    keep_text: bool = True
     # registered accumulators (language mix, defect counts...): name -> accumulator
     extras: dict[str, Any] = field(default_factory=_new_extras)
+    _index: DocIndex | None = field(default=None, repr=False)
+    _pending: list = field(default_factory=list, repr=False)
+
+    BATCH = 1024
+
+    def __post_init__(self):
+        if self._index is None:
+            self._index = DocIndex(self.params, keep_text=self.keep_text)
 
     def add(self, doc: Document) -> None:
         for acc in self.extras.values():
@@ -59,59 +70,49 @@ class CorpusStats:
         self.n_docs += 1
         self.n_chars += len(doc.text)
         self.n_words += len(doc.text.split())
-        h = text_hash(doc.text)
-        c = self.hash_counts[h] = self.hash_counts[h] + 1
-        if c == 1:
-            self.hash_first[h] = (doc.id, doc.source, doc.line)
-        elif c == 2:
-            self.dup_text[h] = doc.text[:300]
+        self._pending.append(doc)
+        if len(self._pending) >= self.BATCH:
+            self._flush()
 
-    def example(self, h: str) -> tuple[str | None, str | None]:
-        """(id of the first document, a text) for a hash; the text only for duplicated texts."""
-        first = self.hash_first.get(h)
-        return (None if first is None else first[0]), self.dup_text.get(h)
+    def _flush(self) -> None:
+        if not self._pending:
+            return
+        docs, self._pending = self._pending, []
+        texts = [d.text for d in docs]
+        self._index.add(fingerprint_batch(texts, self.params), [d.source for d in docs],
+                        [d.line for d in docs], [d.id for d in docs], texts)
 
     @property
-    def examples(self) -> "_Examples":
-        """A read-only ``hash -> (id, text or None)`` view (no copy of the maps)."""
-        return _Examples(self)
+    def index(self) -> DocIndex:
+        """The per-document index, with every added document in it."""
+        self._flush()
+        return self._index
+
+    def absorb(self, other: "CorpusStats", docs: list[Document] | None = None) -> "CorpusStats":
+        """Add another partition's statistics in place (its documents follow this one's).
+
+        ``docs``: the partition's documents, when ``other`` was built without texts (a worker's chunk).
+        """
+        self._flush()
+        self.n_docs += other.n_docs
+        self.n_chars += other.n_chars
+        self.n_words += other.n_words
+        self._index.extend(other.index)
+        if docs is not None and other.index.texts is None and self._index.texts is not None:
+            self._index.texts.append([d.id for d in docs], [d.text for d in docs])
+        for name, acc in other.extras.items():
+            mine = self.extras.get(name)
+            self.extras[name] = acc if mine is None else mine.merge(acc)
+        return self
 
     def merge(self, other: "CorpusStats") -> "CorpusStats":
-        out = CorpusStats(
-            n_docs=self.n_docs + other.n_docs,
-            n_chars=self.n_chars + other.n_chars,
-            n_words=self.n_words + other.n_words,
-            hash_counts=self.hash_counts + other.hash_counts,
-            hash_first=dict(self.hash_first),
-            dup_text={**other.dup_text, **self.dup_text},
-            extras={name: (acc.merge(other.extras[name]) if name in other.extras else acc)
-                    for name, acc in self.extras.items()},
-        )
-        for name, acc in other.extras.items():
-            out.extras.setdefault(name, acc)
-        for h, first in other.hash_first.items():  # the earliest occurrence wins, as in one pass
-            mine = out.hash_first.get(h)
-            if mine is None or (first[1], first[2]) < (mine[1], mine[2]):
-                out.hash_first[h] = first
-        return out
+        """A new ``CorpusStats`` for this partition followed by ``other``."""
+        out = CorpusStats(params=self.params, keep_text=self.keep_text, extras={})
+        return out.absorb(self).absorb(other)
 
-
-class _Examples:
-    __slots__ = ("stats",)
-
-    def __init__(self, stats: CorpusStats):
-        self.stats = stats
-
-    def get(self, h: str, default=None):
-        return self.stats.example(h) if h in self.stats.hash_first else default
-
-    def __getitem__(self, h: str):
-        if h not in self.stats.hash_first:
-            raise KeyError(h)
-        return self.stats.example(h)
-
-    def __contains__(self, h: object) -> bool:
-        return h in self.stats.hash_first
+    def __getstate__(self):
+        self._flush()
+        return dict(self.__dict__)
 
 
 @dataclass
@@ -185,12 +186,13 @@ def build_context(
     options: dict[str, Any] | None = None,
 ) -> AuditContext:
     """Assemble the context and split the real sample into two disjoint seeded halves (the noise floor)."""
+    params = params_from_options(options or {})
     if real_stats is None:
-        real_stats = CorpusStats()
+        real_stats = CorpusStats(params=params)
         for d in real_docs:
             real_stats.add(d)
     if synth_stats is None:
-        synth_stats = CorpusStats()
+        synth_stats = CorpusStats(params=params)
         for d in synth_docs:
             synth_stats.add(d)
     real = CorpusData("real", real_docs, np.asarray(real_emb, dtype=np.float32),

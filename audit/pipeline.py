@@ -20,6 +20,8 @@ from audit.context import AuditContext, CorpusStats, build_context
 from audit.documents import Document
 from audit.errors import ConfigError
 from audit.result import AuditResult, MetricEntry
+from metrics.fingerprint import params_from_options
+from audit.reading import default_workers, sample_stream  # noqa: F401 (public: partition summaries)
 from audit.sampling import BottomKSample
 
 FAMILIES = ("language", "defects", "diversity", "duplication", "drift", "bias", "properties")
@@ -48,10 +50,13 @@ class AuditOptions:
     metric_options: dict[str, Any] = field(default_factory=dict)
     engine: str = "local"  # "local" | "dask" (audit.engine_dask)
     scheduler: str | None = None  # dask: a scheduler address; None starts a LocalCluster
+    workers: int = 0  # processes for per-document work while reading; 0: every CPU this process may use
 
     def validate(self) -> None:
         if self.sample_size < 20:
             raise ConfigError(f"--sample-size must be at least 20 (got {self.sample_size})")
+        if self.workers < 0:
+            raise ConfigError(f"--workers must be 0 (all CPUs) or more (got {self.workers})")
         if self.seed < 0:
             raise ConfigError(f"--seed must be a non-negative integer (got {self.seed})")
         if self.engine not in ("local", "dask"):
@@ -76,22 +81,6 @@ class Progress:
         pass
 
 
-def sample_stream(stream, k: int, seed: int, stats: CorpusStats,
-                  tick: Callable[[int], None] | None = None) -> BottomKSample:
-    """One pass: every document updates the whole-corpus ``stats``; a bottom-k sample keeps ``k`` of them.
-
-    Both are mergeable, so partitions of a corpus can run this apart and combine the results
-    (``CorpusStats.merge``, ``BottomKSample.merge``) into exactly what one pass gives.
-    """
-    sample = BottomKSample(k, seed)
-    for i, doc in enumerate(stream):
-        stats.add(doc)
-        sample.add(doc)
-        if tick and (i & 1023) == 1023:
-            tick(1024)
-    return sample
-
-
 def library_versions() -> dict[str, str]:
     out = {"python": platform.python_version()}
     for name in ("corpus-audit", "numpy", "scikit-learn", "scipy", "sentence-transformers", "torch", "model2vec",
@@ -104,8 +93,13 @@ def library_versions() -> dict[str, str]:
 
 
 def new_corpus_stats(metric_options: dict[str, Any]) -> CorpusStats:
-    """The empty whole-corpus statistics every reader (local, shard worker) starts from."""
-    return CorpusStats()
+    """The empty whole-corpus statistics every reader (local, shard worker) starts from: its fingerprint
+    parameters come from the metric options, so every shard of both corpora is fingerprinted alike."""
+    try:
+        params = params_from_options(metric_options)
+    except ValueError as e:
+        raise ConfigError(str(e)) from None
+    return CorpusStats(params=params)
 
 
 def _read(path: str, fmt, opts: AuditOptions, seed_salt: int, progress: Progress):
@@ -116,7 +110,8 @@ def _read(path: str, fmt, opts: AuditOptions, seed_salt: int, progress: Progress
                                  strict=opts.strict)
     stats = new_corpus_stats(opts.metric_options)
     tick = progress.step(f"Reading {os.path.basename(path)}")
-    sample = sample_stream(stream, opts.sample_size, opts.seed * 1_000 + seed_salt, stats, tick)
+    sample = sample_stream(stream, opts.sample_size, opts.seed * 1_000 + seed_salt, stats, tick,
+                           workers=opts.workers or default_workers())
     progress.done(f"Read {os.path.basename(path)}: {stats.n_docs:,} documents")
     return sample, stats, report
 
@@ -236,7 +231,8 @@ def audit_streams(real, synth, opts: AuditOptions, progress: Progress | None = N
         stats = new_corpus_stats(opts.metric_options)
         label = os.path.basename(report.path) or side
         tick = progress.step(f"Reading {label}")
-        sample = sample_stream(stream, opts.sample_size, opts.seed * 1_000 + salt, stats, tick)
+        sample = sample_stream(stream, opts.sample_size, opts.seed * 1_000 + salt, stats, tick,
+                               workers=opts.workers or default_workers())
         progress.done(f"Read {label}: {stats.n_docs:,} documents")
         read[side] = (sample, stats, report)
     (rs, rstats, rrep), (ss, sstats, srep) = read["real"], read["synth"]

@@ -58,12 +58,16 @@ def cluster_rate_result(
     max_clusters: int = 10,
     max_members: int = 5,
     extra: Mapping | None = None,
+    clusters: list[list[int]] | None = None,
 ) -> MetricResult:
     """Rate = share of documents in a duplicate cluster beyond the first of each cluster, with evidence.
 
-    ``pairs`` are verified (i, j, similarity) edges; clusters are their connected components.
+    ``pairs`` are verified (i, j, similarity) edges; clusters are their connected components (pass
+    ``clusters`` when already computed, e.g. over ordinals of a whole corpus; ``n`` is then the number
+    of documents the rate is over). ``ids`` / ``texts`` only need ``[i]``.
     """
-    clusters = clusters_from_pairs(n, ((i, j) for i, j, _ in pairs))
+    if clusters is None:
+        clusters = clusters_from_pairs(n, ((i, j) for i, j, _ in pairs))
     dups = sum(len(c) - 1 for c in clusters)
     sims: dict[int, list[tuple[int, int, float]]] = {}
     root = {m: c[0] for c in clusters for m in c}

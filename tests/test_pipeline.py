@@ -13,6 +13,20 @@ from metrics.result import MetricResult
 DOCS = [Document(id=str(i), text=f"doc {i % 37}", line=i + 1) for i in range(500)]
 
 
+def _first_by_text(stats):
+    """normalised-text hash -> (count, (source, line) of its earliest document)."""
+    ix = stats.index
+    exact, key = ix.exact.array(), ix.order_key()
+    src, line = ix.src.array(), ix.line.array()
+    out = {}
+    for i in range(len(ix)):
+        where = (ix.sources[src[i]], int(line[i]))
+        c, first = out.get(int(exact[i]), (0, where))
+        out[int(exact[i])] = (c + 1, min(first, where))
+    assert len(key) == len(ix)
+    return out
+
+
 def test_corpus_stats_merge_equals_one_pass():
     whole = CorpusStats()
     for d in DOCS:
@@ -23,9 +37,13 @@ def test_corpus_stats_merge_equals_one_pass():
     merged = parts[2].merge(parts[1]).merge(parts[0])
     assert merged.n_docs == whole.n_docs == 500
     assert merged.n_chars == whole.n_chars and merged.n_words == whole.n_words
-    assert merged.hash_counts == whole.hash_counts
-    assert merged.hash_first == whole.hash_first  # first occurrence wins, as in one pass
-    assert sum(c - 1 for c in whole.hash_counts.values()) == 500 - 37
+    assert _first_by_text(merged) == _first_by_text(whole)  # counts, and the earliest occurrence
+    assert sum(c - 1 for c, _ in _first_by_text(whole).values()) == 500 - 37
+    from metrics.duplication_full import exact_groups
+
+    ix = merged.index
+    rep, _ = exact_groups(ix.exact.array(), np.arange(500), ix.order_key())
+    assert sorted({ix.texts.get(int(r))[0] for r in rep}) == sorted(str(i) for i in range(37))
 
 
 def test_sample_is_seeded_uniform_and_in_priority_order():
@@ -41,7 +59,7 @@ def test_sample_is_seeded_uniform_and_in_priority_order():
     uniq = [Document(id=str(i), text=f"text number {i}", line=i + 1) for i in range(400)]
     hits = np.zeros(400)
     for seed in range(300):
-        for d in sample_stream(iter(uniq), 40, seed, CorpusStats()).documents():
+        for d in BottomKSample(40, seed).extend(uniq).documents():
             hits[int(d.id)] += 1
     p = hits / 300
     assert p.mean() == pytest.approx(0.1)
@@ -166,19 +184,27 @@ def test_partitioned_corpus_audits_exactly_like_one_pass(tmp_path):
     assert merged.inputs["real"]["n_documents"] == 450 and merged.inputs["real"]["n_sampled"] == 200
 
 
-def test_stats_keep_texts_only_for_duplicates():
-    docs = [Document(id=str(i), text=t, source="f", line=i + 1)
-            for i, t in enumerate(["alpha beta", "gamma", "Alpha  BETA", "delta", "alpha beta"])]
+def test_exact_bookkeeping_is_compact_and_spills_to_disk(monkeypatch):
+    from audit import corpus_index
+
+    docs = [Document(id=f"d{i}", text=f"text \ud800 number {i % 50} " * 3, source="f", line=i + 1)
+            for i in range(3000)]
     stats = CorpusStats()
     for d in docs:
         stats.add(d)
-    from metrics.text import text_hash
-
-    h = text_hash("alpha beta")
-    assert stats.hash_counts[h] == 3
-    assert stats.example(h) == ("0", "Alpha  BETA")  # first id, text from the second sighting
-    assert stats.example(text_hash("gamma")) == ("1", None)  # a unique text keeps no text
-    assert len(stats.dup_text) == 1
+    per_doc = stats.index.bytes_per_doc()
+    assert per_doc["exact"] + per_doc["line"] + per_doc["src"] <= 16  # exact-duplicate bookkeeping
+    # a tiny budget: every column goes to a temporary file and reads back the same
+    monkeypatch.setattr(corpus_index, "SPILL_BYTES", 256)
+    spilled = CorpusStats()
+    for d in docs:
+        spilled.add(d)
+    ix, ref = spilled.index, stats.index
+    assert ix.exact.spilled and ix.bands.spilled and ix.texts.data.spilled
+    assert isinstance(ix.exact.array(), np.memmap)
+    for col in ("exact", "line", "n_tokens", "bands", "fp_hash", "fp_doc"):
+        assert np.array_equal(getattr(ix, col).array(), getattr(ref, col).array()), col
+    assert ix.texts.get(2999) == ("d2999", docs[2999].text) == ref.texts.get(2999)
 
 
 def test_no_verdict_on_a_handful_of_documents():

@@ -1,0 +1,219 @@
+"""The compact, mergeable per-document index of one whole corpus, spilled to disk when it grows.
+
+Every document of a corpus leaves a few fixed-size values here (``DocIndex``): the 64-bit hash of its
+normalised text, its line and source (14 bytes: the exact-duplicate bookkeeping), its token count, its
+MinHash-LSH band keys, and its winnowed n-gram fingerprints; its id and text go to a byte store so that
+candidates can be verified and shown. Each column keeps at most ``SPILL_BYTES`` in memory; beyond that
+it is appended to a temporary file and read back as a memory map, so peak memory grows with the corpus
+only through these arrays, and not at all once they spill. Indexes of partitions merge by
+concatenation (``DocIndex.extend``).
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+import weakref
+from collections.abc import Sequence
+
+import numpy as np
+
+from metrics.fingerprint import BatchPrints, FingerprintParams
+
+SPILL_BYTES = int(os.environ.get("CORPUS_AUDIT_SPILL_BYTES", 64 << 20))
+_DIR: str | None = None
+
+
+def _spill_dir() -> str:
+    global _DIR
+    if _DIR is None or not os.path.isdir(_DIR):
+        _DIR = tempfile.mkdtemp(prefix="corpus-audit-index-")
+        weakref.finalize(_spill_dir, shutil.rmtree, _DIR, True)
+    return _DIR
+
+
+class Column:
+    """An append-only array (fixed dtype and row shape) that moves to a temporary file past a budget."""
+
+    def __init__(self, dtype, width: int = 0, budget: int | None = None):
+        self.dtype = np.dtype(dtype)
+        self.width = width  # 0: one value per row; k: rows of k values
+        self.budget = SPILL_BYTES if budget is None else budget
+        self._chunks: list[np.ndarray] = []
+        self._mem = 0
+        self._path: str | None = None
+        self._on_disk = 0  # rows in the file
+        self._cache: np.ndarray | None = None
+
+    def __len__(self) -> int:
+        return self._on_disk + sum(len(c) for c in self._chunks)
+
+    @property
+    def spilled(self) -> bool:
+        return self._path is not None
+
+    def append(self, values: np.ndarray) -> None:
+        values = np.ascontiguousarray(values, dtype=self.dtype)
+        if len(values) == 0:
+            return
+        self._cache = None
+        self._chunks.append(values)
+        self._mem += values.nbytes
+        if self._mem > self.budget:
+            self._flush()
+
+    def _flush(self) -> None:
+        if self._path is None:
+            fd, self._path = tempfile.mkstemp(dir=_spill_dir(), suffix=".col")
+            os.close(fd)
+            weakref.finalize(self, _unlink, self._path)
+        with open(self._path, "ab") as f:
+            for c in self._chunks:
+                f.write(c.tobytes())
+                self._on_disk += len(c)
+        self._chunks, self._mem = [], 0
+
+    def array(self) -> np.ndarray:
+        """All rows, as one array (a read-only memory map once spilled)."""
+        if self._cache is not None:
+            return self._cache
+        shape = (len(self),) + ((self.width,) if self.width else ())
+        if self._path is None:
+            out = np.concatenate(self._chunks) if self._chunks else np.zeros(shape, self.dtype)
+            self._chunks = [out] if len(out) else []
+        else:
+            self._flush()
+            out = np.memmap(self._path, dtype=self.dtype, mode="r", shape=shape) if shape[0] else \
+                np.zeros(shape, self.dtype)
+        self._cache = out
+        return out
+
+    def extend(self, other: "Column", add: int = 0) -> None:
+        """Append another column's rows (plus ``add``, for ordinals), block by block."""
+        arr = other.array()
+        step = max(1, self.budget // max(1, arr.itemsize * max(1, self.width)))
+        for s in range(0, len(arr), step):
+            block = np.asarray(arr[s:s + step])
+            self.append(block + self.dtype.type(add) if add else block)
+
+    def __getstate__(self):
+        state = dict(self.__dict__)
+        state["_chunks"] = [self.array()] if self._path is None and len(self) else []
+        state["_cache"] = None
+        return state
+
+
+def _unlink(path: str) -> None:
+    try:
+        os.unlink(path)
+    except OSError:
+        pass
+
+
+class TextStore:
+    """Ids and texts by ordinal, in a byte column (spilled like the others)."""
+
+    def __init__(self):
+        self.data = Column(np.uint8)
+        self.ends = Column(np.uint64)
+        self._size = 0
+
+    def __len__(self) -> int:
+        return len(self.ends)
+
+    def append(self, ids: Sequence[str], texts: Sequence[str]) -> None:
+        blobs = [f"{i}\x00{t}".encode("utf-8", "surrogatepass") for i, t in zip(ids, texts)]
+        ends = np.cumsum([len(b) for b in blobs], dtype=np.uint64) + np.uint64(self._size)
+        if len(blobs):
+            self._size = int(ends[-1])
+        self.data.append(np.frombuffer(b"".join(blobs), dtype=np.uint8))
+        self.ends.append(ends)
+
+    def get(self, i: int) -> tuple[str, str]:
+        ends = self.ends.array()
+        lo = int(ends[i - 1]) if i else 0
+        raw = bytes(self.data.array()[lo:int(ends[i])]).decode("utf-8", "surrogatepass")
+        doc_id, _, text = raw.partition("\x00")
+        return doc_id, text
+
+    def text(self, i: int) -> str:
+        return self.get(i)[1]
+
+    def extend(self, other: "TextStore") -> None:
+        self.data.extend(other.data)
+        self.ends.extend(other.ends, add=self._size)
+        self._size += other._size
+
+
+class DocIndex:
+    """Compact per-document arrays of one corpus (see the module docstring)."""
+
+    def __init__(self, params: FingerprintParams | None = None, keep_text: bool = True):
+        self.params = params or FingerprintParams()
+        self.exact = Column(np.uint64)
+        self.line = Column(np.uint32)
+        self.src = Column(np.uint16)
+        self.sources: list[str] = []
+        self.n_tokens = Column(np.uint32)
+        self.bands = Column(np.uint32, width=self.params.bands)
+        self.fp_hash = Column(np.uint64)
+        self.fp_doc = Column(np.uint32)  # ordinal in this index
+        self.texts = TextStore() if keep_text else None
+
+    def __len__(self) -> int:
+        return len(self.exact)
+
+    def _source_id(self, source: str) -> int:
+        try:
+            return self.sources.index(source)
+        except ValueError:
+            if len(self.sources) >= 65535:
+                raise ValueError("more than 65,535 source files in one corpus") from None
+            self.sources.append(source)
+            return len(self.sources) - 1
+
+    def add(self, prints: BatchPrints, sources: Sequence[str], lines: Sequence[int],
+            ids: Sequence[str] | None = None, texts: Sequence[str] | None = None) -> None:
+        base = len(self)
+        self.exact.append(prints.exact)
+        self.n_tokens.append(prints.n_tokens)
+        self.bands.append(prints.bands)
+        self.fp_hash.append(prints.fp_hash)
+        self.fp_doc.append(prints.fp_doc.astype(np.uint32) + np.uint32(base))
+        self.line.append(np.minimum(np.asarray(lines, dtype=np.int64), 2**32 - 1))
+        self.src.append(np.fromiter((self._source_id(s) for s in sources), np.uint16, count=len(sources)))
+        if self.texts is not None and texts is not None:
+            self.texts.append(ids, texts)
+
+    def extend(self, other: "DocIndex") -> "DocIndex":
+        """Append another partition's index (its ordinals follow this one's)."""
+        if other.params != self.params:
+            raise ValueError("cannot merge indexes built with different fingerprint parameters")
+        base = len(self)
+        self.exact.extend(other.exact)
+        self.n_tokens.extend(other.n_tokens)
+        self.bands.extend(other.bands)
+        self.fp_hash.extend(other.fp_hash)
+        self.fp_doc.extend(other.fp_doc, add=base)
+        self.line.extend(other.line)
+        remap = np.array([self._source_id(s) for s in other.sources] or [0], dtype=np.uint16)
+        self.src.append(remap[np.asarray(other.src.array(), dtype=np.int64)] if len(other) else
+                        np.zeros(0, np.uint16))
+        if self.texts is not None and other.texts is not None:
+            self.texts.extend(other.texts)
+        return self
+
+    def order_key(self) -> np.ndarray:
+        """(source name, line) of each document as one sortable uint64: the earliest occurrence is its min."""
+        rank = np.argsort(np.argsort(np.array(self.sources or [""], dtype=object), kind="stable"))
+        return (rank.astype(np.uint64)[np.asarray(self.src.array(), np.int64)] << np.uint64(32)) | \
+            np.asarray(self.line.array(), np.uint64)
+
+    def bytes_per_doc(self) -> dict[str, float]:
+        n = max(1, len(self))
+        cols = {"exact": self.exact, "line": self.line, "src": self.src, "n_tokens": self.n_tokens,
+                "bands": self.bands, "fingerprints": self.fp_hash, "fingerprint_docs": self.fp_doc}
+        out = {k: len(c) * c.dtype.itemsize * max(1, c.width) / n for k, c in cols.items()}
+        if self.texts is not None:
+            out["texts"] = (len(self.texts.data) + 8 * len(self.texts)) / n
+        return out

@@ -1,0 +1,99 @@
+"""One streaming pass over a corpus: chunks of documents summarised in a process pool, merged in order.
+
+Per-document work (normalising, hashing, tokenising, MinHash, fingerprints, and every registered
+whole-corpus accumulator) is a pure function of a chunk (:func:`summarise_chunk`), so it runs in worker
+processes; the parent merges the chunk summaries in stream order, keeps the texts in the corpus index
+and the bottom-k sample. The chunking does not depend on the number of workers and merges happen in
+the same order, so 1 or N workers give byte-identical results. Workers limit BLAS/OpenMP to one thread
+each (threadpoolctl), so N workers never run N × cores threads.
+"""
+from __future__ import annotations
+
+import itertools
+import multiprocessing as mp
+import os
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+
+from audit.context import CorpusStats
+from audit.documents import Document
+from audit.sampling import BottomKSample
+from metrics.fingerprint import FingerprintParams
+
+CHUNK = 2048
+
+
+def default_workers() -> int:
+    """The CPUs this process may use."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # pragma: no cover - not Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def summarise_chunk(docs: list[Document], params: FingerprintParams) -> CorpusStats:
+    """Whole-corpus statistics of one chunk (no texts: the parent keeps those)."""
+    stats = CorpusStats(params=params, keep_text=False)
+    for d in docs:
+        stats.add(d)
+    stats.index  # noqa: B018 - flush the last batch here, in the worker
+    return stats
+
+
+def _init_worker() -> None:
+    from threadpoolctl import threadpool_limits
+
+    threadpool_limits(limits=1)
+
+
+def _chunks(stream: Iterable[Document], size: int) -> Iterator[list[Document]]:
+    it = iter(stream)
+    while True:
+        chunk = list(itertools.islice(it, size))
+        if not chunk:
+            return
+        yield chunk
+
+
+def _summaries(chunks: Iterator[list[Document]], params: FingerprintParams, workers: int):
+    """(chunk, summary) in stream order; a pool only once there is a second chunk to share."""
+    first = next(chunks, None)
+    if first is None:
+        return
+    second = next(chunks, None)
+    if second is None or workers <= 1:
+        for chunk in itertools.chain([first], [] if second is None else [second], chunks):
+            yield chunk, summarise_chunk(chunk, params)
+        return
+    ctx = mp.get_context("fork" if "fork" in mp.get_all_start_methods() else "spawn")
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_init_worker)
+    pending: deque = deque()
+    try:
+        for chunk in itertools.chain([first, second], chunks):
+            pending.append((chunk, pool.submit(summarise_chunk, chunk, params)))
+            if len(pending) >= 2 * workers:
+                chunk0, fut = pending.popleft()
+                yield chunk0, fut.result()
+        while pending:
+            chunk0, fut = pending.popleft()
+            yield chunk0, fut.result()
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def sample_stream(stream, k: int, seed: int, stats: CorpusStats,
+                  tick: Callable[[int], None] | None = None, workers: int = 1) -> BottomKSample:
+    """One pass: every document updates the whole-corpus ``stats``; a bottom-k sample keeps ``k`` of them.
+
+    Both are mergeable, so partitions of a corpus can run this apart and combine the results
+    (``CorpusStats.merge``, ``BottomKSample.merge``) into exactly what one pass gives. ``workers`` > 1
+    summarises chunks in a process pool; the result is the same for any number of workers.
+    """
+    sample = BottomKSample(k, seed)
+    for chunk, part in _summaries(_chunks(stream, CHUNK), stats.params, workers):
+        stats.absorb(part, chunk)
+        sample.extend(chunk)
+        if tick:
+            tick(len(chunk))
+    return sample
