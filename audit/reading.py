@@ -16,7 +16,8 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 
-from audit.context import CorpusStats
+from audit.context import STREAM_ACCUMULATORS, CorpusStats
+from audit.streams import builtin_accumulators
 from audit.documents import Document
 from audit.sampling import BottomKSample
 from metrics.fingerprint import FingerprintParams
@@ -32,9 +33,11 @@ def default_workers() -> int:
         return max(1, os.cpu_count() or 1)
 
 
-def summarise_chunk(docs: list[Document], params: FingerprintParams) -> CorpusStats:
-    """Whole-corpus statistics of one chunk (no texts: the parent keeps those)."""
-    stats = CorpusStats(params=params, keep_text=False)
+def summarise_chunk(docs: list[Document], params: FingerprintParams, factories: dict | None = None) -> CorpusStats:
+    """Whole-corpus statistics of one chunk (no texts: the parent keeps those). ``factories``: the
+    accumulators to stream (default: those registered in this process)."""
+    extras = None if factories is None else {name: f() for name, f in sorted(factories.items())}
+    stats = CorpusStats(params=params, keep_text=False, **({} if extras is None else {"extras": extras}))
     for d in docs:
         stats.add(d)
     stats.index  # noqa: B018 - flush the last batch here, in the worker
@@ -66,12 +69,19 @@ def _summaries(chunks: Iterator[list[Document]], params: FingerprintParams, work
         for chunk in itertools.chain([first], [] if second is None else [second], chunks):
             yield chunk, summarise_chunk(chunk, params)
         return
-    ctx = mp.get_context("fork" if "fork" in mp.get_all_start_methods() else "spawn")
+    # not "fork": a forked child inherits locks of the parent's threads (rensa's and BLAS's pools) and can
+    # hang; the fork server is a fresh process. Accumulators registered at run time are passed along.
+    if "forkserver" in mp.get_all_start_methods():
+        ctx = mp.get_context("forkserver")
+        ctx.set_forkserver_preload(["audit.reading"])
+    else:  # pragma: no cover - not Linux
+        ctx = mp.get_context("spawn")
+    factories = {**builtin_accumulators(), **STREAM_ACCUMULATORS}
     pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_init_worker)
     pending: deque = deque()
     try:
         for chunk in itertools.chain([first, second], chunks):
-            pending.append((chunk, pool.submit(summarise_chunk, chunk, params)))
+            pending.append((chunk, pool.submit(summarise_chunk, chunk, params, factories)))
             if len(pending) >= 2 * workers:
                 chunk0, fut = pending.popleft()
                 yield chunk0, fut.result()
