@@ -40,9 +40,10 @@ class CorpusStats:
     Counts and sums, the registered accumulators (``extras``) and a compact per-document index
     (``audit.corpus_index.DocIndex``: exact-text hash, line, token count, MinHash-LSH band keys, winnowed
     n-gram fingerprints, and the id and text in a byte store), so duplicates and copies are counted over
-    every document. The exact-duplicate bookkeeping is 14 bytes per document in memory (hash, line,
-    source) and every column spills to a temporary file past a budget. Partitions are computed apart
-    and combined with :meth:`merge` (in partition order: ordinals follow it).
+    every document. The exact-duplicate bookkeeping is 16 bytes per document in memory (hashes of the
+    normalised text and of the id) and every column spills to a temporary file past a budget.
+    Partitions are computed apart and combined with :meth:`merge`; what is computed from the index
+    orders documents by content, so the merge order changes nothing.
 
     Documents are fingerprinted in batches of ``BATCH`` (``fingerprint_batch``); :meth:`add` queues a
     document and :attr:`index` flushes the queue.
@@ -79,8 +80,7 @@ class CorpusStats:
             return
         docs, self._pending = self._pending, []
         texts = [d.text for d in docs]
-        self._index.add(fingerprint_batch(texts, self.params), [d.source for d in docs],
-                        [d.line for d in docs], [d.id for d in docs], texts)
+        self._index.add(fingerprint_batch(texts, self.params), [d.id for d in docs], texts)
 
     @property
     def index(self) -> DocIndex:

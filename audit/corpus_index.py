@@ -1,7 +1,8 @@
 """The compact, mergeable per-document index of one whole corpus, spilled to disk when it grows.
 
 Every document of a corpus leaves a few fixed-size values here (``DocIndex``): the 64-bit hash of its
-normalised text, its line and source (14 bytes: the exact-duplicate bookkeeping), its token count, its
+normalised text and of its id (16 bytes: the exact-duplicate bookkeeping, which orders documents by
+content, never by position, so a shuffled file gives the same index up to order), its token count, its
 MinHash-LSH band keys, and its winnowed n-gram fingerprints; its id and text go to a byte store so that
 candidates can be verified and shown. Each column keeps at most ``SPILL_BYTES`` in memory; beyond that
 it is appended to a temporary file and read back as a memory map, so peak memory grows with the corpus
@@ -17,6 +18,7 @@ import weakref
 from collections.abc import Sequence
 
 import numpy as np
+import xxhash
 
 from metrics.fingerprint import BatchPrints, FingerprintParams
 
@@ -97,9 +99,10 @@ class Column:
             self.append(block + self.dtype.type(add) if add else block)
 
     def __getstate__(self):
+        # travel as data (a spill file is local to this machine); the receiver spills again past its budget
         state = dict(self.__dict__)
-        state["_chunks"] = [self.array()] if self._path is None and len(self) else []
-        state["_cache"] = None
+        state.update(_chunks=[np.array(self.array())] if len(self) else [], _cache=None, _path=None,
+                     _on_disk=0, _mem=0)
         return state
 
 
@@ -151,9 +154,7 @@ class DocIndex:
     def __init__(self, params: FingerprintParams | None = None, keep_text: bool = True):
         self.params = params or FingerprintParams()
         self.exact = Column(np.uint64)
-        self.line = Column(np.uint32)
-        self.src = Column(np.uint16)
-        self.sources: list[str] = []
+        self.idh = Column(np.uint64)  # xxh3-64 of the id: with ``exact``, a content order of the documents
         self.n_tokens = Column(np.uint32)
         self.bands = Column(np.uint32, width=self.params.bands)
         self.fp_hash = Column(np.uint64)
@@ -163,25 +164,15 @@ class DocIndex:
     def __len__(self) -> int:
         return len(self.exact)
 
-    def _source_id(self, source: str) -> int:
-        try:
-            return self.sources.index(source)
-        except ValueError:
-            if len(self.sources) >= 65535:
-                raise ValueError("more than 65,535 source files in one corpus") from None
-            self.sources.append(source)
-            return len(self.sources) - 1
-
-    def add(self, prints: BatchPrints, sources: Sequence[str], lines: Sequence[int],
-            ids: Sequence[str] | None = None, texts: Sequence[str] | None = None) -> None:
+    def add(self, prints: BatchPrints, ids: Sequence[str], texts: Sequence[str] | None = None) -> None:
         base = len(self)
         self.exact.append(prints.exact)
         self.n_tokens.append(prints.n_tokens)
         self.bands.append(prints.bands)
         self.fp_hash.append(prints.fp_hash)
         self.fp_doc.append(prints.fp_doc.astype(np.uint32) + np.uint32(base))
-        self.line.append(np.minimum(np.asarray(lines, dtype=np.int64), 2**32 - 1))
-        self.src.append(np.fromiter((self._source_id(s) for s in sources), np.uint16, count=len(sources)))
+        self.idh.append(np.fromiter((xxhash.xxh3_64_intdigest(str(i).encode("utf-8", "surrogatepass"))
+                                     for i in ids), np.uint64, count=len(ids)))
         if self.texts is not None and texts is not None:
             self.texts.append(ids, texts)
 
@@ -195,23 +186,19 @@ class DocIndex:
         self.bands.extend(other.bands)
         self.fp_hash.extend(other.fp_hash)
         self.fp_doc.extend(other.fp_doc, add=base)
-        self.line.extend(other.line)
-        remap = np.array([self._source_id(s) for s in other.sources] or [0], dtype=np.uint16)
-        self.src.append(remap[np.asarray(other.src.array(), dtype=np.int64)] if len(other) else
-                        np.zeros(0, np.uint16))
+        self.idh.extend(other.idh)
         if self.texts is not None and other.texts is not None:
             self.texts.extend(other.texts)
         return self
 
-    def order_key(self) -> np.ndarray:
-        """(source name, line) of each document as one sortable uint64: the earliest occurrence is its min."""
-        rank = np.argsort(np.argsort(np.array(self.sources or [""], dtype=object), kind="stable"))
-        return (rank.astype(np.uint64)[np.asarray(self.src.array(), np.int64)] << np.uint64(32)) | \
-            np.asarray(self.line.array(), np.uint64)
+    def content_order(self) -> np.ndarray:
+        """Ordinals sorted by (text hash, id hash): an order fixed by content, whatever the file order or
+        the order partitions were merged in."""
+        return np.lexsort((np.asarray(self.idh.array()), np.asarray(self.exact.array())))
 
     def bytes_per_doc(self) -> dict[str, float]:
         n = max(1, len(self))
-        cols = {"exact": self.exact, "line": self.line, "src": self.src, "n_tokens": self.n_tokens,
+        cols = {"exact": self.exact, "id": self.idh, "n_tokens": self.n_tokens,
                 "bands": self.bands, "fingerprints": self.fp_hash, "fingerprint_docs": self.fp_doc}
         out = {k: len(c) * c.dtype.itemsize * max(1, c.width) / n for k, c in cols.items()}
         if self.texts is not None:

@@ -45,7 +45,8 @@ def _family_table(family: str, rows, wide: bool) -> Table:
         t.add_column("support (real/synth)", overflow="fold", max_width=28)
         t.add_column("why", overflow="fold", max_width=70)
     for m in rows:
-        title = m.title + (" ~" if m.sampled else "") + ({"higher": " ↑", "lower": " ↓"}.get(m.better, ""))
+        scope = " ~" if m.sampled or m.scope == "sample" else (" ∀" if m.scope == "full" else "")
+        title = m.title + scope + ({"higher": " ↑", "lower": " ↓"}.get(m.better, ""))
         if m.kind == "pairwise":
             middle = num(m.value)
         else:
@@ -100,7 +101,7 @@ def render(result: AuditResult, console: Console | None = None) -> None:
     s = result.settings
     console.print(Text(f"embedder {s.get('embedder')} · seed {s.get('seed')} · "
                        f"{num(s.get('compared_docs_per_corpus'))} docs per corpus compared · "
-                       "~ = computed on a seeded sample · noise floor = the gap two samples of real alone stay "
+                       "~ = computed on a seeded sample · ∀ = counted over every document · noise floor = the gap two samples of real alone stay "
                        "within 95% of the time (pairwise: the real-vs-real value)",
                        style="dim"))
     wide = console.width >= 130

@@ -95,6 +95,10 @@ def test_runner_is_deterministic(make_ctx, texts):
 def test_tiny_corpora_do_not_crash(make_ctx):
     out = run(make_ctx(["a b c", "d e f", "g h i", "a b c"], ["a b c", "x y z"]))
     rows = _rows(out)
+    # three-token documents are under the minimum length: counted apart, never called copies
+    assert rows["exact_copy_rate"].value is None and rows["exact_copy_rate"].verdict == "insufficient"
+    assert rows["exact_copy_rate"].details["short_identical"] == 1
+    rows = _rows(run(make_ctx(["a b c", "d e f", "g h i", "a b c"], ["a b c", "x y z"], min_doc_tokens=1)))
     assert rows["exact_copy_rate"].value == 0.5
     assert rows["exact_duplicate_rate"].real == 0.25
 

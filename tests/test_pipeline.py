@@ -13,18 +13,11 @@ from metrics.result import MetricResult
 DOCS = [Document(id=str(i), text=f"doc {i % 37}", line=i + 1) for i in range(500)]
 
 
-def _first_by_text(stats):
-    """normalised-text hash -> (count, (source, line) of its earliest document)."""
+def _content(stats):
+    """The index in content order: (text hash, id hash, id, text) of every document."""
     ix = stats.index
-    exact, key = ix.exact.array(), ix.order_key()
-    src, line = ix.src.array(), ix.line.array()
-    out = {}
-    for i in range(len(ix)):
-        where = (ix.sources[src[i]], int(line[i]))
-        c, first = out.get(int(exact[i]), (0, where))
-        out[int(exact[i])] = (c + 1, min(first, where))
-    assert len(key) == len(ix)
-    return out
+    exact, idh = ix.exact.array(), ix.idh.array()
+    return [(int(exact[i]), int(idh[i]), *ix.texts.get(int(i))) for i in ix.content_order()]
 
 
 def test_corpus_stats_merge_equals_one_pass():
@@ -37,13 +30,8 @@ def test_corpus_stats_merge_equals_one_pass():
     merged = parts[2].merge(parts[1]).merge(parts[0])
     assert merged.n_docs == whole.n_docs == 500
     assert merged.n_chars == whole.n_chars and merged.n_words == whole.n_words
-    assert _first_by_text(merged) == _first_by_text(whole)  # counts, and the earliest occurrence
-    assert sum(c - 1 for c, _ in _first_by_text(whole).values()) == 500 - 37
-    from metrics.duplication_full import exact_groups
-
-    ix = merged.index
-    rep, _ = exact_groups(ix.exact.array(), np.arange(500), ix.order_key())
-    assert sorted({ix.texts.get(int(r))[0] for r in rep}) == sorted(str(i) for i in range(37))
+    assert _content(merged) == _content(whole)  # whatever the partitions and their merge order
+    assert len({e for e, *_ in _content(whole)}) == 37
 
 
 def test_sample_is_seeded_uniform_and_in_priority_order():
@@ -187,13 +175,13 @@ def test_partitioned_corpus_audits_exactly_like_one_pass(tmp_path):
 def test_exact_bookkeeping_is_compact_and_spills_to_disk(monkeypatch):
     from audit import corpus_index
 
-    docs = [Document(id=f"d{i}", text=f"text \ud800 number {i % 50} " * 3, source="f", line=i + 1)
+    docs = [Document(id=f"d{i}", text=f"text é number {i % 50} " * 3, source="f", line=i + 1)
             for i in range(3000)]
     stats = CorpusStats()
     for d in docs:
         stats.add(d)
     per_doc = stats.index.bytes_per_doc()
-    assert per_doc["exact"] + per_doc["line"] + per_doc["src"] <= 16  # exact-duplicate bookkeeping
+    assert per_doc["exact"] + per_doc["id"] <= 16  # exact-duplicate bookkeeping
     # a tiny budget: every column goes to a temporary file and reads back the same
     monkeypatch.setattr(corpus_index, "SPILL_BYTES", 256)
     spilled = CorpusStats()
@@ -202,7 +190,7 @@ def test_exact_bookkeeping_is_compact_and_spills_to_disk(monkeypatch):
     ix, ref = spilled.index, stats.index
     assert ix.exact.spilled and ix.bands.spilled and ix.texts.data.spilled
     assert isinstance(ix.exact.array(), np.memmap)
-    for col in ("exact", "line", "n_tokens", "bands", "fp_hash", "fp_doc"):
+    for col in ("exact", "idh", "n_tokens", "bands", "fp_hash", "fp_doc"):
         assert np.array_equal(getattr(ix, col).array(), getattr(ref, col).array()), col
     assert ix.texts.get(2999) == ("d2999", docs[2999].text) == ref.texts.get(2999)
 

@@ -50,17 +50,14 @@ class Side:
     def __post_init__(self):
         ix = self.stats.index
         self.ix, self.params, self.n = ix, ix.params, len(ix)
-        # canonical ordinals: documents by (source, line), whatever order the partitions were merged in
-        key = ix.order_key()
-        self.perm = None if np.all(key[1:] >= key[:-1]) else np.argsort(key, kind="stable")
-        take = (lambda a: np.asarray(a)) if self.perm is None else (lambda a: np.asarray(a)[self.perm])
-        self.exact, self.ntok, self.bands = (take(c.array()) for c in (ix.exact, ix.n_tokens, ix.bands))
-        self.order = take(key)
-        self.fp_hash, self.fp_doc = ix.fp_hash.array(), np.asarray(ix.fp_doc.array())
-        if self.perm is not None:
-            inv = np.empty(self.n, np.int64)
-            inv[self.perm] = np.arange(self.n)
-            self.fp_doc = inv[self.fp_doc]
+        # canonical ordinals: documents by (text hash, id hash), whatever the file or partition order
+        self.perm = ix.content_order()
+        inv = np.empty(self.n, np.int64)
+        inv[self.perm] = np.arange(self.n)
+        self.exact, self.ntok, self.bands = (np.asarray(c.array())[self.perm] for c in
+                                             (ix.exact, ix.n_tokens, ix.bands))
+        self.order = None  # canonical ordinals are already in content order
+        self.fp_hash, self.fp_doc = ix.fp_hash.array(), inv[np.asarray(ix.fp_doc.array(), np.int64)]
         self.all = np.arange(self.n, dtype=np.int64)
         self.long = np.flatnonzero(self.ntok >= self.params.min_tokens)
         self.short = np.flatnonzero(self.ntok < self.params.min_tokens)
@@ -72,7 +69,7 @@ class Side:
         if i not in self._docs:
             if len(self._docs) > 4096:
                 self._docs.clear()
-            self._docs[i] = self.ix.texts.get(i if self.perm is None else int(self.perm[i]))
+            self._docs[i] = self.ix.texts.get(int(self.perm[i]))
         return self._docs[i]
 
     def text(self, i: int) -> str:
@@ -80,8 +77,8 @@ class Side:
 
     def halves(self, size: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
         """Two disjoint sets of ``size`` documents, by a keyed hash of (text, occurrence): order-free."""
-        rep, group = exact_groups(self.exact, self.all, self.order)
-        o = np.lexsort((self.order, group))
+        rep, group = exact_groups(self.exact, self.all)
+        o = np.lexsort((self.all, group))
         occ = np.empty(self.n, np.uint64)
         start = np.ones(self.n, bool)
         start[1:] = group[o][1:] != group[o][:-1]
@@ -153,8 +150,11 @@ def _pair(kind, q: Side, r: Side, i: int, j: int, sim: float) -> dict:
 def exact_copies(q: Side, qdocs, r: Side, rdocs, max_examples: int = 20) -> MetricResult:
     """Query documents (long enough) whose normalised text is a reference document's."""
     ql, rl = _eligible(q, qdocs), _eligible(r, rdocs)
+    # short documents identical to a reference document: counted apart, never called copies
+    qs = np.setdiff1d(qdocs, ql, assume_unique=True)
+    short = {"short_docs": len(qs), "short_identical": int(np.isin(q.exact[qs], r.exact[rdocs]).sum())}
     if len(ql) == 0 or len(rl) == 0:
-        return MetricResult(None, n=len(ql))
+        return MetricResult(None, n=len(ql), details=short)
     rep, _ = exact_groups(r.exact, rl, r.order)
     reps = np.unique(rep)
     rh = r.exact[reps]
@@ -165,12 +165,9 @@ def exact_copies(q: Side, qdocs, r: Side, rdocs, max_examples: int = 20) -> Metr
     examples = []
     for i, j in list(zip(ql[hit].tolist(), reps[o][pos[hit]].tolist()))[:max_examples]:
         examples.append({**_pair("exact", q, r, i, j, 1.0), "real_count": int(counts[r.exact[j]])})
-    # short documents identical to a reference document: counted apart, never called copies
-    qs = np.setdiff1d(qdocs, ql, assume_unique=True)
-    short_same = int(np.isin(q.exact[qs], r.exact[rdocs]).sum()) if len(qs) else 0
     k, n = int(hit.sum()), len(ql)
     return MetricResult(k / n, ci=wilson_interval(k, n), n=n, details={
-        "copied_docs": k, "examples": examples, "short_docs": len(qs), "short_identical": short_same})
+        "copied_docs": k, "examples": examples, **short})
 
 
 def near_copies(q: Side, qdocs, r: Side, rdocs, threshold: float, max_examples: int = 20) -> MetricResult:
@@ -273,15 +270,15 @@ def full_rows(real_stats: CorpusStats, synth_stats: CorpusStats, options: dict, 
                      ("ngram_copy_rate", span_copies)):
         value = fn(synth, synth.all, real, real.all)
         base = fn(real, half_b, real, half_a) if size else None
+        warn = _short_note(value.details.get("short_docs", 0), value.details.get("short_identical", 0),
+                           real.params.min_tokens)
+        value = replace(value, warnings=list(value.warnings) + warn)
         if value.value is None:
             out.entries.append(_scope(pairwise_entry(name, value, None), real, synth, **halves))
             continue
         if base is not None and base.value is None:
             base = None
         value = with_baseline_p(value, base, "copied_docs")
-        warn = _short_note(value.details.get("short_docs", 0), value.details.get("short_identical", 0),
-                           real.params.min_tokens)
-        value = replace(value, warnings=list(value.warnings) + warn)
         e = pairwise_entry(name, value, base, details={
             "reference": f"whole real corpus ({real.n:,} documents)",
             "baseline": base_note if base is not None else None})
