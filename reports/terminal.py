@@ -101,7 +101,8 @@ def render(result: AuditResult, console: Console | None = None) -> None:
     s = result.settings
     console.print(Text(f"embedder {s.get('embedder')} · seed {s.get('seed')} · "
                        f"{num(s.get('compared_docs_per_corpus'))} docs per corpus compared · "
-                       "~ = computed on a seeded sample · ∀ = counted over every document · noise floor = the gap two samples of real alone stay "
+                       "~ = computed on a seeded sample · ∀ = counted over every document · "
+                       "noise floor = the gap two samples of real alone stay "
                        "within 95% of the time (pairwise: the real-vs-real value)",
                        style="dim"))
     wide = console.width >= 130

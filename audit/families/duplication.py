@@ -63,7 +63,7 @@ def _stats(c: CorpusData, params) -> CorpusStats:
 
 def _sample_scope(entry, *corpora: CorpusData):
     entry.scope = "sample"
-    entry.support = {f"{c.name}_docs": len(c) for c in corpora}
+    entry.support = {**entry.support, **{f"{c.name}_docs": len(c) for c in corpora}}
     return entry
 
 
