@@ -149,3 +149,20 @@ def test_generation_map_and_tail_bands_cover_every_generation():
     assert rare[0]["types"] == rare[1]["types"] > 0
     # first sentences only: a thinner corpus keeps fewer of the real corpus's rare words
     assert rare[1]["share"] < rare[0]["share"]
+
+
+def test_html_page_has_a_chart_per_metric_the_band_and_the_generation_map(results):
+    from reports.trend import render_markdown
+    from reports.trend_html import render_trend_html
+
+    r = results["replace"]
+    r.sections["map"] = {"method": "pca", "per_generation": 1,
+                         "points": [{"x": g / 5, "y": 0.5, "g": g, "id": str(g), "text": "<b>t</b>"} for g in range(6)]}
+    page = render_trend_html(r)
+    assert page.count('class="card"') == len(r.metrics)
+    assert page.count("real noise band") >= sum(1 for m in r.metrics if m.band.get("low") or m.band.get("high"))
+    assert page.count("<circle") >= 6 and "&lt;b&gt;t&lt;/b&gt;" in page and "<b>t</b>" not in page
+    assert "<!-- corpus-audit report -->" in page
+    md = render_markdown(r)
+    assert "distinct_2_score" in md and "seen 1×" in md and "<!-- corpus-audit -->" in md
+    del r.sections["map"]
