@@ -16,11 +16,7 @@ import sys
 from pathlib import Path
 
 from audit.errors import AuditError, ConfigError
-
-# What every file this tool writes carries (JSON: the tool object; HTML, Markdown, JUnit: a comment), so
-# an existing file with one of these is ours to replace, and anything else is the user's.
-OWN_MARKERS = ('"name": "corpus-audit"', "<!-- corpus-audit report -->", "<!-- corpus-audit -->")
-
+from audit.textsafe import one_line, safe_markup
 
 def _version() -> str:
     from audit import __version__
@@ -33,32 +29,24 @@ class _Parser(argparse.ArgumentParser):
         raise ConfigError(f"{self.prog}: {message}")
 
 
-def _check_output(path: str, inputs: list[str], force: bool) -> None:
-    """Refuse to overwrite an input, or an existing file that this tool did not write, without --force."""
-    p = Path(path)
-    for i in inputs:
-        if i and p.exists() and Path(i).exists() and p.resolve() == Path(i).resolve():
-            raise ConfigError(f"{path}: is one of the inputs; refusing to overwrite it")
-    if p.is_dir():
-        raise ConfigError(f"{path}: is a directory")
-    if p.exists() and not force:
-        try:
-            with p.open("rb") as f:
-                head = f.read(4096)
-                f.seek(max(0, p.stat().st_size - 4096))
-                tail = f.read()
-            ends = (head + b"\n" + tail).decode("utf-8", errors="replace")
-        except OSError:
-            ends = ""
-        if not any(m in ends for m in OWN_MARKERS):
-            raise ConfigError(f"{path}: exists and was not written by corpus-audit; pass --force to overwrite it")
+def _check_output(path: str, inputs: list[str], force: bool, option: str = "output") -> None:
+    """Refuse an output that would overwrite an input or a file this tool did not write (see audit.outputs)."""
+    from audit.outputs import check_outputs
+
+    check_outputs([(option, path)], inputs, force)
 
 
 def write_output(path: str, text: str, inputs: list[str], force: bool) -> None:
-    from audit.result import write_atomic
+    from audit.outputs import write_outputs
 
     _check_output(path, inputs, force)
-    write_atomic(path, text)
+    write_outputs([(path, text)])
+
+
+def output_paths(args) -> list[tuple[str, str]]:
+    """``(option, path)`` for every report file the command was asked to write."""
+    names = ("json", "html", "markdown", "junit")
+    return [(f"--{n}", getattr(args, n)) for n in names if getattr(args, n, None)]
 
 
 def _common_outputs(p: argparse.ArgumentParser) -> None:
@@ -91,9 +79,9 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--embedder", default=os.environ.get("AUDIT_EMBEDDER", "static"),
                    help="static (default, fast), minilm, or any sentence-transformers model name or path")
     c.add_argument("--model", dest="embedder", help="alias of --embedder")
-    c.add_argument("--seed", type=int, default=0)
+    c.add_argument("--seed", type=int, default=0, help="0 to 4294967295 (default 0)")
     c.add_argument("--sample-size", type=int, default=5000,
-                   help="documents per corpus kept (seeded reservoir sample) for embedding metrics (default 5000)")
+                   help="documents per corpus kept (seeded bottom-k sample) for embedding metrics (default 5000)")
     c.add_argument("--engine", choices=("local", "dask"), default="local",
                    help="where per-document work runs: local (default) or dask (one task per shard)")
     c.add_argument("--scheduler", metavar="ADDRESS",
@@ -101,6 +89,7 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--workers", type=int, default=0,
                    help="processes for hashing and fingerprinting while reading (default 0: every CPU); "
                         "the result is the same for any number")
+    _limit_options(c)
     c.add_argument("--cache-dir", help="embedding cache folder (default ~/.cache/corpus-audit/embeddings)")
     c.add_argument("--no-cache", action="store_true", help="do not read or write the embedding cache")
     c.add_argument("--no-map", action="store_true", help="skip the UMAP map")
@@ -138,6 +127,7 @@ def build_parser() -> argparse.ArgumentParser:
     i.add_argument("--embedder", default=os.environ.get("AUDIT_EMBEDDER", "static"))
     i.add_argument("--seed", type=int, default=0)
     i.add_argument("--sample-size", type=int, default=5000)
+    _limit_options(i)
     i.add_argument("--cache-dir")
     i.add_argument("--no-cache", action="store_true")
     i.add_argument("--families", help="comma-separated subset of the metric families")
@@ -154,6 +144,23 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_parsers(sub)
     return parser
+
+
+def _limit_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--max-doc-chars", type=int, default=2_000_000, metavar="N",
+                   help="a longer document is skipped and counted as too_long (default 2000000)")
+    p.add_argument("--max-memory", type=float, metavar="GIB",
+                   help="stop with a clear message past this resident memory (default: 85%% of RAM; 0 = none)")
+
+
+def memory_limit(args) -> int | None:
+    """``--max-memory`` in bytes (None = the default), checked."""
+    gib = getattr(args, "max_memory", None)
+    if gib is None:
+        return None
+    if not (gib == gib and 0 <= gib <= 1 << 20):  # NaN fails the first test
+        raise ConfigError(f"--max-memory must be a number of GiB from 0 to {1 << 20} (got {gib!r})")
+    return int(gib * 2**30)
 
 
 def _gate_options(p: argparse.ArgumentParser) -> None:
@@ -192,7 +199,7 @@ class RichProgress:
 
         self._finish()
         self.started = time.perf_counter()
-        self.current = self.bar.add_task(description, total=total, rate="")
+        self.current = self.bar.add_task(safe_markup(description), total=total, rate="")
         task, started = self.current, self.started
 
         done = [0]
@@ -214,10 +221,10 @@ class RichProgress:
 
         self._finish()
         took = time.perf_counter() - getattr(self, "started", time.perf_counter())
-        self.console.print(f"[green]✓[/green] {description} [dim]{took:.1f} s[/dim]")
+        self.console.print(f"[green]✓[/green] {safe_markup(description)} [dim]{took:.1f} s[/dim]")
 
     def note(self, message):
-        self.console.print(f"[cyan]…[/cyan] {message}")
+        self.console.print(f"[cyan]…[/cyan] {safe_markup(message)}")
 
     def close(self):
         self._finish()
@@ -225,21 +232,25 @@ class RichProgress:
 
 
 def _emit(result, args, inputs: list[str], console) -> None:
-    if args.json:
-        write_output(args.json, result.to_json(), inputs, args.force)
+    """Render every requested report, then write them as one set (audit.outputs), then show the result."""
+    from audit.outputs import check_outputs, write_outputs
+
+    renderers = {"--json": result.to_json}
     if args.html:
         from reports.html import render_html
 
-        write_output(args.html, render_html(result), inputs, args.force)
+        renderers["--html"] = lambda: render_html(result)
     if args.markdown:
         from reports.markdown import render_markdown
 
-        write_output(args.markdown, render_markdown(result), inputs, args.force)
-    junit = getattr(args, "junit", None)
-    if junit:
+        renderers["--markdown"] = lambda: render_markdown(result)
+    if getattr(args, "junit", None):
         from reports.junit import render_junit
 
-        write_output(junit, render_junit(result), inputs, args.force)
+        renderers["--junit"] = lambda: render_junit(result)
+    outputs = output_paths(args)
+    check_outputs(outputs, inputs, args.force)  # again: a file may have appeared while we computed
+    write_outputs([(path, renderers[opt]()) for opt, path in outputs])
     if args.command in ("compare", "gate") and result.gate is not None and os.environ.get("GITHUB_STEP_SUMMARY"):
         from audit.cli_gate import append_step_summary
 
@@ -253,14 +264,15 @@ def _emit(result, args, inputs: list[str], console) -> None:
             from audit.cli_gate import print_gate
 
             print_gate(result.gate, console)
-        for label, path in (("JSON", args.json), ("HTML", args.html), ("Markdown", args.markdown), ("JUnit", junit)):
-            if path:
-                console.print(f"[dim]{label} report:[/dim] {path}")
+        labels = {"--json": "JSON", "--html": "HTML", "--markdown": "Markdown", "--junit": "JUnit"}
+        for opt, path in outputs:
+            console.print(f"[dim]{labels[opt]} report:[/dim] {safe_markup(path)}")
 
 
 def parse_options(items: list[str]) -> dict:
     """``["near_threshold=0.9", "bias_groups=groups.json"]`` -> typed dict; unknown keys are an error."""
     from audit.families import METRIC_OPTIONS
+    from audit.limits import check_option
 
     out = {}
     for item in items:
@@ -276,11 +288,9 @@ def parse_options(items: list[str]) -> dict:
             raise ConfigError(f"--option: unknown option {key!r}{hint}")
         try:
             val = json.loads(raw)
-        except json.JSONDecodeError:
+        except (json.JSONDecodeError, RecursionError, ValueError):
             val = raw
-        if isinstance(val, bool) or not isinstance(val, (int, float, str)):
-            raise ConfigError(f"--option {key}: expected a number or a string")
-        out[key] = val
+        out[key] = check_option(key, val, METRIC_OPTIONS[key], lambda m: ConfigError(f"--option: {m}"))
     return out
 
 
@@ -289,10 +299,10 @@ def cmd_compare(args) -> int:
 
     from audit.pipeline import FAMILIES, AuditOptions, Progress, run_audit
 
+    from audit.outputs import check_outputs
+
     inputs = [args.real, args.synth]
-    for out in (args.json, args.html, args.markdown, args.junit):
-        if out:
-            _check_output(out, inputs, args.force)  # fail before minutes of work, not after
+    check_outputs(output_paths(args), inputs, args.force)  # fail before minutes of work, not after
     from audit.cli_gate import apply_gate, load_gate
 
     gate_setup = load_gate(args)  # a bad config or baseline fails now, not after the run
@@ -312,7 +322,9 @@ def cmd_compare(args) -> int:
         strict=args.strict, embedder=args.embedder, seed=args.seed, sample_size=args.sample_size,
         cache_dir=args.cache_dir, use_cache=not args.no_cache, make_map=not args.no_map, families=families,
         metric_options=metric_options, engine=args.engine, scheduler=args.scheduler, workers=args.workers,
+        max_doc_chars=args.max_doc_chars, max_memory=memory_limit(args),
     )
+    opts.validate()  # every value, before any file is read
     console = Console(stderr=False)
     err = Console(stderr=True)
     progress = Progress() if args.quiet else RichProgress(err)
@@ -336,8 +348,26 @@ def cmd_render(args) -> int:
     if code is not None:
         return code
     result = AuditResult.load(args.result)
-    _emit(result, args, [args.result], Console())
+    emit_loaded(result, args, args.result, Console())
     return 0
+
+
+def emit_loaded(result, args, path: str, console) -> None:
+    """:func:`_emit` for a result read from a file: a part the renderers cannot use is the file's fault
+    (exit 2 naming it), not a bug. The loader checks the shape of what every command reads; this covers
+    the free-form ``sections`` a hand-edited file may have broken."""
+    from audit.errors import InputError
+    from audit.outputs import OutputError
+
+    try:
+        _emit(result, args, [path], console)
+    except (AuditError, OutputError, KeyboardInterrupt, BrokenPipeError):
+        raise
+    except (TypeError, KeyError, ValueError, AttributeError, IndexError) as e:
+        if "--debug" in sys.argv:
+            raise
+        raise InputError(f"{path}: a part of this result cannot be rendered ({type(e).__name__}: {e}); "
+                         "was it edited by hand?") from None
 
 
 def _lazy(name):
@@ -363,32 +393,64 @@ COMMANDS = {"compare": cmd_compare, "render": cmd_render, "gate": _lazy("cmd_gat
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run one command; returns the exit code. Never raises (but with ``--debug``, on a bug)."""
+    import warnings
+
     parser = build_parser()
     debug = "--debug" in (argv if argv is not None else sys.argv[1:])
     try:
-        args = parser.parse_args(argv)
-        if not args.command:
-            parser.print_help()
-            return 2
-        from audit.threads import limited_threads
+        with warnings.catch_warnings():
+            if not debug:  # numpy's RuntimeWarnings etc. are ours to handle, not the user's to read
+                warnings.simplefilter("ignore")
+            args = parser.parse_args(argv)
+            if not args.command:
+                parser.print_help()
+                return 2
+            from audit.threads import limited_threads
 
-        with limited_threads():  # one BLAS/OpenMP thread unless CORPUS_AUDIT_THREADS says more
-            return COMMANDS[args.command](args)
+            with limited_threads():  # one BLAS/OpenMP thread unless CORPUS_AUDIT_THREADS says more
+                return COMMANDS[args.command](args)
     except AuditError as e:
-        print(f"audit: error: {str(e).splitlines()[0] if str(e) else type(e).__name__}", file=sys.stderr)
+        msg = str(e).splitlines()[0] if str(e) else type(e).__name__
+        print(f"audit: error: {one_line(msg)}", file=sys.stderr)
         return e.exit_code
     except KeyboardInterrupt:
         print("audit: interrupted", file=sys.stderr)
         return 130
     except BrokenPipeError:
         return 0
+    except RecursionError:  # input nested deeper than any reader should follow
+        print("audit: error: input nested too deeply to read", file=sys.stderr)
+        return 2
     except Exception as e:  # a bug, not bad input: still one line unless asked
         if debug:
             raise
-        print(f"audit: internal error: {type(e).__name__}: {e} (run with --debug for the traceback)",
+        print(f"audit: internal error: {type(e).__name__}: {one_line(e)} (run with --debug for the traceback)",
               file=sys.stderr)
         return 3
 
 
+def _interrupted(signum, frame) -> None:
+    """SIGINT once the command has returned (writing its last lines, shutting down): exit 130, no traceback."""
+    try:
+        sys.stderr.write("audit: interrupted\n")
+        sys.stderr.flush()
+    finally:
+        os._exit(130)
+
+
+def entry() -> None:
+    """The ``audit`` console script: :func:`main`, then exit with its code, SIGINT at any point -> 130."""
+    import signal
+
+    code = main()
+    signal.signal(signal.SIGINT, _interrupted)  # main caught KeyboardInterrupt; now shutdown can't raise one
+    try:
+        sys.stdout.flush()
+    except (BrokenPipeError, OSError):
+        pass
+    sys.exit(code)
+
+
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    entry()

@@ -6,8 +6,10 @@ import json
 import sys
 from pathlib import Path
 
-from audit.cli import RichProgress, _check_output, _emit, write_output
+from audit.cli import RichProgress, emit_loaded, memory_limit
 from audit.errors import ConfigError
+from audit.outputs import check_outputs, write_outputs
+from audit.textsafe import clean, safe_markup
 
 
 def append_step_summary(result, path: str) -> None:
@@ -21,8 +23,7 @@ def append_step_summary(result, path: str) -> None:
 
 
 def print_gate(gate: dict, console) -> None:
-    from rich.markup import escape
-
+    escape = safe_markup
     style = {"pass": "green", "fail": "bold red", "warn": "yellow", "insufficient": "dim", "skipped": "dim"}
     checks = gate.get("checks") or []
     if not checks:
@@ -82,7 +83,7 @@ def cmd_gate(args) -> int:
     setup = load_gate(args)
     result = AuditResult.load(args.result)
     code = apply_gate(result, setup)
-    _emit(result, args, [args.result], Console())
+    emit_loaded(result, args, args.result, Console())
     return code
 
 
@@ -94,12 +95,8 @@ def cmd_init(args) -> int:
 
     out = Path(args.output)
     inputs = [args.real] + ([args.synth] if args.synth else [])
-    for i in inputs:
-        if out.exists() and Path(i).exists() and out.resolve() == Path(i).resolve():
-            raise ConfigError(f"{out}: is one of the inputs; refusing to overwrite it")
-    if out.is_dir():
-        raise ConfigError(f"{out}: is a directory")
-    if out.exists() and not args.force:
+    check_outputs([("--output", args.output)], inputs, force=True)  # distinct, writable: before any work
+    if out.exists() and not args.force:  # a config is edited by hand: never replaced without asking
         raise ConfigError(f"{out}: exists; pass --force to overwrite it")
     if args.seeds < 2:
         raise ConfigError(f"--seeds must be at least 2 (got {args.seeds})")
@@ -107,7 +104,8 @@ def cmd_init(args) -> int:
     opts = AuditOptions(real=args.real, synth=args.synth or args.real, real_format=args.fmt, synth_format=args.fmt,
                         text_field=args.text_field, roles=args.roles, embedder=args.embedder, seed=args.seed,
                         sample_size=args.sample_size, cache_dir=args.cache_dir, use_cache=not args.no_cache,
-                        families=families, make_map=False)
+                        families=families, make_map=False, max_doc_chars=args.max_doc_chars,
+                        max_memory=memory_limit(args))
     opts.validate()
     err = Console(stderr=True)
     progress = Progress() if args.quiet else RichProgress(err)
@@ -132,14 +130,13 @@ def cmd_init(args) -> int:
     text = render_config(checks, cal, header={"real": args.real, "n_documents": rep.get("n_documents"),
                                               "sha256": rep.get("sha256"), "embedder": embedder.name})
     from audit.config import load_config
-    from audit.result import write_atomic
 
-    write_atomic(out, text)
+    write_outputs([(args.output, text)])
     load_config(out)  # what we write must load: a bug here is ours, not the user's
     if not args.quiet:
         skipped = [c for c in checks if c.get("skip")]
-        Console().print(f"Wrote {len(checks) - len(skipped)} checks to {out} (calibrated on {cal.seeds} half-vs-half "
-                        f"splits of {cal.half_size} documents)" + (
+        Console().print(f"Wrote {len(checks) - len(skipped)} checks to {safe_markup(out)} (calibrated on "
+                        f"{cal.seeds} half-vs-half splits of {cal.half_size} documents)" + (
                             f"; {len(skipped)} metrics got no check (could never fail or too noisy; "
                             "the file says why)" if skipped else ""))
     return 0
@@ -150,18 +147,18 @@ def cmd_diff(args) -> int:
     from audit.result import AuditResult
 
     inputs = [args.old, args.new]
-    for o in (args.markdown, args.json):
-        if o:
-            _check_output(o, inputs, args.force)
+    outputs = [(opt, path) for opt, path in (("--markdown", args.markdown), ("--json", args.json)) if path]
+    check_outputs(outputs, inputs, args.force)
     old, new = AuditResult.load(args.old), AuditResult.load(args.new)
     rows = diff_results(old, new)
+    files = []
     if args.markdown:
         from reports.markdown import render_diff_markdown
 
-        write_output(args.markdown, render_diff_markdown(rows, args.old, args.new), inputs, args.force)
+        files.append((args.markdown, render_diff_markdown(rows, args.old, args.new)))
     if args.json:
         payload = {"tool": {"name": "corpus-audit"}, "kind": "diff", "old": args.old, "new": args.new, "rows": rows}
-        write_output(args.json, json.dumps(payload, indent=2, sort_keys=True, allow_nan=False) + "\n", inputs,
-                     args.force)
-    sys.stdout.write(render_diff_text(rows, args.old, args.new))
+        files.append((args.json, json.dumps(payload, indent=2, sort_keys=True, allow_nan=False) + "\n"))
+    write_outputs(files)
+    sys.stdout.write(clean(render_diff_text(rows, args.old, args.new)))
     return 0

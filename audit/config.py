@@ -117,7 +117,7 @@ def find_config(explicit: str | None, cwd: str | Path = ".") -> tuple[Path | Non
     if py.is_file():
         try:
             data = tomllib.loads(py.read_text(encoding="utf-8"))
-        except (tomllib.TOMLDecodeError, OSError, UnicodeDecodeError):
+        except (tomllib.TOMLDecodeError, OSError, UnicodeDecodeError, RecursionError):
             return None, False  # not ours to complain about unless it holds [tool.audit]
         if isinstance(data.get("tool"), dict) and "audit" in data["tool"]:
             return py, True
@@ -141,6 +141,8 @@ def load_config(path: str | Path, *, discovered: bool = False, registry=None) ->
         m = re.search(r"\(at line (\d+), column \d+\)", str(e))
         where = f":{m.group(1)}" if m else ""
         raise ConfigError(f"{path}{where}: not valid TOML ({str(e).split(' (at line')[0]})") from None
+    except RecursionError:
+        raise ConfigError(f"{path}: not valid TOML (nested too deeply)") from None
     in_pyproject = path.name == "pyproject.toml"
     if in_pyproject:
         tool = data.get("tool", {})
@@ -218,6 +220,7 @@ def _parse_trend(item: dict, i: int, registry, err):
 
 def _options(v, name: str, err) -> dict:
     from audit.families import METRIC_OPTIONS
+    from audit.limits import check_option
 
     if not isinstance(v, dict):
         raise err("[options] must be a table of key = value")
@@ -225,8 +228,7 @@ def _options(v, name: str, err) -> dict:
     for key, val in v.items():
         if key not in METRIC_OPTIONS:
             raise err(f"unknown option {key!r}{_suggest(key, METRIC_OPTIONS)}", key)
-        if isinstance(val, bool) or not isinstance(val, (int, float, str)):
-            raise err(f"option {key!r} must be a number or a string", key)
+        val = check_option(key, val, METRIC_OPTIONS[key], lambda m, key=key: err(m, key))
         if key == "bias_groups":  # a path in the config is relative to the config file
             val = str((Path(name).parent / val)) if not Path(val).is_absolute() else val
         out[key] = val

@@ -99,7 +99,7 @@ def read_side(client, spec: str, *, fmt, text_field, roles, strict, sample_size:
     from audit.ingest import resolve
 
     for p in paths:
-        resolve(p, fmt)
+        resolve(p, fmt, keep_open=False)
     jobs = [ShardJob(p, fmt, text_field, tuple(roles) if roles else None, strict, sample_size, seed,
                      tuple(sorted(metric_options.items()))) for p in paths]
     futures = client.map(summarise_shard, jobs, pure=False)

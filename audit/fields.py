@@ -12,6 +12,7 @@ A field is *present* when its key exists and its value is not ``None``.
 """
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -38,6 +39,16 @@ class Reject(Exception):
         super().__init__(f"{reason} ({detail})")
         self.reason = reason
         self.detail = detail
+
+
+def is_blank(text: str) -> bool:
+    """True when ``text`` shows nothing: only whitespace, control and format characters (zero-width
+    spaces and joiners, BOMs, soft hyphens, bidi marks). Such a record is ``empty_text``."""
+    if not text.strip():
+        return True
+    if text.isascii():
+        return not any(c.isprintable() and not c.isspace() for c in text)
+    return all(c.isspace() or unicodedata.category(c) in ("Cf", "Cc") for c in text)
 
 
 def normalize_role(role: Any) -> str:
@@ -140,6 +151,8 @@ def flatten_chat(turns: Any, field: str, roles: tuple[str, ...] | None) -> str:
         content = turn["content"] if "content" in turn else turn.get("value", _MISSING)
         if role is None or content is _MISSING:
             raise Reject("bad_field_type", f"{where} has no role/from or content/value")
+        if not isinstance(role, str):
+            raise Reject("bad_field_type", f"{where} role is {type(role).__name__}, not a string")
         role = normalize_role(role)
         text = _turn_content(content, where)
         if text is None or not text.strip() or (roles and role not in roles):

@@ -9,10 +9,14 @@ csv, tsv) or its 1-based index (json array, parquet).
 from __future__ import annotations
 
 import csv
+import fcntl
 import gzip
 import hashlib
 import io
 import json
+import os
+import re
+import stat
 import tempfile
 import zlib
 from collections.abc import Callable, Iterator
@@ -32,15 +36,17 @@ _CHUNK = 1 << 20
 _PARQUET_BATCH = 1024
 
 
-@dataclass(frozen=True)
+@dataclass
 class Source:
-    """A corpus file that passed the eager checks."""
+    """A corpus file that passed the eager checks, with the one open handle it is read through."""
 
     path: str  # as the user gave it: used in messages and as ``Document.source``
     fs_path: Path
     fmt: str
     compression: str | None
     size_bytes: int
+    opened: "_Opened | None" = None
+    max_line_bytes: int = 1 << 62
 
 
 @dataclass(frozen=True)
@@ -115,41 +121,102 @@ class _ZstdReader(io.RawIOBase):
         return n
 
 
-class _Opened:
-    """A decompressed binary stream over a file, plus the hash of the file's stored bytes."""
+class _Prefixed(io.RawIOBase):
+    """``prefix`` then the rest of ``rest``: how bytes peeked at for a check are handed back unread."""
 
-    def __init__(self, src: Source) -> None:
-        self._file = open(src.fs_path, "rb", buffering=0)
-        self.raw = _HashingReader(self._file)
-        if src.compression == "gzip":
-            self.stream: BinaryIO = gzip.GzipFile(fileobj=self.raw, mode="rb")
-        elif src.compression == "zstd":
-            self.stream = io.BufferedReader(_ZstdReader(self.raw), _CHUNK)
+    def __init__(self, prefix: bytes, rest: BinaryIO) -> None:
+        self._prefix = memoryview(prefix)
+        self._rest = rest
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buf) -> int:
+        if self._prefix:
+            n = min(len(buf), len(self._prefix))
+            buf[:n] = self._prefix[:n]
+            self._prefix = self._prefix[n:]
+            return n
+        data = self._rest.read(len(buf))
+        buf[: len(data)] = data
+        return len(data)
+
+
+def _read_upto(stream: BinaryIO, n: int) -> bytes:
+    """Up to ``n`` bytes, fewer only at the end of the stream (a pipe may hand them over in pieces)."""
+    parts, got = [], 0
+    while got < n:
+        chunk = stream.read(n - got)
+        if not chunk:
+            break
+        parts.append(chunk)
+        got += len(chunk)
+    return b"".join(parts)
+
+
+def open_input(fs_path: Path, fifo: bool) -> BinaryIO:
+    """Open a file once, unbuffered. A FIFO opens without waiting for a writer (one that never comes
+    reads as empty instead of hanging), then reads block as usual."""
+    fd = os.open(fs_path, os.O_RDONLY | (os.O_NONBLOCK if fifo else 0) | getattr(os, "O_CLOEXEC", 0))
+    if fifo:
+        flags = fcntl.fcntl(fd, fcntl.F_GETFL)
+        fcntl.fcntl(fd, fcntl.F_SETFL, flags & ~os.O_NONBLOCK)
+    return os.fdopen(fd, "rb", buffering=0)
+
+
+class _Opened:
+    """A corpus file opened exactly once: its stored bytes are hashed as they go past, its first bytes
+    are looked at (``head``, ``text_head``) and handed back, so a pipe or FIFO loses nothing.
+
+    ``stream`` is the decompressed binary stream, from the first byte; ``seekable`` is False for pipes,
+    FIFOs and anything else that cannot be read twice.
+    """
+
+    def __init__(self, path: str, file: BinaryIO) -> None:
+        self.path = path
+        self.file = file
+        try:
+            self.seekable = file.seekable() and stat.S_ISREG(os.fstat(file.fileno()).st_mode)
+        except (OSError, ValueError):
+            self.seekable = False
+        self.raw = _HashingReader(file)
+        base = io.BufferedReader(self.raw, _CHUNK)
+        self.head = _read_upto(base, 4)  # the stored bytes' magic number
+        self._base = _Prefixed(self.head, base)
+        self.compression: str | None = None
+        self.stream: BinaryIO = io.BufferedReader(self._base, _CHUNK)
+        self.text_head = b""
+
+    def decompress(self, compression: str | None, peek: int = 4096) -> None:
+        """Put the decompressor for ``compression`` in front and read (and keep) the first ``peek`` bytes."""
+        self.compression = compression
+        if compression == "gzip":
+            stream: BinaryIO = gzip.GzipFile(fileobj=self._base, mode="rb")
+        elif compression == "zstd":
+            stream = io.BufferedReader(_ZstdReader(self._base), _CHUNK)
         else:
-            self.stream = io.BufferedReader(self.raw, _CHUNK)
+            stream = self.stream
+        self.text_head = _read_upto(stream, peek)
+        self.stream = io.BufferedReader(_Prefixed(self.text_head, stream), _CHUNK)
+
+    random_access = False  # set when a reader seeks the file itself (Parquet): hash it again from the start
 
     def finish(self) -> tuple[str, int]:
         """Read the file to its end and return ``(sha256 hex, size)`` of its stored bytes."""
+        if self.random_access:
+            self.file.seek(0)
+            self.raw.sha, self.raw.n_bytes = hashlib.sha256(), 0
         self.raw.drain()
         return self.raw.sha.hexdigest(), self.raw.n_bytes
 
     def close(self) -> None:
-        self._file.close()
+        self.file.close()
 
     def __enter__(self) -> "_Opened":
         return self
 
     def __exit__(self, *exc) -> None:
         self.close()
-
-
-def open_stream(src: Source) -> _Opened:
-    try:
-        return _Opened(src)
-    except PermissionError:
-        raise input_error(src.path, "permission denied") from None
-    except OSError as e:
-        raise input_error(src.path, f"cannot read ({e.strerror or e})") from None
 
 
 def guard(src: Source, fn: Callable[[], Any]) -> Any:
@@ -160,21 +227,33 @@ def guard(src: Source, fn: Callable[[], Any]) -> Any:
         raise input_error(src.path, f"{what} ({e})") from None
 
 
-def _guarded_iter(src: Source, it: Iterator) -> Iterator:
-    """Iterate ``it``, turning decompression and I/O errors into one-line :class:`InputError`."""
+def _raw_lines(src: Source, stream: BinaryIO) -> Iterator[bytes | Reject]:
+    """The stream's lines as bytes; a line longer than ``src.max_line_bytes`` is skipped (never held in
+    memory: ``/dev/zero`` or a file without newlines reads in bounded memory) and becomes a ``too_long``
+    reject."""
+    limit = src.max_line_bytes
     while True:
-        item = guard(src, lambda: next(it, _END))
-        if item is _END:
+        line = guard(src, lambda: stream.readline(limit))
+        if not line:
             return
-        yield item
-
-
-_END = object()
+        if len(line) < limit or line.endswith(b"\n"):
+            yield line
+            continue
+        size = len(line)
+        while True:
+            more = guard(src, lambda: stream.readline(_CHUNK))
+            size += len(more)
+            if not more or more.endswith(b"\n"):
+                break
+        yield Reject("too_long", f"a line of {size:,} bytes, over the limit of {limit:,} (see --max-doc-chars)")
 
 
 def _lines(src: Source, stream: BinaryIO, keepends: bool = False) -> Iterator[tuple[int, str | Reject]]:
     """Decoded lines, numbered from 1; a line that is not UTF-8 becomes a ``bad_utf8`` reject."""
-    for n, raw in enumerate(_guarded_iter(src, iter(stream)), 1):
+    for n, raw in enumerate(_raw_lines(src, stream), 1):
+        if isinstance(raw, Reject):
+            yield n, raw
+            continue
         try:
             text = raw.decode("utf-8")
         except UnicodeDecodeError as e:
@@ -190,6 +269,45 @@ def _json_type(value: Any) -> str:
             type(None): "null"}.get(type(value), type(value).__name__)
 
 
+# A JSON escape of a UTF-16 surrogate: legal JSON, but alone (unpaired) it is not Unicode text and cannot
+# be hashed or written as UTF-8. Only records whose raw text matches are checked string by string.
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+
+
+def _lone_surrogate(obj: Any) -> str | None:
+    """The first string (key or value) in ``obj`` holding an unpaired surrogate, else ``None``."""
+    stack = [obj]
+    while stack:
+        o = stack.pop()
+        if isinstance(o, str):
+            try:
+                o.encode("utf-8")
+            except UnicodeEncodeError as e:
+                return f"unpaired surrogate \\u{ord(o[e.start]):04x} in a JSON string (not valid Unicode)"
+        elif isinstance(o, dict):
+            stack.extend(o.keys())
+            stack.extend(o.values())
+        elif isinstance(o, list):
+            stack.extend(o)
+    return None
+
+
+def parse_json_text(text: str) -> Any:
+    """``json.loads`` whose every failure is a :class:`Reject`: syntax, nesting too deep, a number too
+    long for Python's int limit, an unpaired surrogate escape."""
+    try:
+        obj = json.loads(text)
+    except json.JSONDecodeError as e:
+        raise Reject("bad_json", f"{e.msg} at column {e.colno}") from None
+    except RecursionError:
+        raise Reject("bad_json", "nested too deeply") from None
+    except ValueError as e:  # e.g. "Exceeds the limit (4300 digits) for integer string conversion"
+        raise Reject("bad_json", str(e).split(";")[0]) from None
+    if _SURROGATE_ESCAPE.search(text) and (why := _lone_surrogate(obj)):
+        raise Reject("bad_utf8", why)
+    return obj
+
+
 def read_jsonl(src: Source, stream: BinaryIO, **_: Any) -> Iterator[tuple[int, Any]]:
     for n, text in _lines(src, stream):
         if isinstance(text, Reject):
@@ -198,12 +316,9 @@ def read_jsonl(src: Source, stream: BinaryIO, **_: Any) -> Iterator[tuple[int, A
         if not text.strip():
             continue
         try:
-            obj = json.loads(text)
-        except json.JSONDecodeError as e:
-            yield n, Reject("bad_json", f"{e.msg} at column {e.colno}")
-            continue
-        except RecursionError:
-            yield n, Reject("bad_json", "nested too deeply")
+            obj = parse_json_text(text)
+        except Reject as r:
+            yield n, r
             continue
         if not isinstance(obj, dict):
             yield n, Reject("not_an_object", f"got {_json_type(obj)}")
@@ -236,6 +351,9 @@ def read_json(src: Source, stream: BinaryIO, **_: Any) -> Iterator[tuple[int, An
         raise input_error(src.path, f"not valid JSON ({e.msg} at line {e.lineno} column {e.colno}){hint}") from None
     except RecursionError:
         raise input_error(src.path, "not valid JSON (nested too deeply)") from None
+    except ValueError as e:  # a number past Python's int-string limit
+        raise input_error(src.path, f"not valid JSON ({str(e).split(';')[0]})") from None
+    check_unicode = bool(_SURROGATE_ESCAPE.search(text))
     del text
     if isinstance(doc, dict):
         lists = [k for k, v in doc.items() if isinstance(v, list)]
@@ -246,7 +364,12 @@ def read_json(src: Source, stream: BinaryIO, **_: Any) -> Iterator[tuple[int, An
     if not isinstance(doc, list):
         raise input_error(src.path, f"expected a JSON array of objects, got {_json_type(doc)}")
     for i, obj in enumerate(doc, 1):
-        yield i, obj if isinstance(obj, dict) else Reject("not_an_object", f"got {_json_type(obj)}")
+        if not isinstance(obj, dict):
+            yield i, Reject("not_an_object", f"got {_json_type(obj)}")
+        elif check_unicode and (why := _lone_surrogate(obj)):
+            yield i, Reject("bad_utf8", why)
+        else:
+            yield i, obj
 
 
 def read_delimited(src: Source, stream: BinaryIO, **_: Any) -> Iterator[tuple[int, Any]]:
@@ -296,13 +419,25 @@ def read_delimited(src: Source, stream: BinaryIO, **_: Any) -> Iterator[tuple[in
 
 
 def _parquet_file(src: Source, opened: _Opened):
+    """Parquet needs random access: a plain regular file is read through its open handle (and hashed by a
+    second sequential pass at the end); anything else (compressed, a pipe) is spilled to a temporary file
+    as it streams past the hasher."""
     import pyarrow.parquet as pq
 
-    if src.compression is None:
-        return pq.ParquetFile(src.fs_path), None
-    tmp = tempfile.TemporaryFile()  # Parquet needs random access; spill the decompressed bytes to disk
+    if src.compression is None and opened.seekable:
+        opened.random_access = True
+        opened.file.seek(0)
+        return pq.ParquetFile(opened.file), None
+    tmp = tempfile.TemporaryFile()
     while chunk := guard(src, lambda: opened.stream.read(_CHUNK)):
         tmp.write(chunk)
+    size = tmp.tell()
+    tmp.seek(0)
+    head = tmp.read(4)
+    tmp.seek(max(0, size - 4))
+    if size < 12 or head != PARQUET_MAGIC or tmp.read(4) != PARQUET_MAGIC:
+        tmp.close()
+        raise input_error(src.path, "not a Parquet file")
     tmp.seek(0)
     return pq.ParquetFile(tmp), tmp
 
@@ -350,7 +485,10 @@ def iter_records(src: Source, digest: Digest,
 
     Parquet is read by pyarrow with random access, so its hash takes a separate streaming pass.
     """
-    opened = open_stream(src)
+    opened = src.opened
+    if opened is None:
+        raise ValueError(f"{src.path}: not opened (use audit.ingest.resolve)")
+    src.opened = None  # a source is read once
     try:
         yield from READERS[src.fmt](src, opened.stream, opened=opened, select=select)
     finally:

@@ -8,12 +8,13 @@ arrays, which are parsed whole.
 
 A record that cannot give a document is skipped and counted in :class:`IngestReport` under a snake_case
 reason (``bad_json``, ``not_an_object``, ``missing_field``, ``bad_field_type``, ``empty_text``,
-``bad_utf8``, ``bad_row``); with ``strict=True`` the first one raises :class:`~audit.errors.InputError`.
+``bad_utf8``, ``bad_row``, ``too_long``); with ``strict=True`` the first one raises :class:`~audit.errors.InputError`.
 A file that cannot be read at all, or that holds no usable document, raises ``InputError`` with one line.
 """
 from __future__ import annotations
 
 import os
+import stat
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass, field
@@ -22,10 +23,11 @@ from typing import Any
 
 from audit.documents import Document
 from audit.errors import InputError
+from audit.limits import MemoryGuard
 from audit.fields import (CHAT_FIELDS, ID_FIELDS, PAIRS, SINGLE_FIELDS, Reject, detect_template,
-                          extract_text, normalize_roles, record_id)
-from audit.formats import (MAGIC, PARQUET_MAGIC, Columns, Digest, Source, guard, input_error, iter_records,
-                           open_stream)
+                          extract_text, is_blank, normalize_roles, record_id)
+from audit.formats import (MAGIC, PARQUET_MAGIC, Columns, Digest, Source, _Opened, guard, input_error,
+                           iter_records, open_input)
 
 FORMATS = ("jsonl", "json", "csv", "tsv", "parquet", "txt")
 EXTENSIONS = {
@@ -36,6 +38,9 @@ EXTENSIONS = {
 COMPRESSIONS = {".gz": "gzip", ".gzip": "gzip", ".zst": "zstd", ".zstd": "zstd"}
 ACCEPTED = ".jsonl/.ndjson, .json, .csv, .tsv, .parquet, .txt (optionally .gz or .zst)"
 MAX_EXAMPLES = 20
+# Longest document kept, in characters (``--max-doc-chars``); a longer one is a ``too_long`` reject. A line
+# of the file may take up to 8 bytes per character (JSON escapes) before it is refused unread.
+DEFAULT_MAX_DOC_CHARS = 2_000_000
 _MAX_KEYS_SHOWN = 12
 
 
@@ -94,8 +99,15 @@ def detect_format(path: str, fmt: str | None) -> tuple[str, str | None]:
     return EXTENSIONS[ext], compression
 
 
-def resolve(path: str | os.PathLike, fmt: str | None = None) -> Source:
-    """Check ``path`` can be read as a corpus, without reading it through. Raises :class:`InputError`."""
+def resolve(path: str | os.PathLike, fmt: str | None = None, *, max_line_bytes: int | None = None,
+            keep_open: bool = True) -> Source:
+    """Open ``path`` once and check it can be read as a corpus, without reading it through.
+
+    The file is opened exactly once and never reopened: what the checks look at (magic numbers, the first
+    decompressed KiB) is handed back to the reader, so a pipe (``<(cat f)``) or a FIFO loses nothing and
+    is hashed as it streams. A FIFO with no writer reads as empty (no hang); character and block devices
+    (``/dev/zero``), sockets and directories are refused. Raises :class:`InputError`.
+    """
     shown = os.fspath(path)
     fs_path = Path(shown).expanduser()
     try:
@@ -106,40 +118,50 @@ def resolve(path: str | os.PathLike, fmt: str | None = None) -> Source:
         raise input_error(shown, "permission denied") from None
     except OSError as e:
         raise input_error(shown, f"cannot read ({e.strerror or e})") from None
-    if fs_path.is_dir():
+    if stat.S_ISDIR(st.st_mode):
         raise input_error(shown, "is a directory, not a file")
+    if not (stat.S_ISREG(st.st_mode) or stat.S_ISFIFO(st.st_mode)):
+        raise input_error(shown, "is a device or socket, not a file or pipe")
     name, compression = detect_format(shown, fmt)
     try:
-        with open(fs_path, "rb") as f:
-            head = f.read(4)
+        opened = _Opened(shown, open_input(fs_path, fifo=stat.S_ISFIFO(st.st_mode)))
     except PermissionError:
         raise input_error(shown, "permission denied") from None
     except OSError as e:
         raise input_error(shown, f"cannot read ({e.strerror or e})") from None
-    if compression and not head.startswith(MAGIC[compression]):
-        raise input_error(shown, f"not a {compression} file (compression taken from its extension)")
-    if compression is None and name != "parquet":
-        # A compressed file without the suffix: read it as what it is.
-        compression = next((c for c, m in MAGIC.items() if head.startswith(m)), None)
-    source = Source(shown, fs_path, name, compression, st.st_size)
-    _check_content(source)
+    try:
+        head = opened.head
+        if compression and not head.startswith(MAGIC[compression]):
+            raise input_error(shown, f"not a {compression} file (compression taken from its extension)")
+        if compression is None and name != "parquet":
+            # A compressed file without the suffix: read it as what it is.
+            compression = next((c for c, m in MAGIC.items() if head.startswith(m)), None)
+        source = Source(shown, fs_path, name, compression, st.st_size, opened,
+                        max_line_bytes=max_line_bytes or (1 << 62))
+        _check_content(source)
+    except BaseException:
+        opened.close()
+        raise
+    if not keep_open and opened.seekable:
+        opened.close()
+        source.opened = None
     return source
 
 
 def _check_content(src: Source) -> None:
-    """Decompress the first few KiB: catches corrupt streams, non-JSON ``.json`` and non-Parquet files."""
+    """Look at the first few KiB (decompressed): catches corrupt streams, non-JSON ``.json`` and
+    non-Parquet files. Nothing is consumed: the reader gets these bytes again."""
+    opened = src.opened
     if src.fmt == "parquet" and src.compression is None:
-        ok = src.size_bytes >= 12
-        if ok:
-            with open(src.fs_path, "rb") as f:
-                head = f.read(4)
-                f.seek(-4, os.SEEK_END)
-                ok = head == PARQUET_MAGIC and f.read(4) == PARQUET_MAGIC
-        if not ok:
+        if opened.head != PARQUET_MAGIC:
             raise input_error(src.path, "not a Parquet file")
+        if opened.seekable:
+            tail = os.pread(opened.file.fileno(), 4, max(0, src.size_bytes - 4))
+            if src.size_bytes < 12 or tail != PARQUET_MAGIC:
+                raise input_error(src.path, "not a Parquet file")
         return
-    with open_stream(src) as opened:
-        head = guard(src, lambda: opened.stream.read(4096))
+    guard(src, lambda: opened.decompress(src.compression))
+    head = opened.text_head
     if src.fmt == "parquet" and not head.startswith(PARQUET_MAGIC):
         raise input_error(src.path, "not a Parquet file")
     if src.fmt == "json":
@@ -154,9 +176,17 @@ class _Options:
     text_field: str | None
     roles: tuple[str, ...] | None
     strict: bool
+    max_doc_chars: int = DEFAULT_MAX_DOC_CHARS
 
 
-def _options(src: Source, text_field: str | None, roles: Sequence[str] | None, strict: bool) -> _Options:
+def check_max_doc_chars(value) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 1 << 40:
+        raise InputError(f"--max-doc-chars must be a whole number from 1 to {1 << 40} (got {value!r})")
+    return value
+
+
+def _options(src: Source, text_field: str | None, roles: Sequence[str] | None, strict: bool,
+             max_doc_chars: int = DEFAULT_MAX_DOC_CHARS) -> _Options:
     if text_field is not None:
         text_field = str(text_field).strip()
         if not text_field:
@@ -165,31 +195,43 @@ def _options(src: Source, text_field: str | None, roles: Sequence[str] | None, s
         if text_field not in (None, "line"):
             raise InputError(f"{src.path}: --text-field does not apply to txt files (one document per line)")
         text_field = "line"
-    return _Options(text_field, normalize_roles(roles), bool(strict))
+    return _Options(text_field, normalize_roles(roles), bool(strict), max_doc_chars)
 
 
 def open_corpus(path: str | os.PathLike, *, fmt: str | None = None, text_field: str | None = None,
                 roles: Sequence[str] | None = None, strict: bool = False,
-                report: IngestReport | None = None) -> tuple[Iterator[Document], IngestReport]:
+                report: IngestReport | None = None, max_doc_chars: int = DEFAULT_MAX_DOC_CHARS,
+                max_memory: int | None = None,
+                keep_open: bool = True) -> tuple[Iterator[Document], IngestReport]:
     """Check ``path`` now and return its lazy document stream with the report it fills.
 
     Raises :class:`InputError` before any document is read for a missing, unreadable or directory path,
     an unknown format or ``fmt`` value, a compressed file that is not what its extension says, a
     ``.json`` file that is not JSON and a ``.parquet`` file that is not Parquet.
+
+    ``max_memory`` (bytes; ``None`` = 85% of physical memory, 0 = none): while the stream is read, a
+    process past it stops with :class:`~audit.limits.ResourceLimitError` instead of being killed.
     """
-    src = resolve(path, fmt)
-    opts = _options(src, text_field, roles, strict)
+    max_doc_chars = check_max_doc_chars(max_doc_chars)
+    src = resolve(path, fmt, max_line_bytes=8 * max_doc_chars + (1 << 16), keep_open=keep_open)
+    try:
+        opts = _options(src, text_field, roles, strict, max_doc_chars)
+    except BaseException:
+        if src.opened is not None:
+            src.opened.close()
+        raise
     if report is None:
         report = IngestReport(path=src.path, format=src.fmt)
     report.path, report.format, report.compression = src.path, src.fmt, src.compression
     report.size_bytes = src.size_bytes
     report.text_field = opts.text_field
-    return _documents(src, opts, report), report
+    return _documents(src, opts, report, MemoryGuard(max_memory)), report
 
 
 def read_corpus(path: str | os.PathLike, *, fmt: str | None = None, text_field: str | None = None,
                 roles: Sequence[str] | None = None, strict: bool = False,
-                report: IngestReport | None = None) -> Iterator[Document]:
+                report: IngestReport | None = None,
+                max_doc_chars: int = DEFAULT_MAX_DOC_CHARS) -> Iterator[Document]:
     """Yield the documents of one corpus file, lazily; pass ``report`` to see what was rejected.
 
     Parameters
@@ -202,11 +244,14 @@ def read_corpus(path: str | os.PathLike, *, fmt: str | None = None, text_field: 
         ``assistant``/``user``); for prompt/response and Alpaca records, the prompt side counts as
         ``user`` and the answer as ``assistant``.
     strict : raise on the first rejected record instead of counting it.
+    max_doc_chars : a longer document is rejected as ``too_long`` (its line is not even held in memory
+        past 8 bytes per character).
 
     Nothing is read until the first document is asked for; errors that :func:`open_corpus` raises
     eagerly are raised then.
     """
-    docs, _ = open_corpus(path, fmt=fmt, text_field=text_field, roles=roles, strict=strict, report=report)
+    docs, _ = open_corpus(path, fmt=fmt, text_field=text_field, roles=roles, strict=strict, report=report,
+                          max_doc_chars=max_doc_chars)
     yield from docs
 
 
@@ -244,7 +289,10 @@ def _parquet_columns(opts: _Options):
     return select
 
 
-def _documents(src: Source, opts: _Options, report: IngestReport) -> Iterator[Document]:
+def _documents(src: Source, opts: _Options, report: IngestReport,
+               guard: MemoryGuard | None = None) -> Iterator[Document]:
+    if src.opened is None:  # a regular file checked with keep_open=False: open it now
+        src = resolve(src.path, src.fmt, max_line_bytes=src.max_line_bytes)
     digest = Digest()
     records = iter_records(src, digest, select=_parquet_columns(opts))
     hits = 0  # records where the user's text_field was present
@@ -255,6 +303,8 @@ def _documents(src: Source, opts: _Options, report: IngestReport) -> Iterator[Do
                 _check_columns(src, opts, item.names)
                 continue
             report.n_records += 1
+            if guard is not None and not report.n_records & 4095:
+                guard.check(f"after {report.n_records:,} records of {src.path}")
             if isinstance(item, Reject):
                 _reject(src, opts, report, line, item.reason, item.detail)
                 continue
@@ -267,10 +317,14 @@ def _documents(src: Source, opts: _Options, report: IngestReport) -> Iterator[Do
                 _reject(src, opts, report, line, r.reason, r.detail)
                 continue
             hits += 1
-            if not text.strip():
+            if is_blank(text):
                 filtered = opts.roles and template.endswith("]") and not text
                 detail = "nothing left after the roles filter" if filtered else "blank text"
                 _reject(src, opts, report, line, "empty_text", f"{template}: {detail}")
+                continue
+            if len(text) > opts.max_doc_chars:
+                _reject(src, opts, report, line, "too_long",
+                        f"{len(text):,} characters, over --max-doc-chars {opts.max_doc_chars:,}")
                 continue
             report.templates[template] = count = report.templates.get(template, 0) + 1
             if report.text_field not in report.templates or count > report.templates[report.text_field]:

@@ -51,14 +51,27 @@ class AuditOptions:
     engine: str = "local"  # "local" | "dask" (audit.engine_dask)
     scheduler: str | None = None  # dask: a scheduler address; None starts a LocalCluster
     workers: int = 0  # processes for per-document work while reading; 0: every CPU this process may use
+    max_doc_chars: int = 2_000_000  # longer documents are rejected as too_long (audit.ingest)
+    max_memory: int | None = None  # bytes; None = 85% of physical memory, 0 = no limit (audit.limits)
 
     def validate(self) -> None:
-        if self.sample_size < 20:
-            raise ConfigError(f"--sample-size must be at least 20 (got {self.sample_size})")
-        if self.workers < 0:
-            raise ConfigError(f"--workers must be 0 (all CPUs) or more (got {self.workers})")
-        if self.seed < 0:
-            raise ConfigError(f"--seed must be a non-negative integer (got {self.seed})")
+        """Every value checked at the boundary, with its range (``audit.limits``); raises ConfigError."""
+        from audit.families import METRIC_OPTIONS
+        from audit.limits import BATCH_SIZE, MAX_DOC_CHARS, SAMPLE_SIZE, SEED_MAX, check_int, check_option
+
+        check_int("--sample-size", self.sample_size, *SAMPLE_SIZE)
+        check_int("--seed", self.seed, 0, SEED_MAX)
+        check_int("batch size", self.batch_size, *BATCH_SIZE)
+        check_int("--workers", self.workers, 0, 4096)  # 0: every CPU
+        check_int("--max-doc-chars", self.max_doc_chars, *MAX_DOC_CHARS)
+        if self.max_memory is not None:
+            check_int("--max-memory (bytes)", self.max_memory, 0, 1 << 60)
+        if not 0 < self.alpha < 1:
+            raise ConfigError(f"alpha must be between 0 and 1 (got {self.alpha!r})")
+        for key, value in self.metric_options.items():
+            if key not in METRIC_OPTIONS:
+                raise ConfigError(f"unknown option {key!r}")
+            check_option(key, value, METRIC_OPTIONS[key])
         if self.engine not in ("local", "dask"):
             raise ConfigError(f"unknown --engine {self.engine!r}; choose local or dask")
         if self.scheduler and self.engine != "dask":
@@ -107,7 +120,8 @@ def _read(path: str, fmt, opts: AuditOptions, seed_salt: int, progress: Progress
 
     side = {1: opts.real_text_field, 2: opts.synth_text_field}.get(seed_salt)
     stream, report = open_inputs(path, fmt=fmt, text_field=side or opts.text_field, roles=opts.roles,
-                                 strict=opts.strict)
+                                 strict=opts.strict, max_doc_chars=opts.max_doc_chars,
+                                 max_memory=opts.max_memory)
     stats = new_corpus_stats(opts.metric_options)
     tick = progress.step(f"Reading {os.path.basename(path)}")
     sample = sample_stream(stream, opts.sample_size, opts.seed * 1_000 + seed_salt, stats, tick,

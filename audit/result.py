@@ -127,10 +127,11 @@ class AuditResult(ResultFrames):
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "AuditResult":
+        """The result from its JSON form; a malformed one raises ``InputError`` (audit.result_check)."""
         from audit.errors import InputError
+        from audit.result_check import check_result_dict
 
-        if not isinstance(data, dict) or "metrics" not in data or "schema_version" not in data:
-            raise InputError("not an audit result: missing 'schema_version' or 'metrics'")
+        check_result_dict(data)
         major = str(data["schema_version"]).split(".")[0]
         if major != SCHEMA_VERSION.split(".")[0]:
             raise InputError(
@@ -139,29 +140,25 @@ class AuditResult(ResultFrames):
         names = set(MetricEntry.__dataclass_fields__)
         metrics = [MetricEntry(**{k: v for k, v in m.items() if k in names}) for m in data["metrics"]]
         return cls(
-            inputs=data.get("inputs", {}),
-            settings=data.get("settings", {}),
+            inputs=data.get("inputs") or {},
+            settings=data.get("settings") or {},
             metrics=metrics,
-            sections=data.get("sections", {}),
+            sections=data.get("sections") or {},
             gate=data.get("gate"),
-            schema_version=data["schema_version"],
+            schema_version=str(data["schema_version"]),
         )
 
     @classmethod
     def load(cls, path: str | os.PathLike) -> "AuditResult":
+        """Read a saved result (once; bad UTF-8, bad JSON, deep nesting, wrong shape: ``InputError``)."""
         from audit.errors import InputError
+        from audit.result_check import read_result_json
 
+        data = read_result_json(path)
         try:
-            text = Path(path).read_text(encoding="utf-8")
-        except FileNotFoundError:
-            raise InputError(f"{path}: no such file") from None
-        except OSError as e:
-            raise InputError(f"{path}: cannot read ({e.strerror})") from None
-        try:
-            data = json.loads(text)
-        except json.JSONDecodeError as e:
-            raise InputError(f"{path}: not valid JSON (line {e.lineno}: {e.msg})") from None
-        return cls.from_dict(data)
+            return cls.from_dict(data)
+        except InputError as e:
+            raise InputError(f"{path}: {e}") from None
 
 
 def write_atomic(path: str | os.PathLike, text: str) -> None:

@@ -78,25 +78,31 @@ def is_sharded(spec: str | os.PathLike) -> bool:
 
 
 def open_inputs(spec: str | os.PathLike, *, fmt: str | None = None, text_field: str | None = None,
-                roles: Sequence[str] | None = None,
-                strict: bool = False) -> tuple[Iterator[Document], IngestReport]:
+                roles: Sequence[str] | None = None, strict: bool = False,
+                **limits) -> tuple[Iterator[Document], IngestReport]:
     """Like :func:`audit.ingest.open_corpus`, for a file, a directory, a glob or a manifest of shards.
 
     Every shard is checked before any is read (a missing or unreadable shard fails at once); a shard
     whose records are all bad is an error only when the whole side has no usable document.
     """
     if not is_sharded(spec):
-        return open_corpus(spec, fmt=fmt, text_field=text_field, roles=roles, strict=strict)
-    return open_shards(expand(spec), os.fspath(spec), fmt=fmt, text_field=text_field, roles=roles, strict=strict)
+        return open_corpus(spec, fmt=fmt, text_field=text_field, roles=roles, strict=strict, **limits)
+    return open_shards(expand(spec), os.fspath(spec), fmt=fmt, text_field=text_field, roles=roles, strict=strict,
+                       **limits)
 
 
 def open_shards(paths: Sequence[str | os.PathLike], label: str, *, fmt: str | None = None,
                 text_field: str | None = None, roles: Sequence[str] | None = None,
-                strict: bool = False) -> tuple[Iterator[Document], IngestReport]:
-    """Stream the files ``paths`` in the order given as one corpus called ``label``."""
+                strict: bool = False, **limits) -> tuple[Iterator[Document], IngestReport]:
+    """Stream the files ``paths`` in the order given as one corpus called ``label``.
+
+    ``limits``: ``max_doc_chars``, ``max_memory`` of :func:`audit.ingest.open_corpus`. Each shard is
+    checked now and opened again when its turn comes (``keep_open=False``: no descriptor per shard).
+    """
     if not paths:
         raise InputError(f"{label}: no shard given")
-    opened = [open_corpus(p, fmt=fmt, text_field=text_field, roles=roles, strict=strict) for p in paths]
+    opened = [open_corpus(p, fmt=fmt, text_field=text_field, roles=roles, strict=strict, keep_open=False,
+                          **limits) for p in paths]
     formats = sorted({rep.format for _, rep in opened})
     total = IngestReport(path=label, format=formats[0] if len(formats) == 1 else "mixed")
     total.compression = None

@@ -15,6 +15,19 @@ LEVEL_STYLE = {"good": "bold green", "minor": "bold yellow", "substantial": "bol
 STYLE = {"ok": "green", "pass": "green", "warn": "yellow", "fail": "bold red", "info": "cyan", "insufficient": "dim"}
 
 
+def terminal_safe(result: AuditResult) -> AuditResult:
+    """A copy whose every string shows control characters as escapes (a corpus's field names, ids and
+    texts, or a hostile saved result, must not drive the terminal). Cells are ``Text``, never markup."""
+    from dataclasses import asdict, replace
+
+    from audit.result import MetricEntry
+    from audit.textsafe import clean_tree
+
+    return replace(result, inputs=clean_tree(result.inputs), settings=clean_tree(result.settings),
+                   gate=clean_tree(result.gate), sections={},
+                   metrics=[MetricEntry(**clean_tree(asdict(m))) for m in result.metrics])
+
+
 def _verdict(v: str) -> Text:
     return Text(VERDICT_SYMBOL.get(v, v), style=STYLE.get(v, ""))
 
@@ -27,13 +40,13 @@ def _inputs(result: AuditResult) -> Table:
         d = result.inputs.get(side, {})
         rej = d.get("rejected") or {}
         rej_s = ", ".join(f"{v} {k}" for k, v in sorted(rej.items())) or "0"
-        t.add_row(side, str(d.get("path", "")), num(d.get("n_documents")), num(d.get("n_sampled")), rej_s,
-                  str(d.get("text_field") or ""))
+        t.add_row(side, Text(str(d.get("path", ""))), num(d.get("n_documents")), num(d.get("n_sampled")),
+                  Text(rej_s), Text(str(d.get("text_field") or "")))
     return t
 
 
 def _family_table(family: str, rows, wide: bool) -> Table:
-    t = Table(title=FAMILY_TITLES.get(family, family), title_justify="left", title_style="bold", box=box.SIMPLE_HEAD,
+    t = Table(title=Text(FAMILY_TITLES.get(family, family)), title_justify="left", title_style="bold", box=box.SIMPLE_HEAD,
               show_lines=False, expand=False)
     t.add_column("metric")
     t.add_column("real", justify="right")
@@ -51,8 +64,8 @@ def _family_table(family: str, rows, wide: bool) -> Table:
             middle = num(m.value)
         else:
             middle = signed(m.delta)
-        cells = [title, num(m.real), num(m.synth), middle, num(m.noise_floor), _verdict(m.verdict)]
-        t.add_row(*cells, *([support_text(m), m.reason] if wide else []))
+        cells = [Text(title), num(m.real), num(m.synth), middle, num(m.noise_floor), _verdict(m.verdict)]
+        t.add_row(*cells, *([Text(support_text(m)), Text(m.reason)] if wide else []))
     return t
 
 
@@ -69,6 +82,7 @@ def _reasons(rows) -> Text | None:
 
 def render(result: AuditResult, console: Console | None = None) -> None:
     console = console or Console()
+    result = terminal_safe(result)
     verdict = result.verdict
     ban, sc = result.banner(), result.scores()
     lines = [Text(ban["text"], style=LEVEL_STYLE.get(ban["level"], ""))]

@@ -360,8 +360,7 @@ def test_permission_denied_when_open_fails(tmp_path, monkeypatch):
     def deny(*args, **kwargs):
         raise PermissionError(13, "Permission denied")
 
-    monkeypatch.setattr(audit.ingest, "open", deny, raising=False)
-    monkeypatch.setattr(audit.formats, "open", deny, raising=False)
+    monkeypatch.setattr(audit.ingest, "open_input", deny)  # the one place a corpus file is opened
     fatal(path, rf"^{path}: permission denied$")
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from audit.limits import Option
 from audit.result import MetricEntry
 
 
@@ -33,37 +34,52 @@ def runners():
     }
 
 
-# Every tuning knob the runners read from ``ctx.options``, with what it does and its default. Set them in
-# the config file's ``[options]`` table or with ``audit compare --option KEY=VALUE``; unknown keys are
-# an error, so a typo never silently does nothing.
-METRIC_OPTIONS: dict[str, str] = {
-    "noise_splits": "all: real half-vs-half splits measuring each metric's noise floor (4; slow metrics 2)",
-    "token_budget": "diversity: tokens per corpus for distinct-n, entropy, tail survival (50000)",
-    "byte_budget": "diversity: bytes per corpus for the gzip ratio (1048576)",
-    "bleu_sample": "diversity: documents sampled for self-BLEU (500)",
-    "repetition_sample": "diversity: documents sampled for self-repetition",
-    "homogenization_sample": "diversity: documents sampled for homogenization (ROUGE-L, 300)",
-    "clusters": "diversity: k-means clusters for topic spread",
-    "dup_max_docs": "duplication: documents per corpus for semantic duplicates and copies (5000)",
-    "min_doc_tokens": "duplication: documents shorter than this (tokens) are counted apart, never as copies (5)",
-    "ngram_window": "duplication: winnowing window of the shared-span fingerprints (6; larger: less memory)",
-    "near_threshold": "duplication: MinHash Jaccard threshold for near duplicates (0.8)",
-    "minhash_perms": "duplication: MinHash permutations (128)",
-    "shingle_size": "duplication: word shingle size (5)",
-    "semantic_threshold": "duplication: cosine threshold for semantic duplicates (0.95)",
-    "ngram_n": "duplication: n of the shared n-gram copy rule (13)",
-    "dcr_quantile": "duplication: holdout quantile for distance to closest record (0.05)",
-    "copying_cells": "duplication: k-means cells of the data-copying test (10)",
-    "copying_min_generated": "duplication: minimum synthetic docs per cell in the data-copying test (20)",
-    "mmd_max_n": "drift: documents per side for MMD (1500)",
-    "prdc_max_n": "drift: documents per side for precision/recall/density/coverage (2000)",
-    "frechet_n": "drift: documents per side for the Frechet distance (1000)",
-    "mauve_max_n": "drift: documents per side for MAUVE (2000)",
-    "topics_k": "drift: number of topic clusters (default from size)",
-    "bias_groups": "bias: JSON/TOML file of extra groups {axis: {group: [terms]}} merged over the defaults",
-    "bias_min_count": "bias: mentions a group needs before its ratio is judged",
-    "bias_min_group_docs": "bias: documents a group needs for associations (20)",
-    "bias_min_pair_docs": "bias: co-occurring documents a (group, occupation) pair needs (10)",
-    "bias_min_sentences": "bias: sentences a group needs for sentiment (10)",
-    "bias_max_sentences_per_group": "bias: sentences scored per group with VADER (100)",
+# Every tuning knob the runners read from ``ctx.options``, with what it does and its default, and its type
+# and range as data (``audit.limits.Option``: kind, lo, hi; a value outside is refused before the run).
+# Set them in the config file's ``[options]`` table or with ``audit compare --option KEY=VALUE``; unknown
+# keys are an error, so a typo never silently does nothing.
+METRIC_OPTIONS: dict[str, Option] = {
+    # name: Option(what it does (default), kind, lowest, highest)
+    "noise_splits": Option("all: real half-vs-half splits measuring each metric's noise floor (4; slow metrics 2)",
+                           "int", 1, 64),
+    "token_budget": Option("diversity: tokens per corpus for distinct-n, entropy, tail survival (50000)",
+                           "int", 1, 10**9),
+    "byte_budget": Option("diversity: bytes per corpus for the gzip ratio (1048576)", "int", 1, 2**40),
+    "bleu_sample": Option("diversity: documents sampled for self-BLEU (500)", "int", 2, 10**6),
+    "repetition_sample": Option("diversity: documents sampled for self-repetition", "int", 2, 10**7),
+    "homogenization_sample": Option("diversity: documents sampled for homogenization (ROUGE-L, 300)",
+                                    "int", 2, 10**5),
+    "clusters": Option("diversity: k-means clusters for topic spread", "int", 2, 10_000),
+    "dup_max_docs": Option("duplication: documents per corpus for semantic duplicates and copies (5000)",
+                           "int", 2, 10**7),
+    "min_doc_tokens": Option("duplication: documents shorter than this (tokens) are counted apart, never as "
+                             "copies (5)", "int", 0, 10_000),
+    "ngram_window": Option("duplication: winnowing window of the shared-span fingerprints (6; larger: less "
+                           "memory)", "int", 1, 1000),
+    "near_threshold": Option("duplication: MinHash Jaccard threshold for near duplicates (0.8)",
+                             "float", 0.05, 1.0),
+    "minhash_perms": Option("duplication: MinHash permutations (128)", "int", 16, 4096),
+    "shingle_size": Option("duplication: word shingle size (5)", "int", 1, 64),
+    "semantic_threshold": Option("duplication: cosine threshold for semantic duplicates (0.95)",
+                                 "float", 0.0, 1.0),
+    "ngram_n": Option("duplication: n of the shared n-gram copy rule (13)", "int", 1, 256),
+    "dcr_quantile": Option("duplication: holdout quantile for distance to closest record (0.05)",
+                           "float", 0.001, 0.5),
+    "copying_cells": Option("duplication: k-means cells of the data-copying test (10)", "int", 2, 1000),
+    "copying_min_generated": Option("duplication: minimum synthetic docs per cell in the data-copying test (20)",
+                                    "int", 1, 10**6),
+    "mmd_max_n": Option("drift: documents per side for MMD (1500)", "int", 10, 10**6),
+    "prdc_max_n": Option("drift: documents per side for precision/recall/density/coverage (2000)",
+                         "int", 10, 10**6),
+    "frechet_n": Option("drift: documents per side for the Frechet distance (1000)", "int", 10, 10**6),
+    "mauve_max_n": Option("drift: documents per side for MAUVE (2000)", "int", 10, 10**6),
+    "topics_k": Option("drift: number of topic clusters (default from size)", "int", 2, 10_000),
+    "bias_groups": Option("bias: JSON/TOML file of extra groups {axis: {group: [terms]}} merged over the defaults",
+                          "path"),
+    "bias_min_count": Option("bias: mentions a group needs before its ratio is judged", "int", 1, 10**9),
+    "bias_min_group_docs": Option("bias: documents a group needs for associations (20)", "int", 1, 10**9),
+    "bias_min_pair_docs": Option("bias: co-occurring documents a (group, occupation) pair needs (10)",
+                                 "int", 1, 10**9),
+    "bias_min_sentences": Option("bias: sentences a group needs for sentiment (10)", "int", 1, 10**9),
+    "bias_max_sentences_per_group": Option("bias: sentences scored per group with VADER (100)", "int", 1, 10**7),
 }

@@ -44,6 +44,8 @@ def lexicon_from_options(options: dict) -> dict:
         raise ConfigError(f"bias groups file {user}: no such file") from None
     except (OSError, UnicodeDecodeError, ValueError) as e:  # JSON/TOML errors are ValueErrors
         raise ConfigError(f"bias groups file {user}: {str(e).splitlines()[0]}") from None
+    except RecursionError:
+        raise ConfigError(f"bias groups file {user}: nested too deeply") from None
 
 
 def _pairwise(name, value, floor, ctx: AuditContext | None = None, on_split=None):
