@@ -16,6 +16,7 @@ import io
 import json
 import os
 import re
+import select
 import stat
 import tempfile
 import zlib
@@ -154,13 +155,23 @@ def _read_upto(stream: BinaryIO, n: int) -> bytes:
     return b"".join(parts)
 
 
+FIFO_WAIT_S = 60.0  # how long a FIFO may stay silent before its first byte
+
+
 def open_input(fs_path: Path, fifo: bool) -> BinaryIO:
-    """Open a file once, unbuffered. A FIFO opens without waiting for a writer (one that never comes
-    reads as empty instead of hanging), then reads block as usual."""
+    """Open a file once, unbuffered. A FIFO opens without blocking, then waits at most ``FIFO_WAIT_S``
+    seconds for its writer's first byte (or its end): a FIFO nobody writes to is an error, not a hang."""
     fd = os.open(fs_path, os.O_RDONLY | (os.O_NONBLOCK if fifo else 0) | getattr(os, "O_CLOEXEC", 0))
     if fifo:
-        flags = fcntl.fcntl(fd, fcntl.F_GETFL)
-        fcntl.fcntl(fd, fcntl.F_SETFL, flags & ~os.O_NONBLOCK)
+        try:
+            poller = select.poll()
+            poller.register(fd, select.POLLIN | select.POLLHUP)
+            if not poller.poll(int(FIFO_WAIT_S * 1000)):
+                raise TimeoutError(f"nothing written to this FIFO in {FIFO_WAIT_S:g} s; is its writer running?")
+            fcntl.fcntl(fd, fcntl.F_SETFL, fcntl.fcntl(fd, fcntl.F_GETFL) & ~os.O_NONBLOCK)
+        except BaseException:
+            os.close(fd)
+            raise
     return os.fdopen(fd, "rb", buffering=0)
 
 

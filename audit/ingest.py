@@ -105,8 +105,8 @@ def resolve(path: str | os.PathLike, fmt: str | None = None, *, max_line_bytes: 
 
     The file is opened exactly once and never reopened: what the checks look at (magic numbers, the first
     decompressed KiB) is handed back to the reader, so a pipe (``<(cat f)``) or a FIFO loses nothing and
-    is hashed as it streams. A FIFO with no writer reads as empty (no hang); character and block devices
-    (``/dev/zero``), sockets and directories are refused. Raises :class:`InputError`.
+    is hashed as it streams. A FIFO with no writer is an error after ``FIFO_WAIT_S`` (no hang); character
+    and block devices (``/dev/zero``), sockets and directories are refused. Raises :class:`InputError`.
     """
     shown = os.fspath(path)
     fs_path = Path(shown).expanduser()
@@ -127,6 +127,8 @@ def resolve(path: str | os.PathLike, fmt: str | None = None, *, max_line_bytes: 
         opened = _Opened(shown, open_input(fs_path, fifo=stat.S_ISFIFO(st.st_mode)))
     except PermissionError:
         raise input_error(shown, "permission denied") from None
+    except TimeoutError as e:
+        raise input_error(shown, str(e)) from None
     except OSError as e:
         raise input_error(shown, f"cannot read ({e.strerror or e})") from None
     try:

@@ -18,7 +18,7 @@ import numpy as np
 from audit.compare import lift
 from audit.context import AuditContext, CorpusStats, build_context
 from audit.documents import Document
-from audit.errors import ConfigError
+from audit.errors import ConfigError, InputError
 from audit.result import AuditResult, MetricEntry
 from metrics.fingerprint import params_from_options
 from audit.reading import default_workers, sample_stream  # noqa: F401 (public: partition summaries)
@@ -176,6 +176,8 @@ def embed_docs(embedder, docs: list[Document], opts: AuditOptions, progress: Pro
     finally:
         if cache is not None:
             cache.close()
+    for note in (cache.notes if cache is not None else []):
+        progress.note(note)  # a rebuilt cache is said once, where it happened
     hits = f" ({cache.hits} from cache)" if cache is not None else ""
     progress.done(f"Embedded {label}: {len(docs):,} documents{hits}")
     return emb
@@ -269,6 +271,11 @@ def audit_samples(real_sample: BottomKSample, synth_sample: BottomKSample, real_
     opts.validate()
     # equal sizes: the n lowest priorities of a bottom-k sample are themselves a uniform sample
     n = min(len(real_sample), len(synth_sample))
+    for side, sample in (("real", real_sample), ("synth", synth_sample)):
+        if len(sample) < 2:  # the noise floor needs two halves of at least one document each
+            name = (inputs or {}).get(side, {}).get("path") or getattr(opts, side, side)
+            raise InputError(f"{name}: {len(sample)} document(s); an audit needs at least 2 per corpus "
+                             "(and 20 for any verdict)")
     real_docs, synth_docs = real_sample.documents(n), synth_sample.documents(n)
 
     embedder = make_embedder(opts, progress)
