@@ -39,6 +39,10 @@ def check_metric(m: Any, i: int) -> None:
             raise _bad(where, f"lacks {k!r}")
         if not isinstance(m[k], str):
             raise _bad(f"{where}.{k}", "is not a string")
+    from audit.result import VERDICT_ORDER
+
+    if m["verdict"] not in VERDICT_ORDER:
+        raise _bad(f"{where}.verdict", f"is {m['verdict'][:20]!r}, not one of {', '.join(VERDICT_ORDER)}")
     for k in _NUMBER_FIELDS:
         if not _number(m.get(k)):
             raise _bad(f"{where}.{k}", "is not a number or null")

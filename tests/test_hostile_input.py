@@ -158,3 +158,16 @@ def test_a_dict_role_is_rejected(tmp_path):
     docs, rep = read_all(p)
     assert len(docs) == 3 and rep.rejected == {"bad_field_type": 1}
     assert "role is dict" in rep.rejected_examples[0]["detail"]
+
+
+def test_every_reject_reason_is_in_the_error_table():
+    """docs/errors.md lists every reason a record can be skipped for (it is what users look up)."""
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    code = "".join((root / "audit" / f).read_text() for f in ("formats.py", "fields.py", "ingest.py"))
+    reasons = set(re.findall(r'Reject\("(\w+)"', code)) | set(re.findall(r'_reject\([^)]*?"(\w+)",', code))
+    table = (root / "docs" / "errors.md").read_text()
+    assert {"bad_json", "bad_utf8", "too_long", "empty_text"} <= reasons
+    assert not [r for r in reasons if f"`{r}`" not in table]
