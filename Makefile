@@ -8,7 +8,7 @@ TORCH       ?= torch==2.13.0
 TORCH_INDEX ?=
 OUT    ?= out
 
-.PHONY: demo demo-trend test install clean-venv bench
+.PHONY: demo demo-trend test install clean-venv bench fuzz
 
 install: $(VENV)/.installed
 
@@ -29,11 +29,17 @@ demo-trend: install
 	$(BIN)/audit trend --manifest $(OUT)/chain/manifest.toml --check \
 		--json $(OUT)/trend.json --html $(OUT)/trend.html --markdown $(OUT)/trend.md || [ $$? -eq 1 ]
 
+# FUZZ_EXAMPLES: hypothesis examples per fuzzed property in the suite (bounded; `make fuzz` runs long)
+FUZZ_EXAMPLES ?= 150
+
 test: install
-	$(BIN)/python -m pytest -q tests
+	FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/python -m pytest -q tests
 
 bench: install
 	$(BIN)/python benchmarks/run.py
+
+fuzz: install
+	$(BIN)/python benchmarks/fuzz.py
 
 clean-venv:
 	rm -rf $(VENV)

@@ -80,11 +80,11 @@ def _gate_config(args):
 
 
 def _outputs(args, inputs: list[str]) -> None:
-    from audit.cli import _check_output
+    """Every output distinct, writable and ours (or --force), before any work (audit.outputs)."""
+    from audit.cli import output_paths
+    from audit.outputs import check_outputs
 
-    for out in (args.json, args.html, args.markdown):
-        if out:
-            _check_output(out, inputs, args.force)
+    check_outputs(output_paths(args), inputs, args.force)
 
 
 def _finish(result, args, cfg, inputs: list[str]) -> int:
@@ -104,18 +104,21 @@ def _write(result, args, inputs: list[str]) -> None:
     """The JSON, HTML and Markdown files asked for, then the terminal report (with the gate, if any)."""
     from rich.console import Console
 
-    from audit.cli import write_output
+    from audit.outputs import write_outputs
 
+    _outputs(args, inputs)  # again: a file may have appeared while we computed
+    files = []
     if args.json:
-        write_output(args.json, result.to_json(), inputs, args.force)
+        files.append((args.json, result.to_json()))
     if args.html:
         from reports.trend_html import render_trend_html
 
-        write_output(args.html, render_trend_html(result), inputs, args.force)
+        files.append((args.html, render_trend_html(result)))
     if args.markdown:
         from reports.trend import render_markdown
 
-        write_output(args.markdown, render_markdown(result), inputs, args.force)
+        files.append((args.markdown, render_markdown(result)))
+    write_outputs(files)  # all or none (a full disk replaces nothing)
     if not args.quiet:
         from audit.cli_gate import print_gate
         from reports.trend import render

@@ -64,28 +64,30 @@ def test_huge_json_number_is_a_bad_record(tmp_path):
 
 
 # items 9, 10: pipes and FIFOs are read once, completely, and hashed on the way --------------------------
+def read_piped(data: bytes, **kw):
+    """Read ``data`` through an OS pipe (what ``<(cat file)`` gives), written by another thread."""
+    r, w = os.pipe()
+    t = threading.Thread(target=lambda: (os.write(w, data), os.close(w)))
+    t.start()
+    try:
+        return read_all(f"/dev/fd/{r}", **kw)
+    finally:
+        t.join()
+        os.close(r)
+
+
 def test_piped_input_loses_nothing_and_is_hashed(tmp_path):
     import hashlib
 
     data = lines(*[{"text": f"document {i} " * 20} for i in range(240)]).encode()
-    r, w = os.pipe()
-    t = threading.Thread(target=lambda: (os.write(w, data), os.close(w)))
-    t.start()
-    docs, rep = read_all(f"/dev/fd/{r}", fmt="jsonl")
-    t.join()
-    os.close(r)
+    docs, rep = read_piped(data, fmt="jsonl")
     assert len(docs) == 240 and rep.n_rejected == 0
     assert rep.sha256 == hashlib.sha256(data).hexdigest() and rep.size_bytes == len(data)
 
 
 def test_piped_gzip_is_detected_from_its_bytes_and_read_whole(tmp_path):
     data = gzip.compress(lines(*[{"text": f"doc {i}"} for i in range(500)]).encode())
-    r, w = os.pipe()
-    t = threading.Thread(target=lambda: (os.write(w, data), os.close(w)))
-    t.start()
-    docs, _ = read_all(f"/dev/fd/{r}", fmt="jsonl")
-    t.join()
-    os.close(r)
+    docs, _ = read_piped(data, fmt="jsonl")
     assert len(docs) == 500
 
 
@@ -171,3 +173,27 @@ def test_every_reject_reason_is_in_the_error_table():
     table = (root / "docs" / "errors.md").read_text()
     assert {"bad_json", "bad_utf8", "too_long", "empty_text"} <= reasons
     assert not [r for r in reasons if f"`{r}`" not in table]
+
+
+# the memory guard: a clear message instead of the kernel's kill ----------------------------------------
+def test_memory_guard_stops_reading_with_a_message(tmp_path):
+    from audit.limits import MemoryGuard, ResourceLimitError, current_rss
+
+    assert current_rss() > 10 << 20  # a Python process with numpy is tens of MB
+    p = tmp_path / "many.jsonl"
+    p.write_text(lines(*[{"text": f"document {i}"} for i in range(5000)]))
+    with pytest.raises(ResourceLimitError, match=r"over the limit of .* after 4,096 records of .*many\.jsonl"):
+        read_all(p, max_memory=1 << 20)
+    docs, _ = read_all(p, max_memory=0)  # 0: no limit
+    assert len(docs) == 5000
+    MemoryGuard(1 << 50).check("here")  # far above: nothing happens
+
+
+def test_max_memory_on_the_command_line(tmp_path, capsys):
+    from audit.cli import main
+
+    p = tmp_path / "many.jsonl"
+    p.write_text(lines(*[{"text": f"document {i}"} for i in range(5000)]))
+    code = main(["compare", str(p), str(p), "--max-memory", "0.001", "--embedder", "hash", "--quiet", "--no-cache"])
+    err = capsys.readouterr().err
+    assert code == 2 and "--max-memory" in err and len(err.strip().splitlines()) == 1
