@@ -121,12 +121,17 @@ def tool_ours(d: Path, workers: int) -> dict:
     best, _ = best_near_matches(synth.exact, synth.bands, synth.long, real.exact, real.bands, real.long,
                                 synth.sets, real.sets, THR, real.order)
     t_all = time.perf_counter() - t
+    # Side numbers documents in content order; report them by file position (ids are "s<i>" / "r<i>")
+    fs = np.array([int(synth.doc(i)[0][1:]) for i in range(synth.n)])
+    fr = np.array([int(real.doc(i)[0][1:]) for i in range(real.n)])
     label = np.full(synth.n, -1)
     for c, members in enumerate(comp):
-        label[members] = c
+        label[fs[members]] = c
+    edges = [(fs[a], fs[b], s) for a, b, s in edges]
+    best = {int(fs[k]): (int(fr[v[0]]), v[1]) for k, v in best.items()}
     mb = (d / "real.jsonl").stat().st_size / 2**20 + (d / "synth.jsonl").stat().st_size / 2**20
     return {"read_s": round(t_read, 1), "read_mb_per_s": round(mb / t_read, 1), "total_s": round(t_all, 1),
-            "candidates": int(checked), "pairs": [[int(a), int(b)] for a, b, _ in edges],
+            "candidates": int(checked), "pairs": [sorted([int(a), int(b)]) for a, b, _ in edges],
             "label": label.tolist(), "copies": {str(k): int(v[0]) for k, v in best.items()},
             "index_bytes_per_doc": {k: round(v, 1) for k, v in rstats.index.bytes_per_doc().items()}}
 
