@@ -51,6 +51,20 @@ _SCRIPT_ALIASES = {"CJK": "han", "HIRAGANA": "kana", "KATAKANA": "kana", "HALFWI
 LOW_CONFIDENCE = 0.5  # py3langid's normalised probability below which a label counts as uncertain
 
 
+def stop_words(languages) -> frozenset[str]:
+    """Stop words of the given languages, casefolded: scikit-learn's English list for ``en`` (as before),
+    stopwords-iso (MIT, the ``stopwordsiso`` package, 57 languages) for the others; languages it lacks
+    add nothing."""
+    import stopwordsiso
+    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+    out = set(ENGLISH_STOP_WORDS) if "en" in languages else set()
+    for lang in sorted(set(languages) - {"en", UNDETERMINED}):
+        if stopwordsiso.has_lang(lang):
+            out |= {w.casefold() for w in stopwordsiso.stopwords(lang)}
+    return frozenset(out)
+
+
 def language_name(code: str) -> str:
     """``"zh"`` -> ``"Chinese"``; the code itself when unknown, ``und`` -> ``"undetermined"``."""
     return "undetermined" if code == UNDETERMINED else NAMES.get(code, code)

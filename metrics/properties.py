@@ -1,4 +1,4 @@
-"""Surface properties of documents (length, readability, character mix, language) and their real-vs-synthetic tests.
+"""Surface properties of documents (length, readability, character mix) and their real-vs-synthetic tests.
 
 ``document_properties`` computes one value per document per property; ``mean_property`` / ``doc_rate``
 summarise a corpus (with a normal / Wilson CI); ``distribution_test`` compares the two per-document
@@ -8,7 +8,6 @@ with Benjamini–Hochberg.
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Sequence
 from functools import lru_cache
 
@@ -16,25 +15,14 @@ import numpy as np
 from scipy import stats
 
 from metrics.result import MetricResult
+from metrics.text import words
 
-_WORD = re.compile(r"[^\W_]+(?:['’\-][^\W_]+)*", re.UNICODE)
-_SENT_END = re.compile(r"[.!?]+(?=\s|$)")
+_SENT_END = re.compile(r"[.!?]+(?=\s|$)|[。！？]+")  # CJK full stops need no space after them
+_HAS_WORD = re.compile(r"[^\W_]")
 _PRINTABLE_CONTROL = {"\n", "\t", "\r"}
-# short function-word lists: enough to tell English from the big Latin-script European languages
-_STOP = {
-    "en": {"the", "and", "of", "to", "in", "is", "for", "that", "with", "on", "was", "are", "as", "it",
-           "this", "be", "at", "by", "from", "you", "your", "have", "not", "what", "how", "why", "will",
-           "an", "or", "can", "after", "about", "we", "they", "he", "she", "his", "her", "who", "new"},
-    "es": {"el", "los", "las", "del", "por", "una", "para", "con", "que", "es", "y", "se", "su"},
-    "fr": {"le", "les", "des", "est", "une", "pour", "dans", "qui", "et", "du", "au", "sur", "pas"},
-    "de": {"der", "die", "das", "und", "ist", "nicht", "mit", "ein", "eine", "den", "von", "zu", "auf"},
-    "it": {"il", "della", "che", "per", "gli", "non", "sono", "di", "una", "nel", "è", "le"},
-    "pt": {"os", "das", "não", "uma", "para", "com", "que", "em", "ao", "dos", "é", "se"},
-}
 NUMERIC = ("chars", "words", "sentences", "mean_word_length", "flesch_reading_ease", "type_token_ratio",
            "punctuation_share", "digit_share", "uppercase_share")
-FLAGS = ("non_english", "near_empty", "nonprintable")
-LANGUAGES = ("english", "undetermined", "other_latin", "non_latin", "no_letters")
+FLAGS = ("near_empty", "nonprintable")
 
 
 @lru_cache(maxsize=1)
@@ -59,39 +47,12 @@ def flesch_reading_ease(text: str) -> float:
     come from pyphen hyphenation, not CMUdict (which would need a download), so values can differ from
     textstat's default English setting by a few points on dictionary words.
     """
-    ws = [w.lower() for w in _WORD.findall(text)]
+    ws = words(text)
     if not ws:
         return float("nan")
-    n_sent = max(1, len([s for s in _SENT_END.split(text) if _WORD.search(s)]))
+    n_sent = max(1, len([s for s in _SENT_END.split(text) if _HAS_WORD.search(s)]))
     n_syl = sum(syllables(w) for w in ws)
     return 206.835 - 1.015 * len(ws) / n_sent - 84.6 * n_syl / len(ws)
-
-
-def language_guess(text: str) -> str:
-    """A cheap offline script/language guess: ``english``, ``other_latin``, ``undetermined``,
-    ``non_latin`` or ``no_letters``.
-
-    What it detects: whether most letters are Latin script, and, if so, whether English function words
-    outnumber Spanish/French/German/Italian/Portuguese ones (``english``) or the reverse
-    (``other_latin``). A Latin-script text with none of these words (common in headlines and titles) is
-    ``undetermined``, not foreign. It cannot tell other languages apart and misjudges very short texts.
-    """
-    if text.isascii():
-        if not any(c.isalpha() for c in text):
-            return "no_letters"
-    else:
-        letters = [c for c in text if c.isalpha()]
-        if not letters:
-            return "no_letters"
-        latin = sum(1 for c in letters if "LATIN" in unicodedata.name(c, ""))
-        if latin < 0.5 * len(letters):
-            return "non_latin"
-    ws = [w.lower() for w in _WORD.findall(text)]
-    counts = {lang: sum(1 for w in ws if w in s) for lang, s in _STOP.items()}
-    other = max(v for lang, v in counts.items() if lang != "en")
-    if counts["en"] == 0 and other == 0:
-        return "undetermined"
-    return "english" if counts["en"] >= other else "other_latin"
 
 
 _NONPRINTABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffd\ue000-\uf8ff\ud800-\udfff]")
@@ -105,31 +66,30 @@ def _nonprintable(text: str) -> bool:
 def document_properties(texts: Sequence[str], *, near_empty_words: int = 3) -> dict[str, np.ndarray]:
     """Per-document surface properties, each an array aligned with ``texts``.
 
-    chars, words, sentences (runs ending in . ! ?), mean_word_length (letters per word), Flesch reading
-    ease, type_token_ratio (unique / all lower-cased words in the doc; falls with length), punctuation /
+    chars, words (:func:`metrics.text.words`, the script-aware tokenizer: Chinese, Japanese, Thai... are
+    segmented into words), sentences (runs ending in . ! ? or 。！？), mean_word_length (characters per
+    word), Flesch reading ease (an English formula: the caller keeps it for English documents only),
+    type_token_ratio (unique / all lower-cased words in the doc; falls with length), punctuation /
     digit / uppercase shares (punctuation = non-space, non-alphanumeric characters; shares of non-space
-    characters; uppercase of letters), and 0/1 flags
-    ``non_english`` (:func:`language_guess` found positive evidence of another language or script:
-    ``other_latin`` or ``non_latin``), ``near_empty`` (fewer than ``near_empty_words`` words) and
-    ``nonprintable`` (control characters other than tab/newline/CR, surrogates, private-use characters
-    or U+FFFD). NaN where undefined
-    (e.g. word length of a doc without words). ``language`` holds the label strings.
+    characters; uppercase of letters), and 0/1 flags ``near_empty`` (fewer than ``near_empty_words``
+    words) and ``nonprintable`` (control characters other than tab/newline/CR, surrogates, private-use
+    characters or U+FFFD). NaN where undefined (e.g. word length of a doc without words). The language
+    of each document is the language family's (``metrics.language``).
     """
     if len(texts) == 0:
         raise ValueError("document_properties: no documents")
-    out: dict[str, list] = {k: [] for k in NUMERIC + FLAGS + ("language",)}
+    out: dict[str, list] = {k: [] for k in NUMERIC + FLAGS}
     nan = float("nan")
     for t in texts:
         if not isinstance(t, str):
             raise ValueError(f"document_properties: expected str, got {type(t).__name__}")
-        ws = _WORD.findall(t)
-        lw = [w.lower() for w in ws]
+        ws = lw = words(t)  # the one script-aware tokenizer (metrics.text), lower-cased
         # C-level counts: this loop runs over every sampled document
         nv = len(t) - sum(map(str.isspace, t))
         n_letters = sum(map(str.isalpha, t))
         out["chars"].append(len(t))
         out["words"].append(len(ws))
-        out["sentences"].append(len([s for s in _SENT_END.split(t) if _WORD.search(s)]))
+        out["sentences"].append(len([s for s in _SENT_END.split(t) if _HAS_WORD.search(s)]))
         out["mean_word_length"].append(np.mean([len(w) for w in ws]) if ws else nan)
         out["flesch_reading_ease"].append(flesch_reading_ease(t))
         out["type_token_ratio"].append(len(set(lw)) / len(lw) if lw else nan)
@@ -137,12 +97,9 @@ def document_properties(texts: Sequence[str], *, near_empty_words: int = 3) -> d
         out["punctuation_share"].append((nv - n_alnum) / nv if nv else nan)
         out["digit_share"].append(sum(map(str.isdigit, t)) / nv if nv else nan)
         out["uppercase_share"].append(sum(map(str.isupper, t)) / n_letters if n_letters else nan)
-        lang = language_guess(t)
-        out["language"].append(lang)
-        out["non_english"].append(float(lang in ("other_latin", "non_latin")))
         out["near_empty"].append(float(len(ws) < near_empty_words))
         out["nonprintable"].append(float(_nonprintable(t)))
-    return {k: (np.array(v, dtype=object) if k == "language" else np.array(v, dtype=float)) for k, v in out.items()}
+    return {k: np.array(v, dtype=float) for k, v in out.items()}
 
 
 def _finite(values, name: str) -> np.ndarray:

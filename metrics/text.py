@@ -110,11 +110,6 @@ def words(text: str) -> list[str]:
     return _split(text.casefold(), _WORD)
 
 
-def is_word(token: str) -> bool:
-    """A token with at least one letter or digit (not punctuation or a symbol)."""
-    return any(ch.isalnum() for ch in token)
-
-
 def ngrams(tokens: list[str], n: int) -> Iterator[tuple[str, ...]]:
     """Contiguous n-grams of a token list."""
     return zip(*(tokens[i:] for i in range(n)))

@@ -62,28 +62,31 @@ def _keywords(tokens_by_cluster: list[Counter], n_keywords: int) -> list[list[st
     return out
 
 
-def _content(tokens: Sequence[str]) -> list[str]:
-    return [t for t in tokens if any(ch.isalpha() for ch in t) and t not in ENGLISH_STOP_WORDS and len(t) > 1]
+def _content(tokens: Sequence[str], stop_words=None) -> list[str]:
+    """Content words: letters, not a stop word (scikit-learn's English list unless ``stop_words`` is
+    given, e.g. ``metrics.language.stop_words`` of the corpora's languages), longer than one character."""
+    stop = ENGLISH_STOP_WORDS if stop_words is None else stop_words
+    return [t for t in tokens if any(ch.isalpha() for ch in t) and t not in stop and len(t) > 1]
 
 
 def cluster_keywords(docs_tokens: Sequence[Sequence[str]], labels: Sequence[int], k: int, *,
-                     n_keywords: int = 5) -> list[list[str]]:
+                     n_keywords: int = 5, stop_words=None) -> list[list[str]]:
     """c-TF-IDF keywords of each of ``k`` clusters, from the content words of its documents."""
     counts = [Counter() for _ in range(k)]
     for toks, lab in zip(docs_tokens, labels):
-        counts[int(lab)].update(_content(toks))
+        counts[int(lab)].update(_content(toks, stop_words))
     return _keywords(counts, n_keywords)
 
 
 def fit_topics(
     x_real: np.ndarray, x_synth: np.ndarray, tokens_real: Sequence[Sequence[str]],
     tokens_synth: Sequence[Sequence[str]], *, k: int | None = None, alpha: float = 0.05, ratio: float = 2.0,
-    n_keywords: int = 8, n_examples: int = 3, random_state=None,
+    n_keywords: int = 8, n_examples: int = 3, random_state=None, stop_words=None,
 ) -> TopicFit:
     """Cluster pooled embeddings with k-means and classify each cluster against the real corpus.
 
     Per cluster: ``real_share`` / ``synth_share`` (share of each corpus's documents in it), counts,
-    ``keywords`` (c-TF-IDF over the cluster's documents, stop words removed), ``examples_real`` /
+    ``keywords`` (c-TF-IDF over the cluster's documents, ``stop_words`` removed: English by default), ``examples_real`` /
     ``examples_synth`` (indices of the documents nearest the centre), ``p_value`` (two-sided Fisher exact
     test of the 2×2 table in/out × real/synth), ``q_value`` (Benjamini–Hochberg across clusters) and a
     ``status``:
@@ -111,7 +114,7 @@ def fit_topics(
     qvals = false_discovery_control(np.clip(pvals, 0.0, 1.0), method="bh")
     bags = [Counter() for _ in range(k)]
     for lab, toks in zip(labels, list(tokens_real) + list(tokens_synth)):
-        bags[lab].update(_content(toks))
+        bags[lab].update(_content(toks, stop_words))
     keywords = _keywords(bags, n_keywords)
     clusters = []
     for c in range(k):

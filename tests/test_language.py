@@ -202,3 +202,64 @@ def test_mismatched_pair_heads_the_report_once_and_not_as_lost_diversity(make_ct
     assert not any(m.family in ("diversity", "drift") for m in head), [m.name for m in head]
     # the rows are still computed and shown in their sections
     assert any(e.family == "diversity" for e in entries)
+
+
+# --- resources that read only English ---------------------------------------------------------------
+def _rows(make_ctx, real, synth, families=("bias", "properties")):
+    from audit.families import runners
+
+    ctx = make_ctx(texts(real), texts(synth))
+    table = runners()
+    return {e.name: e for fam in families for e in table[fam](ctx).entries}
+
+
+def test_english_only_rows_say_na_on_other_languages(make_ctx):
+    rows = _rows(make_ctx, "ru_real.jsonl", "ru_synth_mixed.jsonl")
+    for name in ("gender_term_share", "representation_drift", "stereotype_amplification_drift",
+                 "group_sentiment_drift", "toxicity_rate", "flesch_reading_ease"):
+        e = rows[name]
+        assert e.verdict == "insufficient", name
+        assert e.reason.startswith("n/a:") and "English" in e.reason and "0% of real" in e.reason, e.reason
+        assert e.real is None and e.synth is None and e.value is None
+        assert e.details["coverage"]["synth_docs"] == 32 and e.details["coverage"]["real_docs"] == 0
+    # personal-data patterns are not English-only: still a number on Russian text
+    assert rows["pii_rate"].real is not None and rows["pii_rate"].verdict != "insufficient"
+
+
+def test_english_only_rows_use_the_english_share_of_a_mixed_corpus(make_ctx):
+    rows = _rows(make_ctx, "mixed_real.jsonl", "mixed_synth.jsonl", families=("properties",))
+    e = rows["flesch_reading_ease"]
+    assert e.details["coverage"]["real_docs"] == 20 and e.details["coverage"]["real_share"] == 0.25
+    assert e.real is not None and "on the English documents only (25% of real" in e.reason
+    # the value is the mean over the 20 English documents, computed here by hand from the formula
+    from metrics.properties import flesch_reading_ease
+
+    english = [t for t in texts("mixed_real.jsonl") if identify(t)[0] == "en"]
+    assert len(english) == 20
+    assert e.real == pytest.approx(sum(map(flesch_reading_ease, english)) / 20)
+
+
+def test_per_language_breakdown_only_for_multilingual_pairs(make_ctx):
+    ctx = make_ctx(texts("mixed_real.jsonl"), texts("mixed_synth.jsonl"))
+    rows = language_family.run(ctx).sections["language"]["breakdown"]
+    assert {r["language"] for r in rows} == {"en", "de", "ru", "zh"}
+    zh = {r["metric"]: r for r in rows if r["language"] == "zh"}
+    # words per Chinese document, counted by the segmenter (not clauses): several per document
+    assert zh["mean words per document"]["real"] > 10 and zh["mean words per document"]["real_docs"] == 20
+    assert language_family.run(make_ctx(texts("de_real.jsonl"), texts("de_synth.jsonl"))
+                               ).sections["language"]["breakdown"] == []
+
+
+def test_stop_words_follow_the_languages(make_ctx):
+    from metrics.language import stop_words
+    from metrics.topics import cluster_keywords
+
+    ru = stop_words({"ru"})
+    assert {"и", "в", "не"} <= ru and "the" not in ru
+    assert "the" in stop_words({"en"})
+    ctx = make_ctx(texts("ru_real.jsonl"), texts("ru_real.jsonl"))
+    stop = language_family.corpus_stop_words(ctx)
+    assert "и" in stop and "the" not in stop
+    docs_tokens = [["и", "в", "солнце", "солнце"], ["не", "решетка", "решетка", "и"]]
+    assert cluster_keywords(docs_tokens, [0, 1], 2, stop_words=stop) == [["солнце"], ["решетка"]]
+    assert "не" in cluster_keywords(docs_tokens, [0, 1], 2)[1]  # the English default keeps Russian stop words

@@ -6,7 +6,7 @@ from scipy import stats
 from audit.families import properties as runner
 from audit.pipeline import run_context
 from metrics.properties import (
-    distribution_test, doc_rate, document_properties, flesch_reading_ease, language_guess, mean_property,
+    distribution_test, doc_rate, document_properties, flesch_reading_ease, mean_property,
     mean_words, shared_histogram,
 )
 from tests.conftest import load_texts, reference_package
@@ -35,14 +35,6 @@ def test_flesch_matches_textstat_pyphen_path(monkeypatch):
               "Extraordinary administrative complications."]:
         assert flesch_reading_ease(t) == pytest.approx(textstat.flesch_reading_ease(t), abs=1e-9)
     assert np.isnan(flesch_reading_ease("..."))
-
-
-def test_language_guess():
-    assert language_guess("What you need to know about the storm") == "english"
-    assert language_guess("El gato está en la casa con los niños") == "other_latin"
-    assert language_guess("Кошка сидит на ковре") == "non_latin"
-    assert language_guess("Kimi Räikkönen wins Belgian Grand Prix") == "undetermined"
-    assert language_guess("1234") == "no_letters"
 
 
 def test_summaries_and_tests_hand_computed():
@@ -100,10 +92,13 @@ def test_runner_rows_and_bh(make_ctx, corpora_dir):
     entries, _ = run_context(make_ctx(news, ["Ça va très bien, merci à vous et à la famille \ufffd"] * 50),
                              families=["properties"])
     rows = {e.name: e for e in entries}
-    for name in ("mean_words", "mean_chars", "mean_sentences", "mean_word_length", "flesch_reading_ease",
+    for name in ("mean_words", "mean_chars", "mean_sentences", "mean_word_length",
                  "type_token_ratio", "punctuation_share", "digit_share", "uppercase_share"):
         assert rows[name].real is not None and rows[name].p_value is not None
-    assert rows["non_english_share"].synth == 1.0 and rows["non_english_share"].verdict == "fail"
+    # readability is an English formula: on 50 French documents it is n/a, not a number
+    flesch = rows["flesch_reading_ease"]
+    assert flesch.verdict == "insufficient" and flesch.synth is None and flesch.reason.startswith("n/a")
+    assert flesch.details["coverage"]["synth_share"] == 0.0 and "English" in flesch.reason
     assert rows["nonprintable_rate"].synth == 1.0 and rows["nonprintable_rate"].verdict == "fail"
     assert rows["nonprintable_rate"].details["examples_synth"][0]["id"] == "0"
     assert all(e.p_adjusted >= e.p_value for e in entries if e.p_value is not None)

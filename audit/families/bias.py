@@ -17,6 +17,7 @@ from pathlib import Path
 from audit.compare import pairwise_entry, per_corpus_entry
 from audit.context import AuditContext, CorpusData
 from audit.families import FamilyOutput
+from audit.families.language import doc_languages, gate, language_subset, too_little
 from audit.noise import bootstrap_gaps, bootstrap_method, ratio_of_sums, real_split, split_method, splits_for
 from metrics.bias import BiasProfile, bias_profile, gender_term_counts, gender_term_share
 from metrics.bias_assoc import association_table, group_sentiment_drift, sentiment_table, \
@@ -25,6 +26,7 @@ from metrics.bias_groups import representation_drift, representation_table
 from metrics.bias_lexicon import default_groups, load_groups_file, matcher_for, merge_groups, \
     occupations_lexicon
 from metrics.pii import pii_rate, pii_spans
+from metrics.result import MetricResult
 from metrics.toxicity import toxic_spans, toxicity_rate
 
 MAX_ROWS = 20
@@ -72,9 +74,23 @@ def _example(corpus: CorpusData, prof: BiasProfile, label, attr) -> dict | None:
     return None
 
 
+# rows whose resource reads English only, and what that resource is (said in an "n/a" reason)
+ENGLISH_ONLY = {"gender_term_share": "the gendered-term list", "representation_drift": "the group lexicon",
+                "stereotype_amplification_drift": "the group and occupation lexicons",
+                "group_sentiment_drift": "VADER sentiment", "toxicity_rate": "the toxic-term list"}
+
+
+def _english_addresses(spans: list, langs: list[str]) -> list:
+    """Street-address patterns are English: drop their matches in documents in other languages."""
+    return [s if lang == "en" else [x for x in s if x[0] != "street_address"] for s, lang in zip(spans, langs)]
+
+
 def run(ctx: AuditContext) -> FamilyOutput:
     out = FamilyOutput()
     opt = ctx.options
+    full = ctx  # personal-data patterns read every document; the lexicons only English ones
+    english, coverage = language_subset(full)
+    ctx = full if too_little(coverage) else english
     lexicon = lexicon_from_options(opt)
     gm, om = matcher_for(lexicon), matcher_for(occupations_lexicon())
     from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
@@ -145,14 +161,23 @@ def run(ctx: AuditContext) -> FamilyOutput:
         return [d.id for d in c.docs]
 
     corpora = (ctx.real, ctx.synth, ctx.real_a, ctx.real_b)
+    full_corpora = (full.real, full.synth, full.real_a, full.real_b)
     tr, ts = toxic_spans(ctx.real.texts), toxic_spans(ctx.synth.texts)
     tsp = (tr, ts, [tr[i] for i in ia], [tr[i] for i in ib])
     tox = [toxicity_rate(c.texts, ids=ids(c), spans=sp) for c, sp in zip(corpora, tsp)]
     out.entries.append(per_corpus_entry("toxicity_rate", *tox))
-    pr, ps = pii_spans(ctx.real.texts), pii_spans(ctx.synth.texts)
-    psp = (pr, ps, [pr[i] for i in ia], [pr[i] for i in ib])
-    pii = [pii_rate(c.texts, ids=ids(c), spans=sp) for c, sp in zip(corpora, psp)]
-    out.entries.append(per_corpus_entry("pii_rate", *pii))
+    langs = doc_languages(full)
+    pr = _english_addresses(pii_spans(full.real.texts), langs["real"])
+    ps = _english_addresses(pii_spans(full.synth.texts), langs["synth"])
+    psp = (pr, ps, [pr[i] for i in full.real_a.indices], [pr[i] for i in full.real_b.indices])
+    pii = [pii_rate(c.texts, ids=ids(c), spans=sp) for c, sp in zip(full_corpora, psp)]
+    out.entries.append(per_corpus_entry("pii_rate", *pii, details={"street_address_languages": ["en"]}))
+    for e in out.entries:
+        if e.name in ENGLISH_ONLY:
+            gate(e, coverage, ENGLISH_ONLY[e.name])
+    if too_little(coverage):  # nothing English to read: no tables computed from other languages
+        representation, top, sent_rows, rows, skipped = [], [], [], [], 0
+        tox = [MetricResult(None)] * 2
 
     out.sections["bias"] = {
         "representation": representation,
@@ -166,5 +191,6 @@ def run(ctx: AuditContext) -> FamilyOutput:
                      "real_per_1k": tox[0].value, "synth_per_1k": tox[1].value},
         "lexicon": {"axes": {a: sorted(gs) for a, gs in lexicon.items()},
                     "user_groups": bool(opt.get("bias_groups"))},
+        "coverage": coverage,
     }
     return out

@@ -96,7 +96,10 @@ def _cluster_section(ctx: AuditContext, centroids: np.ndarray, limit: int = 6) -
 
     from metrics.topics import cluster_keywords
 
-    kw = cluster_keywords(ctx.real.tokens + ctx.synth.tokens, np.concatenate([lr, ls]), k)
+    from audit.families.language import corpus_stop_words
+
+    kw = cluster_keywords(ctx.real.tokens + ctx.synth.tokens, np.concatenate([lr, ls]), k,
+                          stop_words=corpus_stop_words(ctx))
     return [{"cluster": int(j), "keywords": kw[j], "real_share": float(sr[j]), "synth_share": float(ss[j]),
              "real_examples": ex(ctx.real, lr, j), "synth_examples": ex(ctx.synth, ls, j)} for j in picks]
 

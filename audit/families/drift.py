@@ -15,6 +15,7 @@ from metrics.drift import classifier_auc, mmd2_rbf, seeded_subsample
 from metrics.drift_manifold import frechet_distance, prdc
 from metrics.drift_mauve import mauve_score
 from metrics.diversity_lexical import word_tokens
+from audit.families.language import corpus_stop_words
 from metrics.drift_words import fightin_words, unigram_jsd
 from metrics.text import text_hash
 from metrics.topics import EXTRA, LOST, TopicFit, cluster_js, fit_topics, mode_coverage
@@ -71,9 +72,11 @@ def run(ctx: AuditContext) -> FamilyOutput:
     A2, B2 = A.subset(seeded_subsample(len(A), m, rng), "a_eq"), B.subset(seeded_subsample(len(B), m, rng), "b_eq")
 
     # --- evidence shared by several rows: topics and words ---------------------------------------
+    stop = corpus_stop_words(ctx)  # of the corpora's languages
     fit = fit_topics(R.embeddings, S.embeddings, R.tokens, S.tokens, k=opts.get("topics_k"),
-                     random_state=ctx.rng(31))
-    fit_floor = fit_topics(A.embeddings, B.embeddings, A.tokens, B.tokens, k=fit.k, random_state=ctx.rng(31))
+                     random_state=ctx.rng(31), stop_words=stop)
+    fit_floor = fit_topics(A.embeddings, B.embeddings, A.tokens, B.tokens, k=fit.k, random_state=ctx.rng(31),
+                           stop_words=stop)
     topics = _topic_section(fit, R, S)
     labels_real, labels_synth = [0] * len(R), [0] * len(S)
     for i, lab in zip(order_r, fit.labels_real):
@@ -84,7 +87,8 @@ def run(ctx: AuditContext) -> FamilyOutput:
     ctx.shared["topics"] = {**topics, "labels_real": labels_real, "labels_synth": labels_synth}
     out.sections["topics"] = topics
     lost, extra = _topic_brief(topics, LOST), _topic_brief(topics, EXTRA)
-    words = fightin_words(word_tokens(R.tokens), word_tokens(S.tokens), top=20)  # words, not punctuation
+    words = fightin_words(word_tokens(R.tokens), word_tokens(S.tokens), top=20,
+                          stop_words=stop)  # words, not punctuation or stop words
     out.sections["words"] = words
     top_words = {"over_used": [w["word"] for w in words["over"][:8] if w["z"] > 1.96],
                  "under_used": [w["word"] for w in words["under"][:8] if w["z"] < -1.96]}

@@ -12,11 +12,19 @@ gate English-only resources on the document's language.
 """
 from __future__ import annotations
 
-from audit.compare import pairwise_entry
+from collections import Counter
+
+import numpy as np
+
+from audit.compare import MIN_DOCS, pairwise_entry
 from audit.context import AuditContext, CorpusData
 from audit.families import FamilyOutput
+from audit.result import MetricEntry
+from metrics.diversity_lexical import distinct_n, is_word
+from metrics.diversity_semantic import mean_pairwise_cosine
 from metrics.language import (
-    LanguageMix, identify_all, language_mismatch, language_mix_drift, language_name, mix_table,
+    UNDETERMINED, LanguageMix, identify_all, language_mismatch, language_mix_drift, language_name, mix_table,
+    stop_words,
 )
 from metrics.registry import REGISTRY
 from metrics.result import MetricResult
@@ -81,5 +89,109 @@ def run(ctx: AuditContext) -> FamilyOutput:
         "documents": {"real": real.n_docs, "synth": synth.n_docs},
         "identifier": "py3langid (langid.py model), restricted to major languages; first 1000 characters",
         "segmenters": segmenter_names(),
+        "breakdown": language_breakdown(ctx),
     }
     return out
+
+
+STOP_SHARE = 0.02  # a language with at least this share of either sample contributes its stop words
+
+
+def corpus_stop_words(ctx: AuditContext) -> frozenset[str]:
+    """Stop words of every language holding at least 2% of either sampled corpus (English when none)."""
+    if "stop_words" not in ctx.shared:
+        langs = doc_languages(ctx)
+        present = set()
+        for labels in langs.values():
+            counts = Counter(labels)
+            present |= {lang for lang, c in counts.items() if c >= STOP_SHARE * max(1, len(labels))}
+        ctx.shared["stop_words"] = stop_words(present - {UNDETERMINED} or {"en"})
+    return ctx.shared["stop_words"]
+
+
+# --- resources that support only some languages ----------------------------------------------------
+ENGLISH = ("en",)
+
+
+def language_subset(ctx: AuditContext, languages=ENGLISH) -> tuple[AuditContext, dict]:
+    """The context restricted to sampled documents identified as one of ``languages`` (the real halves
+    too), and the coverage: ``{"languages", "real_docs", "synth_docs", "real_share", "synth_share"}``.
+    The context itself when every document is covered."""
+    langs = doc_languages(ctx)
+    ri = np.array([i for i, lang in enumerate(langs["real"]) if lang in languages], dtype=int)
+    si = np.array([i for i, lang in enumerate(langs["synth"]) if lang in languages], dtype=int)
+    cov = {"languages": list(languages), "real_docs": len(ri), "synth_docs": len(si),
+           "real_share": len(ri) / len(ctx.real) if len(ctx.real) else 0.0,
+           "synth_share": len(si) / len(ctx.synth) if len(ctx.synth) else 0.0}
+    if len(ri) == len(ctx.real) and len(si) == len(ctx.synth):
+        return ctx, cov
+    pos = np.full(len(ctx.real), -1)
+    pos[ri] = np.arange(len(ri))
+    halves = []
+    for half in (ctx.real_a, ctx.real_b):
+        p = pos[np.asarray(half.indices, dtype=int)]
+        halves.append(p[p >= 0])
+    real, synth = ctx.real.subset(ri, "real"), ctx.synth.subset(si, "synth")
+    sub = AuditContext(real, synth, real.subset(halves[0], "real_a"), real.subset(halves[1], "real_b"),
+                       ctx.seed, options=ctx.options)
+    return sub, cov
+
+
+def too_little(cov: dict, min_docs: int = MIN_DOCS) -> bool:
+    return min(cov["real_docs"], cov["synth_docs"]) < min_docs
+
+
+def gate(entry: MetricEntry, cov: dict, what: str, min_docs: int = MIN_DOCS) -> MetricEntry:
+    """Say on a row which languages its resource covers and what share of the documents that is; the
+    row is ``insufficient`` ("n/a" in words) when fewer than ``min_docs`` documents of either corpus
+    are covered."""
+    entry.details["coverage"] = cov
+    entry.support = {**entry.support, "real_docs_covered": cov["real_docs"],
+                     "synth_docs_covered": cov["synth_docs"]}
+    names = " or ".join(language_name(lang) for lang in cov["languages"])
+    share = (f"{100 * cov['real_share']:.0f}% of real and {100 * cov['synth_share']:.0f}% of synthetic "
+             f"documents are {names}")
+    if too_little(cov, min_docs):
+        entry.verdict = "insufficient"
+        entry.reason = f"n/a: {what} covers {names} only, and {share} (needs {min_docs} of each)"
+        entry.real = entry.synth = entry.value = entry.delta = entry.noise_floor = None
+        entry.p_value = entry.p_adjusted = None
+        entry.ci = {}
+    elif cov["real_share"] < 1 or cov["synth_share"] < 1:
+        entry.reason = f"{entry.reason}; on the {names} documents only ({share})"
+    return entry
+
+
+# --- per-language breakdown ------------------------------------------------------------------------
+def _multilingual(counts: Counter, n: int, min_docs: int, min_share: float) -> bool:
+    big = [lang for lang, k in counts.items() if lang != UNDETERMINED and k >= max(min_docs, min_share * n)]
+    return len(big) >= 2
+
+
+def language_breakdown(ctx: AuditContext, *, min_docs: int = MIN_DOCS, min_share: float = 0.10) -> list[dict]:
+    """Main metrics per language, when both sampled corpora are multilingual (two or more languages with
+    at least ``min_share`` of the documents and ``min_docs`` documents each): for every language with
+    ``min_docs`` documents in both, distinct-2 at an equal token budget, mean words per document and mean
+    pairwise cosine of the embeddings. Descriptive (no verdicts): the corpus-level rows judge."""
+    langs = doc_languages(ctx)
+    cr, cs = Counter(langs["real"]), Counter(langs["synth"])
+    if not (_multilingual(cr, len(ctx.real), min_docs, min_share)
+            and _multilingual(cs, len(ctx.synth), min_docs, min_share)):
+        return []
+    rows = []
+    for lang in sorted(k for k in cr if k != UNDETERMINED and cr[k] >= min_docs and cs.get(k, 0) >= min_docs):
+        sub, _ = language_subset(ctx, (lang,))
+        pair = (sub.real, sub.synth)
+        budget = min(sum(len(t) for t in c.tokens) for c in pair)
+        values = {
+            "distinct-2 (equal token budget)": [
+                distinct_n(c.tokens, n=2, budget=budget, random_state=ctx.rng(41)).value for c in pair],
+            "mean words per document": [
+                float(np.mean([sum(map(is_word, t)) for t in c.tokens])) for c in pair],
+            "mean pairwise cosine": [
+                mean_pairwise_cosine(c.embeddings, random_state=ctx.rng(42)).value for c in pair],
+        }
+        for metric, (r, s) in values.items():
+            rows.append({"language": lang, "name": language_name(lang), "metric": metric, "real": r,
+                         "synth": s, "real_docs": len(sub.real), "synth_docs": len(sub.synth)})
+    return rows

@@ -1,4 +1,4 @@
-"""Property rows: lengths, readability, character mix and language, real vs synthetic.
+"""Property rows: lengths, readability (English documents only) and character mix, real vs synthetic.
 
 Each property is one row: the corpus means (normal or Wilson CI) with the split-half real noise floor,
 plus a distribution test of the per-document values (KS, or Fisher for 0/1 flags) and the Wasserstein
@@ -8,16 +8,14 @@ when its corrected p-value is below ``alpha`` as well.
 """
 from __future__ import annotations
 
-from collections import Counter
 
 import numpy as np
 
 from audit.compare import lift, per_corpus_entry
 from audit.context import AuditContext, CorpusData
 from audit.families import FamilyOutput
-from metrics.properties import (
-    LANGUAGES, distribution_test, doc_rate, document_properties, mean_property, shared_histogram,
-)
+from audit.families.language import doc_languages, gate, language_subset
+from metrics.properties import distribution_test, doc_rate, document_properties, mean_property, shared_histogram
 from metrics.result import MetricResult
 
 ROWS = {  # property -> registry name
@@ -25,9 +23,11 @@ ROWS = {  # property -> registry name
     "mean_word_length": "mean_word_length", "flesch_reading_ease": "flesch_reading_ease",
     "type_token_ratio": "type_token_ratio", "punctuation_share": "punctuation_share",
     "digit_share": "digit_share", "uppercase_share": "uppercase_share",
-    "non_english": "non_english_share", "near_empty": "near_empty_rate", "nonprintable": "nonprintable_rate",
+    "near_empty": "near_empty_rate", "nonprintable": "nonprintable_rate",
 }
-RATES = {"non_english", "near_empty", "nonprintable"}
+RATES = {"near_empty", "nonprintable"}
+# English-only formulas: computed on English documents only (the language family's label), with coverage
+ENGLISH_ONLY = {"flesch_reading_ease": "the Flesch formula (English syllables and sentence lengths)"}
 _NAN = MetricResult(float("nan"))
 
 
@@ -56,6 +56,11 @@ def run(ctx: AuditContext) -> FamilyOutput:
     if len(R) == 0 or len(S) == 0:
         return out
     pr, ps = document_properties(R.texts), document_properties(S.texts)
+    coverage = language_subset(ctx)[1]
+    langs = doc_languages(ctx)
+    for prop in ENGLISH_ONLY:
+        for p, side in ((pr, "real"), (ps, "synth")):
+            p[prop] = np.where(np.array(langs[side]) == "en", p[prop], np.nan)
     pa, pb = _subset_props(pr, R, ctx.real_a), _subset_props(pr, R, ctx.real_b)
     entries, tests = [], []
     for prop, name in ROWS.items():
@@ -75,6 +80,8 @@ def run(ctx: AuditContext) -> FamilyOutput:
             extra["examples_real"] = _examples(R, pr[prop])
         entry = per_corpus_entry(name, *res, details=extra)
         entry.p_value = None if t is None else t.p_value
+        if prop in ENGLISH_ONLY:
+            gate(entry, coverage, ENGLISH_ONLY[prop])
         entries.append(entry)
         tests.append({"property": prop, "metric": name, "real_mean": res[0].value, "synth_mean": res[1].value,
                       **{k: v for k, v in extra.items() if not k.startswith("examples")},
@@ -86,14 +93,9 @@ def run(ctx: AuditContext) -> FamilyOutput:
             lift(e, "no distribution test could be run")
     out.entries.extend(entries)
 
-    def lang_mix(p):
-        c = Counter(p["language"].tolist())
-        return {lab: c.get(lab, 0) / len(p["language"]) for lab in LANGUAGES}
-
     out.sections["properties"] = {
         "histograms": {"words": shared_histogram(pr["words"], ps["words"]),
                        "chars": shared_histogram(pr["chars"], ps["chars"])},
         "tests": tests,
-        "language": {"real": lang_mix(pr), "synth": lang_mix(ps)},
     }
     return out
