@@ -32,13 +32,15 @@ SPACELESS = {"zh_CN", "ja_JP", "th_TH"}
 def full_model():
     from py3langid.langid import MODEL_FILE, LanguageIdentifier
 
+    from metrics.language import MAX_CHARS
+
     ident = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
-    return lambda t: ident.classify(t[:1000])[0]
+    return lambda t: ident.classify(t[:MAX_CHARS])[0]
 
 
 def identifiers():
     from metrics.language import identify
-    from metrics.properties import language_guess
+    from benchmarks.language_baseline import language_guess
 
     return {"py3langid, major languages (used)": lambda t: identify(t)[0],
             "py3langid, all 97 languages": full_model(),

@@ -15,12 +15,19 @@ import numpy as np
 
 from metrics.diversity_lexical import check_docs, seeded_order
 from metrics.result import MetricResult
+from metrics.text import words
 
 _NON_ALNUM = re.compile(r"[^a-z0-9]+")
 
 
 def rouge_tokens(text: str) -> list[str]:
-    """The tokens `rouge-score` scores by default: lower-cased alphanumeric runs (no stemming)."""
+    """The tokens `rouge-score` scores by default: lower-cased ASCII alphanumeric runs (no stemming).
+
+    rouge-score drops every other letter, so a Chinese or Russian document would have no tokens at all:
+    a text with letters outside ASCII gets the script-aware words of :func:`metrics.text.words` instead.
+    """
+    if any(c.isalpha() and not c.isascii() for c in text):
+        return words(text)
     return _NON_ALNUM.sub(" ", text.lower()).split()
 
 

@@ -88,7 +88,7 @@ def unigram_jsd(
 
 def fightin_words(
     tokens_real: Sequence[Sequence[str]], tokens_synth: Sequence[Sequence[str]], *, prior_weight: float = 1.0,
-    top: int = 20, min_count: int = 1, stop_words=None,
+    top: int = 20, min_count: int = 1,
 ) -> dict[str, list[dict]]:
     """Over- and under-used words of the synthetic corpus (Monroe, Colaresi & Quinn, Political Analysis 2008).
 
@@ -100,8 +100,7 @@ def fightin_words(
 
     z > 1.96: synthetic uses w more than real beyond chance; z < −1.96: less. Returns
     ``{"over": [...], "under": [...]}``, each the ``top`` words by |z| with counts, rates per 1k tokens,
-    δ and z. Not a metric value: evidence that explains the drift rows. Words in ``stop_words`` (e.g.
-    ``metrics.language.stop_words`` of the corpora's languages) are scored but not listed.
+    δ and z. Not a metric value: evidence that explains the drift rows.
     """
     _check_tokens("fightin_words", tokens_real, tokens_synth)
     cr = Counter(w for toks in tokens_real for w in toks)
@@ -115,8 +114,6 @@ def fightin_words(
     delta = (np.log((ys + alpha) / (ns + a0 - ys - alpha)) - np.log((yr + alpha) / (nr + a0 - yr - alpha)))
     z = delta / np.sqrt(1.0 / (ys + alpha) + 1.0 / (yr + alpha))
     keep = (yr + ys) >= min_count
-    if stop_words:
-        keep &= np.array([w not in stop_words for w in vocab], dtype=bool)
 
     def rows(order):
         out = []

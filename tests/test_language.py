@@ -263,3 +263,11 @@ def test_stop_words_follow_the_languages(make_ctx):
     docs_tokens = [["и", "в", "солнце", "солнце"], ["не", "решетка", "решетка", "и"]]
     assert cluster_keywords(docs_tokens, [0, 1], 2, stop_words=stop) == [["солнце"], ["решетка"]]
     assert "не" in cluster_keywords(docs_tokens, [0, 1], 2)[1]  # the English default keeps Russian stop words
+
+
+def test_homogenization_tokens_are_script_aware():
+    from metrics.diversity_homogenization import rouge_tokens
+
+    assert rouge_tokens("Don't stop, 2 times!") == ["don", "t", "stop", "2", "times"]  # rouge-score's rule
+    assert rouge_tokens("我来到北京清华大学") == ["我", "来到", "北京", "清华大学"]  # rouge-score: nothing
+    assert rouge_tokens("Привет, мир!") == ["привет", "мир"]

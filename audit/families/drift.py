@@ -87,8 +87,8 @@ def run(ctx: AuditContext) -> FamilyOutput:
     ctx.shared["topics"] = {**topics, "labels_real": labels_real, "labels_synth": labels_synth}
     out.sections["topics"] = topics
     lost, extra = _topic_brief(topics, LOST), _topic_brief(topics, EXTRA)
-    words = fightin_words(word_tokens(R.tokens), word_tokens(S.tokens), top=20,
-                          stop_words=stop)  # words, not punctuation or stop words
+    # function words stay: a shift in "you" or "the" is drift too (clickbait over-uses "you")
+    words = fightin_words(word_tokens(R.tokens), word_tokens(S.tokens), top=20)  # words, not punctuation
     out.sections["words"] = words
     top_words = {"over_used": [w["word"] for w in words["over"][:8] if w["z"] > 1.96],
                  "under_used": [w["word"] for w in words["under"][:8] if w["z"] < -1.96]}

@@ -23,7 +23,7 @@ from audit.result import MetricEntry
 from metrics.diversity_lexical import distinct_n, is_word
 from metrics.diversity_semantic import mean_pairwise_cosine
 from metrics.language import (
-    UNDETERMINED, LanguageMix, identify_all, language_mismatch, language_mix_drift, language_name, mix_table,
+    MAX_CHARS, UNDETERMINED, LanguageMix, identify_all, language_mismatch, language_mix_drift, language_name, mix_table,
     stop_words,
 )
 from metrics.registry import REGISTRY
@@ -87,7 +87,7 @@ def run(ctx: AuditContext) -> FamilyOutput:
         "scripts": {"real": dict(real.scripts), "synth": dict(synth.scripts)},
         "mismatch": mismatch,
         "documents": {"real": real.n_docs, "synth": synth.n_docs},
-        "identifier": "py3langid (langid.py model), restricted to major languages; first 1000 characters",
+        "identifier": f"py3langid (langid.py model), restricted to major languages; first {MAX_CHARS} characters",
         "segmenters": segmenter_names(),
         "breakdown": language_breakdown(ctx),
     }
