@@ -23,18 +23,20 @@ from pathlib import Path
 
 import ahocorasick
 
+from metrics.text import words
+
 Lexicon = dict[str, dict[str, list[str]]]
 Label = tuple[str, str]  # (axis, group)
 
-_WORD = re.compile(r"\w+(?:'\w+)*", re.UNICODE)
 _POSSESSIVE = re.compile(r"'s\b")
 _SENT = re.compile(r"(?<=[.!?])[\"')\]]*\s+|\n{2,}")
 
 
 def normalize_for_match(text: str) -> str:
-    """Words of ``text`` (casefolded, NFKC), possessive ``'s`` dropped, joined by single spaces."""
+    """Words of ``text`` (casefolded, NFKC; :func:`metrics.text.words`, the one tokenizer), possessive
+    ``'s`` dropped, joined by single spaces."""
     t = unicodedata.normalize("NFKC", text).casefold().replace("’", "'")
-    return " ".join(_WORD.findall(_POSSESSIVE.sub("", t)))
+    return " ".join(words(_POSSESSIVE.sub("", t)))
 
 
 def split_sentences(text: str) -> list[str]:
