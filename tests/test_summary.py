@@ -80,17 +80,17 @@ def test_headline_ranks_by_severity_effect_and_support():
 
 
 def test_a_root_cause_is_said_once_with_the_rows_it_explains():
-    lang = per_corpus_entry("non_english_share", R(0.02), R(0.60), null_gaps=[0.0] * 50)
+    lang = pairwise_entry("language_mix_drift", R(0.6), R(0.01))
     jsd = pairwise_entry("unigram_jsd_drift", R(0.6), R(0.01))
     auc = pairwise_entry("classifier_auc_drift", R(0.99), R(0.5))
     other = per_corpus_entry("self_bleu_rate", R(0.2), R(0.6), null_gaps=[0.0] * 50)
     assert all(m.verdict == "fail" for m in (lang, jsd, auc, other))
     fs = findings([jsd, auc, other, lang])
-    assert fs[0].entry.name == "non_english_share"
+    assert fs[0].entry.name == "language_mix_drift"
     assert {x.name for x in fs[0].explains} == {"unigram_jsd_drift", "classifier_auc_drift"}
     assert [f.entry.name for f in fs[1:]] == ["self_bleu_rate"]  # explained rows are not repeated
     res = _result([jsd, auc, other, lang])
-    assert res.headline()[0].name == "non_english_share"
+    assert res.headline()[0].name == "language_mix_drift"
     assert "explains 2 more" in res.to_dict()["summary"]["headline"][0]
     # a row can declare what it explains itself (a language family row, say)
     lang.details["explains"] = ["drift"]
