@@ -68,7 +68,7 @@ def run(ctx: AuditContext) -> FamilyOutput:
         floor = MetricResult(None)
     entry = pairwise_entry("language_mix_drift", value, floor)
     entry.scope = "full"
-    entry.support = {"real_docs": real.n_docs, "synth_docs": synth.n_docs}
+    entry.support = {**entry.support, "real_documents": real.n_docs, "synth_documents": synth.n_docs}
     mismatch = language_mismatch(real, synth)
     if mismatch is not None:
         entry.verdict = "fail"
@@ -146,8 +146,8 @@ def gate(entry: MetricEntry, cov: dict, what: str, min_docs: int = MIN_DOCS) -> 
     row is ``insufficient`` ("n/a" in words) when fewer than ``min_docs`` documents of either corpus
     are covered."""
     entry.details["coverage"] = cov
-    entry.support = {**entry.support, "real_docs_covered": cov["real_docs"],
-                     "synth_docs_covered": cov["synth_docs"]}
+    entry.support = {**entry.support, "real_documents_covered": cov["real_docs"],
+                     "synth_documents_covered": cov["synth_docs"]}
     names = " or ".join(language_name(lang) for lang in cov["languages"])
     share = (f"{100 * cov['real_share']:.0f}% of real and {100 * cov['synth_share']:.0f}% of synthetic "
              f"documents are {names}")
