@@ -97,6 +97,6 @@ ROW_ONLY: dict[str, str] = {
     **{name: "a column of properties.document_properties through mean_property / doc_rate "
              "(tests/test_properties.py)"
        for name in ("mean_chars", "mean_sentences", "mean_word_length", "flesch_reading_ease", "type_token_ratio",
-                    "punctuation_share", "digit_share", "uppercase_share", "non_english_share", "near_empty_rate",
+                    "punctuation_share", "digit_share", "uppercase_share", "near_empty_rate",
                     "nonprintable_rate")},
 }
