@@ -76,7 +76,7 @@ def _example(corpus: CorpusData, prof: BiasProfile, label, attr) -> dict | None:
 
 # rows whose resource reads English only, and what that resource is (said in an "n/a" reason)
 ENGLISH_ONLY = {"gender_term_share": "the gendered-term list", "representation_drift": "the group lexicon",
-                "stereotype_amplification_drift": "the group and occupation lexicons",
+                "stereotype_amplification_drift": "the group-occupation lexicon",
                 "group_sentiment_drift": "VADER sentiment", "toxicity_rate": "the toxic-term list"}
 
 

@@ -153,7 +153,7 @@ def gate(entry: MetricEntry, cov: dict, what: str, min_docs: int = MIN_DOCS) -> 
              f"documents are {names}")
     if too_little(cov, min_docs):
         entry.verdict = "insufficient"
-        entry.reason = f"n/a: {what} covers {names} only, and {share} (needs {min_docs} of each)"
+        entry.reason = f"n/a: {what} is for {names} only, and {share} (needs {min_docs} of each)"
         entry.real = entry.synth = entry.value = entry.delta = entry.noise_floor = None
         entry.p_value = entry.p_adjusted = None
         entry.ci = {}
