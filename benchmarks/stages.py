@@ -203,20 +203,26 @@ def main() -> None:
                             r = _spawn(_audit_args(code, real, synth, extra, tmp, run))
                             r.update(case=case, code=label, condition=cond, repeat=rep, tool="corpus-audit")
                             results["runs"].append(r)
+                            _write(args.out, results)  # after every run: an interrupted benchmark keeps its figures
                             print(f"{case:18} {cond:6} {label:30} {r['wall_s']:7.2f} s  {r['peak_rss_mib']:5} MiB  "
                                   f"load {r['load_before']}", flush=True)
                         if not args.no_datasketch:
                             r = _spawn(["--child-datasketch", real, synth])
                             r.update(case=case, code="datasketch", condition=cond, repeat=rep, tool="datasketch")
                             results["runs"].append(r)
+                            _write(args.out, results)
                             print(f"{case:18} {cond:6} {'datasketch near-dup pass':30} {r['wall_s']:7.2f} s  "
                                   f"{r['peak_rss_mib']:5} MiB  load {r['load_before']}", flush=True)
                     finally:
                         if hogs:
                             hogs.__exit__(None, None, None)
-    Path(args.out + ".json").write_text(json.dumps(results, indent=2) + "\n")
-    Path(args.out + ".md").write_text(_markdown(results))
+    _write(args.out, results)
     print(_markdown(results))
+
+
+def _write(out: str, results: dict) -> None:
+    Path(out + ".json").write_text(json.dumps(results, indent=2) + "\n")
+    Path(out + ".md").write_text(_markdown(results))
 
 
 def _markdown(results: dict) -> str:
