@@ -21,9 +21,9 @@ SNIPPET = 240
 
 def numba_cache_dir() -> Path:
     """Where compiled numba functions are kept between runs (beside the embedding cache)."""
-    base = os.environ.get("CORPUS_AUDIT_HOME") or os.path.join(
-        os.environ.get("XDG_CACHE_HOME", os.path.expanduser("~/.cache")), "corpus-audit")
-    return Path(base) / "numba"
+    from audit.embed import default_model_dir
+
+    return default_model_dir().parent / "numba"
 
 
 def import_umap():
