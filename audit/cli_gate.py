@@ -91,7 +91,7 @@ def cmd_init(args) -> int:
     from rich.console import Console
 
     from audit.calibrate import calibrate, render_config, suggest_checks
-    from audit.pipeline import FAMILIES, AuditOptions, Progress, _read, embed_docs, make_embedder
+    from audit.pipeline import FAMILIES, AuditOptions, Progress, embed_docs, make_embedder, read_corpus
 
     out = Path(args.output)
     inputs = [args.real] + ([args.synth] if args.synth else [])
@@ -110,11 +110,11 @@ def cmd_init(args) -> int:
     err = Console(stderr=True)
     progress = Progress() if args.quiet else RichProgress(err)
     try:
-        sample, stats, report = _read(args.real, args.fmt, opts, 1, progress)
+        sample, stats, report = read_corpus(args.real, args.fmt, opts, 1, progress)
         docs = sample.documents()
         half = None
         if args.synth:
-            synth_sample, _, _ = _read(args.synth, args.fmt, opts, 2, progress)
+            synth_sample, _, _ = read_corpus(args.synth, args.fmt, opts, 2, progress)
             half = len(synth_sample)
         if len(docs) < 40:
             raise ConfigError(f"{args.real}: {len(docs)} documents; calibration needs at least 40")

@@ -46,7 +46,7 @@ class Source:
     fmt: str
     compression: str | None
     size_bytes: int
-    opened: "_Opened | None" = None
+    opened: "Opened | None" = None
     max_line_bytes: int = 1 << 62
 
 
@@ -175,7 +175,7 @@ def open_input(fs_path: Path, fifo: bool) -> BinaryIO:
     return os.fdopen(fd, "rb", buffering=0)
 
 
-class _Opened:
+class Opened:
     """A corpus file opened exactly once: its stored bytes are hashed as they go past, its first bytes
     are looked at (``head``, ``text_head``) and handed back, so a pipe or FIFO loses nothing.
 
@@ -223,7 +223,7 @@ class _Opened:
     def close(self) -> None:
         self.file.close()
 
-    def __enter__(self) -> "_Opened":
+    def __enter__(self) -> "Opened":
         return self
 
     def __exit__(self, *exc) -> None:
@@ -429,7 +429,7 @@ def read_delimited(src: Source, stream: BinaryIO, **_: Any) -> Iterator[tuple[in
             yield start, dict(zip(header, row))
 
 
-def _parquet_file(src: Source, opened: _Opened):
+def _parquet_file(src: Source, opened: Opened):
     """Parquet needs random access: a plain regular file is read through its open handle (and hashed by a
     second sequential pass at the end); anything else (compressed, a pipe) is spilled to a temporary file
     as it streams past the hasher."""
@@ -453,7 +453,7 @@ def _parquet_file(src: Source, opened: _Opened):
     return pq.ParquetFile(tmp), tmp
 
 
-def read_parquet(src: Source, stream: BinaryIO, *, opened: _Opened,
+def read_parquet(src: Source, stream: BinaryIO, *, opened: Opened,
                  select: Callable[[list[str]], list[str] | None] | None = None,
                  **_: Any) -> Iterator[tuple[int, Any]]:
     """Rows of a Parquet file, one record batch at a time, reading only the columns ``select`` asks for."""

@@ -26,7 +26,7 @@ from audit.errors import InputError
 from audit.limits import MemoryGuard
 from audit.fields import (CHAT_FIELDS, ID_FIELDS, PAIRS, SINGLE_FIELDS, Reject, detect_template,
                           extract_text, is_blank, normalize_roles, record_id)
-from audit.formats import (MAGIC, PARQUET_MAGIC, Columns, Digest, Source, _Opened, guard, input_error,
+from audit.formats import (MAGIC, PARQUET_MAGIC, Columns, Digest, Source, Opened, guard, input_error,
                            iter_records, open_input)
 
 FORMATS = ("jsonl", "json", "csv", "tsv", "parquet", "txt")
@@ -124,7 +124,7 @@ def resolve(path: str | os.PathLike, fmt: str | None = None, *, max_line_bytes: 
         raise input_error(shown, "is a device or socket, not a file or pipe")
     name, compression = detect_format(shown, fmt)
     try:
-        opened = _Opened(shown, open_input(fs_path, fifo=stat.S_ISFIFO(st.st_mode)))
+        opened = Opened(shown, open_input(fs_path, fifo=stat.S_ISFIFO(st.st_mode)))
     except PermissionError:
         raise input_error(shown, "permission denied") from None
     except TimeoutError as e:

@@ -89,7 +89,7 @@ def _longest_run(rows: np.ndarray, n: int) -> tuple[int, int, int, int]:
     return int(r[s, 0]), int(r[s, 1]), int(r[s, 2]), int(lengths[b]) + n - 1
 
 
-def _window(text: str, tokens_start: int, tokens_len: int, limit: int = 300) -> dict:
+def token_window(text: str, tokens_start: int, tokens_len: int, limit: int = 300) -> dict:
     """The text around a token span, with the span's character offsets inside the returned window."""
     folded = text.casefold()
     spans = [m.span() for m in TOKEN_RE.finditer(folded)]
@@ -166,10 +166,10 @@ def ngram_copy_rate(
             "similarity": round(length / max(1, len(synth_tokens[i])), 4),
         }
         if synth_texts is not None:
-            w = _window(synth_texts[i], sp, length)
+            w = token_window(synth_texts[i], sp, length)
             ex["synth_text"], ex["synth_span"] = w["text"], w["span"]
         if real_texts is not None:
-            w = _window(real_texts[r], rp, length)
+            w = token_window(real_texts[r], rp, length)
             ex["real_text"], ex["real_span"] = w["text"], w["span"]
         examples.append(ex)
     spans = [f[4] for f in found]

@@ -114,6 +114,23 @@ def _min_generated(d, c):
     assert c["data_copying_score"].details["cells_used"] > d["data_copying_score"].details["cells_used"]
 
 
+def _min_doc_tokens(d, c):
+    # every sample document is shorter than 1000 tokens: none may count as a copy
+    assert d["ngram_copy_rate"].value > 0
+    assert c["ngram_copy_rate"].value in (None, 0.0)
+
+
+def _ngram_window(d, c):
+    # a different winnowing window finds the same shared spans with other fingerprints
+    assert c["ngram_copy_rate"].details["window"] == 2 != d["ngram_copy_rate"].details["window"]
+    assert c["ngram_copy_rate"].value == d["ngram_copy_rate"].value
+
+
+def _noise_splits(d, c):
+    for name in ("representation_drift", "group_sentiment_drift"):
+        assert c[name].details["noise"]["replicates"] == 2 < d[name].details["noise"]["replicates"]
+
+
 def _drift_cap(name, k):
     def check(d, c):
         assert c[name].sample_size == k < d[name].sample_size
@@ -166,6 +183,9 @@ CASES = {
     "dcr_quantile": ("duplication", 0.3, _dcr),
     "copying_cells": ("duplication", 2, _cells),
     "copying_min_generated": ("duplication", 2, _min_generated),
+    "min_doc_tokens": ("duplication", 1000, _min_doc_tokens),
+    "ngram_window": ("duplication", 2, _ngram_window),
+    "noise_splits": ("bias", 2, _noise_splits),
     "mmd_max_n": ("drift", 40, _drift_cap("mmd_drift", 40)),
     "prdc_max_n": ("drift", 40, _drift_cap("precision_score", 40)),
     "frechet_n": ("drift", 40, _drift_cap("frechet_distance", 40)),

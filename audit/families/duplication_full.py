@@ -16,7 +16,7 @@ import numpy as np
 
 from audit.compare import pairwise_entry, per_corpus_entry
 from audit.context import CorpusStats
-from metrics.copying import _window
+from metrics.copying import token_window
 from metrics.duplication import cluster_rate_result, snippet
 from metrics.duplication_full import (
     ShingleSets, best_near_matches, components, exact_groups, fingerprint_candidates,
@@ -209,9 +209,9 @@ def span_copies(q: Side, qdocs, r: Side, rdocs, max_examples: int = 20) -> Metri
         qt = tokenize(q.text(i))
         ex = {**_pair("ngram", q, r, i, j, length / max(1, len(qt))), "span_tokens": length,
               "span_text": snippet(" ".join(qt[a:a + length]))}
-        w = _window(q.text(i), a, length)
+        w = token_window(q.text(i), a, length)
         ex["synth_text"], ex["synth_span"] = w["text"], w["span"]
-        w = _window(r.text(j), b, length)
+        w = token_window(r.text(j), b, length)
         ex["real_text"], ex["real_span"] = w["text"], w["span"]
         examples.append(ex)
     spans = [f[4] for f in found]
