@@ -315,6 +315,10 @@ def cmd_compare(args) -> int:
         from audit.families.bias import lexicon_from_options
 
         lexicon_from_options(metric_options)
+    if "defect_phrases" in metric_options:  # likewise a bad phrases file
+        from audit.families.defects import phrases_from_options
+
+        phrases_from_options(metric_options)
     opts = AuditOptions(
         real=args.real, synth=args.synth, real_format=args.real_format or args.fmt,
         synth_format=args.synth_format or args.fmt, text_field=args.text_field,

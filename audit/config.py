@@ -229,7 +229,7 @@ def _options(v, name: str, err) -> dict:
         if key not in METRIC_OPTIONS:
             raise err(f"unknown option {key!r}{_suggest(key, METRIC_OPTIONS)}", key)
         val = check_option(key, val, METRIC_OPTIONS[key], lambda m, key=key: err(m, key))
-        if key == "bias_groups":  # a path in the config is relative to the config file
+        if key in ("bias_groups", "defect_phrases"):  # a path in the config is relative to the config file
             val = str((Path(name).parent / val)) if not Path(val).is_absolute() else val
         out[key] = val
     return out

@@ -65,6 +65,14 @@ class CorpusStats:
         if self._index is None:
             self._index = DocIndex(self.params, keep_text=self.keep_text)
 
+    def configure(self, options: dict[str, Any] | None) -> "CorpusStats":
+        """Pass the metric options to every accumulator that reads some (``acc.configure(options)``), before
+        the first document: e.g. the user's extra defect phrases. Partitions must be configured alike."""
+        for acc in self.extras.values():
+            if hasattr(acc, "configure"):
+                acc.configure(dict(options or {}))
+        return self
+
     def add(self, doc: Document) -> None:
         for acc in self.extras.values():
             acc.add(doc)
@@ -188,11 +196,11 @@ def build_context(
     """Assemble the context and split the real sample into two disjoint seeded halves (the noise floor)."""
     params = params_from_options(options or {})
     if real_stats is None:
-        real_stats = CorpusStats(params=params)
+        real_stats = CorpusStats(params=params).configure(options)
         for d in real_docs:
             real_stats.add(d)
     if synth_stats is None:
-        synth_stats = CorpusStats(params=params)
+        synth_stats = CorpusStats(params=params).configure(options)
         for d in synth_docs:
             synth_stats.add(d)
     real = CorpusData("real", real_docs, np.asarray(real_emb, dtype=np.float32),

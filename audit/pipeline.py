@@ -107,12 +107,13 @@ def library_versions() -> dict[str, str]:
 
 def new_corpus_stats(metric_options: dict[str, Any]) -> CorpusStats:
     """The empty whole-corpus statistics every reader (local, shard worker) starts from: its fingerprint
-    parameters come from the metric options, so every shard of both corpora is fingerprinted alike."""
+    parameters come from the metric options, so every shard of both corpora is fingerprinted alike;
+    its accumulators are configured by them too (e.g. the user's extra defect phrases)."""
     try:
         params = params_from_options(metric_options)
     except ValueError as e:
         raise ConfigError(str(e)) from None
-    return CorpusStats(params=params)
+    return CorpusStats(params=params).configure(metric_options)
 
 
 def _read(path: str, fmt, opts: AuditOptions, seed_salt: int, progress: Progress):

@@ -11,8 +11,10 @@ from typing import Any, Callable
 
 
 def builtin_accumulators() -> dict[str, Callable[[], Any]]:
+    from metrics.defect_stats import DefectCounts
     from metrics.language import LanguageMix
 
     out: dict[str, Callable[[], Any]] = {}
     out["language"] = LanguageMix  # languages and scripts of every document (audit/families/language.py)
+    out["defects"] = DefectCounts  # defect counts and examples (audit/families/defects.py)
     return out

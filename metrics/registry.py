@@ -30,6 +30,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from metrics.registry_defects import DEFECT_SPECS
+
 Family = Literal["language", "defects", "diversity", "duplication", "drift", "bias", "properties"]
 Better = Literal["higher", "lower", "closer"]
 
@@ -95,6 +97,8 @@ REGISTRY: dict[str, MetricSpec] = {
                       "toxicity_rate", "distinct_1_score", "unigram_entropy_score", "tail_survival_score"),
         ),
     ),
+    # --- defects: metrics/registry_defects.py -----------------------------------------------------
+    **_s(*(MetricSpec(**kw) for kw in DEFECT_SPECS)),
     # --- diversity -----------------------------------------------------------------------------
     **_s(
         MetricSpec(

@@ -32,7 +32,7 @@ TOPIC_STATUS_HELP = {
     "invented": "in synthetic, (almost) absent from real",
 }
 SECTIONS_SHOWN = {"map", "topics", "words", "properties", "boilerplate", "duplicate_clusters", "copied_pairs",
-                  "dcr", "bias", "drift_examples", "diversity_clusters"}
+                  "dcr", "bias", "drift_examples", "diversity_clusters", "defects"}
 
 # Where the evidence for a metric is shown (anchor ids in the template); a metric not listed links to its row.
 EVIDENCE = [
@@ -47,11 +47,15 @@ EVIDENCE = [
     (re.compile(r"^toxicity|^pii"), "ev-safety"),
     (re.compile(r"^mean_(words|chars)"), "ev-lengths"),
     (re.compile(r"^cluster_entropy|^vendi|^pairwise_similarity"), "ev-diversity-clusters"),
+    (re.compile(r"^(repeated_(lines|paragraphs|ngrams)|end_loop|cut_ending|length_cap|refusal|chat_preamble|"
+                r"template_leftover|mojibake|escape_artifact|replacement_char)_rate$|^(markdown_(header|list|bold)|"
+                r"code_fence|emoji|url|mention|hashtag)_share$"), "ev-defects"),
 ]
 SECTION_FOR_ANCHOR = {"ev-boilerplate": "boilerplate", "ev-dup-clusters": "duplicate_clusters", "ev-dcr": "dcr",
                       "ev-copied-pairs": "copied_pairs", "ev-classifier": "drift_examples", "ev-topics": "topics",
                       "ev-words": "words", "ev-representation": "bias", "ev-safety": "bias",
-                      "ev-lengths": "properties", "ev-diversity-clusters": "diversity_clusters"}
+                      "ev-lengths": "properties", "ev-diversity-clusters": "diversity_clusters",
+                      "ev-defects": "defects"}
 
 
 def script_json(data: Any) -> str:

@@ -74,6 +74,8 @@ METRIC_OPTIONS: dict[str, Option] = {
     "frechet_n": Option("drift: documents per side for the Frechet distance (1000)", "int", 10, 10**6),
     "mauve_max_n": Option("drift: documents per side for MAUVE (2000)", "int", 10, 10**6),
     "topics_k": Option("drift: number of topic clusters (default from size)", "int", 2, 10_000),
+    "defect_phrases": Option("defects: JSON/TOML file of extra phrases {refusal|preamble|signoff|leftover: "
+                             "[phrases]} added to the shipped multilingual lists", "path"),
     "bias_groups": Option("bias: JSON/TOML file of extra groups {axis: {group: [terms]}} merged over the defaults",
                           "path"),
     "bias_min_count": Option("bias: mentions a group needs before its ratio is judged", "int", 1, 10**9),
