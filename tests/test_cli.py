@@ -43,7 +43,7 @@ def test_compare_writes_json_and_is_deterministic(pair, tmp_path, capsys):
     data = json.loads(a.read_text())
     assert data["schema_version"] == "1.0"
     fams = {m["family"] for m in data["metrics"]}
-    assert fams == {"language", "diversity", "duplication", "drift", "bias", "properties"}
+    assert fams == {"language", "defects", "diversity", "duplication", "drift", "bias", "properties"}
     for m in data["metrics"]:
         assert m["verdict"] in {"ok", "warn", "fail", "info", "insufficient"}
         assert m["reason"]

@@ -155,6 +155,9 @@ def test_encoding_rows_and_template_leftovers(make_ctx):
     loops = [f"Story {i} begins here. " + "over and over again " * 6 for i in range(60)]
     rows = {e.name: e for e in run_context(make_ctx(real, loops), families=("defects",))[0]}
     assert rows["end_loop_rate"].verdict == "fail" and rows["repeated_ngrams_rate"].verdict == "fail"
+    paras = [f"Report {i}.\n\nThe board met today.\n\nThe board met today.\n\nThe board met today." for i in range(60)]
+    rows = {e.name: e for e in run_context(make_ctx(real, paras), families=("defects",))[0]}
+    assert rows["repeated_paragraphs_rate"].verdict == "fail" and rows["repeated_paragraphs_rate"].synth == 1.0
 
 
 def test_length_cap_row(make_ctx):
