@@ -108,7 +108,7 @@ def test_degenerate_corpus_heads_the_report_with_its_defects(make_ctx):
                               ("chat_preamble_rate", "chat", "like a chat answer")):
         e = rows[name]
         assert e.verdict == "fail", (name, e.reason)
-        assert e.scope == "full" and e.support == {"real_docs": len(REAL), "synth_docs": len(synth)}
+        assert e.scope == "full" and e.support == {"real_documents": len(REAL), "synth_documents": len(synth)}
         share = f"{100 * e.synth:.0f}%"
         assert e.reason.startswith(share) and words in e.reason, e.reason
         assert e.synth >= len(kinds[kind]) / len(synth) - 1e-9

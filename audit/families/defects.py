@@ -137,7 +137,7 @@ def _row(name: str, real: DefectCounts, synth: DefectCounts):
 def _finish(entry, name: str, words: str, real: DefectCounts, synth: DefectCounts) -> None:
     entry.scope = "full"
     entry.sampled = False
-    entry.support = {"real_docs": real.n_docs, "synth_docs": synth.n_docs}
+    entry.support = {"real_documents": real.n_docs, "synth_documents": synth.n_docs}
     _worded(entry, words)
     if entry.verdict in ("warn", "fail") and name in EXPLAINS and entry.better == "lower":
         entry.details["root_cause"] = True
