@@ -90,10 +90,10 @@ def _flags(acc: DefectCounts, key: str, half: int | None) -> tuple[int, int]:
     return sum(acc.counts[key][h] for h in halves), sum(acc.n[h] for h in halves)
 
 
-def _share(k: int, n: int, *, full: bool = True) -> MetricResult:
+def _share(k: int, n: int) -> MetricResult:
     if n == 0:
         return MetricResult(float("nan"), n=0)
-    return MetricResult(k / n, ci=wilson_interval(k, n), n=n, details={"documents": k} if full else {})
+    return MetricResult(k / n, ci=wilson_interval(k, n), n=n, details={"flagged": k})
 
 
 def _pct(x: float | None) -> str:
