@@ -28,7 +28,7 @@ def texts(path: Path) -> list[str]:
 def speed(sample: list[str]) -> dict:
     from audit.documents import Document
     from metrics.defect_stats import DefectCounts
-    from metrics.defects import WORD_TOKEN, gopher_repetition
+    from metrics.defects import gopher_repetition
 
     docs = [Document(id=str(i), text=t) for i, t in enumerate(sample)]
     out = {"docs": len(docs), "mb": sum(len(t.encode()) for t in sample) / 1e6, "load_before": os.getloadavg()[0]}
@@ -44,19 +44,10 @@ def speed(sample: list[str]) -> dict:
     try:
         from datatrove.data import Document as DTDoc
         from datatrove.pipeline.filters.gopher_repetition_filter import GopherRepetitionFilter
-        from datatrove.utils.word_tokenizers import WordTokenizer
 
-        class Tok(WordTokenizer):
-            def word_tokenize(self, text):
-                return WORD_TOKEN.findall(text)
+        from tests.test_defects import TOK  # datatrove's tokenizer interface around our word splitter
 
-            def sent_tokenize(self, text):
-                return [text]
-
-            def span_tokenize(self, text):
-                return [(0, len(text))]
-
-        f = GopherRepetitionFilter(language=Tok())
+        f = GopherRepetitionFilter(language=TOK)
         dts = [DTDoc(text=s, id=str(i)) for i, s in enumerate(sample)]
         t = time.perf_counter()
         for d in dts:
