@@ -17,6 +17,8 @@ import importlib
 from dataclasses import dataclass, field
 from typing import Any, Callable, Literal
 
+from metrics.registry_defects import DEFECT_SPECS
+
 Takes = Literal["tokens", "texts", "embeddings", "hash_counts", "pair_tokens", "pair_embeddings",
                 "triple_embeddings", "copy_texts"]
 
@@ -94,6 +96,9 @@ ROW_ONLY: dict[str, str] = {
     "representation_drift": "bias.bias_profile + bias_groups.representation_drift (tests/test_bias_groups.py)",
     "stereotype_amplification_drift": "bias.bias_profile + bias_assoc (tests/test_bias_assoc.py)",
     "group_sentiment_drift": "bias.bias_profile + bias_assoc.group_sentiment_drift (tests/test_bias_assoc.py)",
+    **{spec["name"]: "defect_stats.DefectCounts streamed over every document (defect_stats.document_defects per "
+                     "text; length_pile_up for length_cap_rate) (tests/test_defects.py, tests/test_defects_runner.py)"
+       for spec in DEFECT_SPECS},
     **{name: "a column of properties.document_properties through mean_property / doc_rate "
              "(tests/test_properties.py)"
        for name in ("mean_chars", "mean_sentences", "mean_word_length", "flesch_reading_ease", "type_token_ratio",
