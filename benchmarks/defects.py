@@ -16,7 +16,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-CORPORA = ROOT.parent / "shared" / "corpora"
+CORPORA = Path(os.environ.get("CORPUS_AUDIT_CORPORA", ROOT.parent / "shared" / "corpora"))
 OUT = ROOT / "benchmarks" / "defects_results.md"
 
 
