@@ -36,6 +36,16 @@ def _groups_file(tmp_path):
     return str(p)
 
 
+def _phrases_file(tmp_path):
+    p = tmp_path / "phrases.json"
+    p.write_text(json.dumps({"refusal": {"en": ["the"]}}))  # a word nearly every document has
+    return str(p)
+
+
+def _defect_phrases(d, c):
+    assert c["refusal_rate"].synth > 0.5 > d["refusal_rate"].synth
+
+
 # option -> (family, value, check(default_output, changed_output)[, options both runs share])
 def _div_budget(d, c):
     assert c["distinct_1_score"].details["budget_tokens"] == 300
@@ -191,6 +201,7 @@ CASES = {
     "frechet_n": ("drift", 40, _drift_cap("frechet_distance", 40)),
     "mauve_max_n": ("drift", 40, _drift_cap("mauve_score", 40)),
     "topics_k": ("drift", 4, _topics),
+    "defect_phrases": ("defects", _phrases_file, _defect_phrases),
     "bias_groups": ("bias", _groups_file, _bias_groups),
     "bias_min_count": ("bias", 60, _min_count),
     "bias_min_group_docs": ("bias", 1000, _group_support, {"bias_min_pair_docs": 1}),
