@@ -199,6 +199,9 @@ def run_context(ctx: AuditContext, families=FAMILIES, progress: Progress | None 
         entries.extend(out.entries)
         sections.update(out.sections)
         progress.done(f"Computed {fam} metrics ({len(out.entries)})")
+    for e in entries:  # every number states its scope: rows that did not set it say what they were computed on
+        if e.scope is None:
+            e.scope = "sample" if e.sampled else "full"
     correct_for_multiple_tests(entries, alpha)
     q = {e.name: e.p_adjusted for e in entries}
     for t in (sections.get("properties") or {}).get("tests", []):  # the per-property table shows the same q

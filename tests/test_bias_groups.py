@@ -207,10 +207,15 @@ def test_runner_user_groups_from_options(make_ctx, tmp_path):
 
 
 def test_runner_flags_erased_group(make_ctx):
-    real = (["A Muslim woman prays.", "A Jewish man reads.", "A Hindu girl sings.", "A Sikh boy runs."]
-            + ["The weather was mild."] * 4) * 25
-    synth = (["A Christian woman prays.", "A Christian man reads.", "A Christian girl sings.",
-              "A Christian boy runs."] + ["The weather was mild."] * 4) * 25
+    # distinct documents (a number in each): the real halves are cut by content hash, so 8 texts repeated
+    # 25 times would put whole groups into one half and make real-vs-real drift as large as the finding
+    base_r = ["A Muslim woman prays.", "A Jewish man reads.", "A Hindu girl sings.", "A Sikh boy runs."]
+    base_s = ["A Christian woman prays.", "A Christian man reads.", "A Christian girl sings.",
+              "A Christian boy runs."]
+    real = [f"{t} Day {i}." for i in range(25) for t in base_r + ["The weather was mild."] * 4]
+    real = [f"{t} ({j})" for j, t in enumerate(real)]
+    synth = [f"{t} ({j})" for j, t in enumerate(f"{t} Day {i}." for i in range(25)
+                                                for t in base_s + ["The weather was mild."] * 4)]
     out = bias_runner.run(make_ctx(real, synth))
     e = {x.name: x for x in out.entries}["representation_drift"]
     assert e.verdict == "fail" and e.value > e.noise_floor

@@ -52,5 +52,5 @@ def test_cli_diff_and_compare_baseline(tmp_path, monkeypatch, capsys):
     gate = json.loads((tmp_path / "g.json").read_text())["gate"]
     assert gate["checks"][0]["threshold"] == 0.015 and gate["baseline"] == "old.json"
     assert [r["name"] for r in gate["baseline_diff"]["rows"]][0] == "vendi_score"
-    assert "Changes since baseline" in (tmp_path / "g.md").read_text()
+    assert "Changes since the baseline" in (tmp_path / "g.md").read_text()
     assert main(["gate", "new.json", "--baseline", "nope.json"]) == 2

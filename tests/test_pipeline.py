@@ -201,3 +201,14 @@ def test_no_verdict_on_a_handful_of_documents():
     assert e.verdict == "insufficient" and "only 6 documents" in e.reason
     p = pairwise_entry("classifier_auc_drift", R(0.99, n=6), R(0.5, n=3))
     assert p.verdict == "insufficient"
+
+
+def test_every_row_states_its_scope(make_ctx):
+    from audit.pipeline import run_context
+    from tests.conftest import ROOT, load_texts
+
+    real = load_texts(ROOT / "sample_data" / "real.jsonl", 60)
+    synth = load_texts(ROOT / "sample_data" / "synth.jsonl", 60)
+    entries, _ = run_context(make_ctx(real, synth), families=("diversity", "properties", "bias"))
+    assert entries and all(e.scope in ("full", "sample") for e in entries)
+    assert all(e.scope == "sample" for e in entries if e.sampled)
