@@ -282,3 +282,19 @@ def test_real_same_language_pair_is_not_flagged(make_ctx):
     entry = language_family.run(make_ctx(news[:800], click)).entries[0]
     assert entry.verdict == "ok" and entry.value < 0.05 and "root_cause" not in entry.details
     assert "English" in entry.reason
+
+
+def test_partial_language_shift_groups_the_rows_it_explains(make_ctx):
+    from audit.pipeline import run_context
+    from audit.result import AuditResult
+
+    ctx = make_ctx(texts("ru_real.jsonl"), texts("ru_synth_mixed.jsonl"))
+    entries, sections = run_context(ctx)
+    result = AuditResult(inputs={}, settings={}, metrics=entries, sections=sections)
+    found = result.findings()
+    assert found[0].entry.name == "language_mix_drift"
+    grouped = {m.name for m in found[0].explains}
+    flagged = {e.name for e in entries if e.verdict in ("warn", "fail")} - {"language_mix_drift"}
+    explainable = set(found[0].entry.details["explains"])
+    assert flagged & explainable and flagged & explainable <= grouped  # every flagged word/topic/embedding row sits under the language
+    assert not any(f.entry.name in explainable for f in found[1:])
