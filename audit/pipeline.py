@@ -116,19 +116,35 @@ def new_corpus_stats(metric_options: dict[str, Any]) -> CorpusStats:
     return CorpusStats(params=params).configure(metric_options)
 
 
+def _text_field(opts: AuditOptions, seed_salt: int) -> str | None:
+    """The text field of REAL (salt 1) or SYNTH (salt 2): its own override, else the common one."""
+    return {1: opts.real_text_field, 2: opts.synth_text_field}.get(seed_salt) or opts.text_field
+
+
+def _summarise(stream, label: str, opts: AuditOptions, seed_salt: int, progress: Progress):
+    """One streaming pass over a document stream: ``(sample, whole-corpus stats)``."""
+    stats = new_corpus_stats(opts.metric_options)
+    tick = progress.step(f"Reading {label}")
+    sample = sample_stream(stream, opts.sample_size, opts.seed * 1_000 + seed_salt, stats, tick,
+                           workers=opts.workers or default_workers())
+    progress.done(f"Read {label}: {stats.n_docs:,} documents")
+    return sample, stats
+
+
 def _read(path: str, fmt, opts: AuditOptions, seed_salt: int, progress: Progress):
     from audit.shards import open_inputs
 
-    side = {1: opts.real_text_field, 2: opts.synth_text_field}.get(seed_salt)
-    stream, report = open_inputs(path, fmt=fmt, text_field=side or opts.text_field, roles=opts.roles,
+    stream, report = open_inputs(path, fmt=fmt, text_field=_text_field(opts, seed_salt), roles=opts.roles,
                                  strict=opts.strict, max_doc_chars=opts.max_doc_chars,
                                  max_memory=opts.max_memory)
-    stats = new_corpus_stats(opts.metric_options)
-    tick = progress.step(f"Reading {os.path.basename(path)}")
-    sample = sample_stream(stream, opts.sample_size, opts.seed * 1_000 + seed_salt, stats, tick,
-                           workers=opts.workers or default_workers())
-    progress.done(f"Read {os.path.basename(path)}: {stats.n_docs:,} documents")
+    sample, stats = _summarise(stream, os.path.basename(path), opts, seed_salt, progress)
     return sample, stats, report
+
+
+def _audit_read(real, synth, opts: AuditOptions, progress: Progress) -> AuditResult:
+    """Audit two ``(sample, stats, report)`` summaries, the reports becoming the result's inputs."""
+    return audit_samples(real[0], synth[0], real[1], synth[1], opts, progress,
+                         inputs={"real": real[2].to_dict(), "synth": synth[2].to_dict()})
 
 
 def read_corpus(path: str, fmt, opts: AuditOptions, seed_salt: int, progress: Progress):
@@ -216,10 +232,8 @@ def run_audit(opts: AuditOptions, progress: Progress | None = None) -> AuditResu
     opts.validate()
     if opts.engine == "dask":
         return _run_dask(opts, progress)
-    real_sample, real_stats, real_rep = _read(opts.real, opts.real_format, opts, 1, progress)
-    synth_sample, synth_stats, synth_rep = _read(opts.synth, opts.synth_format, opts, 2, progress)
-    return audit_samples(real_sample, synth_sample, real_stats, synth_stats, opts, progress,
-                         inputs={"real": real_rep.to_dict(), "synth": synth_rep.to_dict()})
+    return _audit_read(_read(opts.real, opts.real_format, opts, 1, progress),
+                       _read(opts.synth, opts.synth_format, opts, 2, progress), opts, progress)
 
 
 def _run_dask(opts: AuditOptions, progress: Progress) -> AuditResult:
@@ -230,15 +244,13 @@ def _run_dask(opts: AuditOptions, progress: Progress) -> AuditResult:
     with dask_client(opts.scheduler) as client:
         for salt, side, path, fmt in ((1, "real", opts.real, opts.real_format),
                                       (2, "synth", opts.synth, opts.synth_format)):
-            field_ = {1: opts.real_text_field, 2: opts.synth_text_field}[salt] or opts.text_field
             tick = progress.step(f"Reading {os.path.basename(path)} on the cluster")
-            read[side] = read_side(client, path, fmt=fmt, text_field=field_, roles=opts.roles, strict=opts.strict,
+            read[side] = read_side(client, path, fmt=fmt, text_field=_text_field(opts, salt), roles=opts.roles,
+                                   strict=opts.strict,
                                    sample_size=opts.sample_size, seed=opts.seed * 1_000 + salt,
                                    metric_options=opts.metric_options, tick=tick)
             progress.done(f"Read {os.path.basename(path)} on the cluster: {read[side][1].n_docs:,} documents")
-    (rs, rstats, rrep), (ss, sstats, srep) = read["real"], read["synth"]
-    return audit_samples(rs, ss, rstats, sstats, opts, progress,
-                         inputs={"real": rrep.to_dict(), "synth": srep.to_dict()})
+    return _audit_read(read["real"], read["synth"], opts, progress)
 
 
 def audit_streams(real, synth, opts: AuditOptions, progress: Progress | None = None) -> AuditResult:
@@ -248,16 +260,8 @@ def audit_streams(real, synth, opts: AuditOptions, progress: Progress | None = N
     opts.validate()
     read = {}
     for salt, side, (stream, report) in ((1, "real", real), (2, "synth", synth)):
-        stats = new_corpus_stats(opts.metric_options)
-        label = os.path.basename(report.path) or side
-        tick = progress.step(f"Reading {label}")
-        sample = sample_stream(stream, opts.sample_size, opts.seed * 1_000 + salt, stats, tick,
-                               workers=opts.workers or default_workers())
-        progress.done(f"Read {label}: {stats.n_docs:,} documents")
-        read[side] = (sample, stats, report)
-    (rs, rstats, rrep), (ss, sstats, srep) = read["real"], read["synth"]
-    return audit_samples(rs, ss, rstats, sstats, opts, progress,
-                         inputs={"real": rrep.to_dict(), "synth": srep.to_dict()})
+        read[side] = (*_summarise(stream, os.path.basename(report.path) or side, opts, salt, progress), report)
+    return _audit_read(read["real"], read["synth"], opts, progress)
 
 
 def audit_samples(real_sample: BottomKSample, synth_sample: BottomKSample, real_stats: CorpusStats,
