@@ -215,45 +215,16 @@ def documents_from(obj: Any, *, name: str = "corpus", text_field: str | None = N
 
 # -- in-memory records -> documents, with the file readers' reject accounting ---------------------------
 def _records(rows: Iterable[Any], name: str, text_field: str | None, roles, strict: bool):
-    from audit.fields import normalize_roles
+    """In-memory records through the file readers' own record loop (same rejects, same messages)."""
+    from audit.fields import Reject
+    from audit.ingest import record_documents, record_options
 
+    opts = record_options(text_field, roles, strict)
     report = IngestReport(path=name, format="memory")
-    report.text_field = text_field
-    return _record_documents(rows, name, text_field, normalize_roles(roles), strict, report), report
-
-
-def _record_documents(rows: Iterable[Any], name: str, text_field: str | None, roles, strict: bool,
-                      report: IngestReport) -> Iterator[Document]:
-    from audit.fields import Reject, extract_text, record_id
-    from audit.ingest import MAX_EXAMPLES
-
-    def reject(line: int, reason: str, detail: str) -> None:
-        if strict:
-            raise InputError(f"{name}:{line}: {reason} ({detail})")
-        report.rejected[reason] = report.rejected.get(reason, 0) + 1
-        if len(report.rejected_examples) < MAX_EXAMPLES:
-            report.rejected_examples.append({"file": name, "line": line, "reason": reason, "detail": detail})
-
-    for line, row in enumerate(rows, start=1):
-        report.n_records += 1
-        if not isinstance(row, dict):
-            reject(line, "not_an_object", f"a {type(row).__name__}, not a record")
-            continue
-        try:
-            text, template = extract_text(row, text_field, roles)
-        except Reject as r:
-            reject(line, r.reason, r.detail)
-            continue
-        if not text.strip():
-            reject(line, "empty_text", f"{template}: blank text")
-            continue
-        report.templates[template] = report.templates.get(template, 0) + 1
-        report.n_documents += 1
-        yield Document(id=record_id(row, line), text=text, source=name, line=line)
-    if report.templates:
-        report.text_field = max(sorted(report.templates), key=report.templates.get)
-    if not report.n_documents:
-        raise InputError(f"{name}: no usable document ({report.rejected_summary()})")
+    report.text_field = opts.text_field
+    items = ((line, row if isinstance(row, dict) else Reject("not_an_object", f"a {type(row).__name__}, not a record"))
+             for line, row in enumerate(rows, start=1))
+    return record_documents(items, name, opts, report), report
 
 
 def _frame_rows(df) -> Iterator[dict]:

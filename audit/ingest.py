@@ -257,12 +257,12 @@ def read_corpus(path: str | os.PathLike, *, fmt: str | None = None, text_field: 
     yield from docs
 
 
-def _reject(src: Source, opts: _Options, report: IngestReport, line: int, reason: str, detail: str) -> None:
+def _reject(path: str, opts: _Options, report: IngestReport, line: int, reason: str, detail: str) -> None:
     if opts.strict:
-        raise InputError(f"{src.path}:{line}: {reason} ({detail})")
+        raise InputError(f"{path}:{line}: {reason} ({detail})")
     report.rejected[reason] = report.rejected.get(reason, 0) + 1
     if len(report.rejected_examples) < MAX_EXAMPLES:
-        report.rejected_examples.append({"file": src.path, "line": line, "reason": reason, "detail": detail})
+        report.rejected_examples.append({"file": path, "line": line, "reason": reason, "detail": detail})
 
 
 def _check_columns(src: Source, opts: _Options, names: list[str]) -> None:
@@ -297,64 +297,82 @@ def _documents(src: Source, opts: _Options, report: IngestReport,
         src = resolve(src.path, src.fmt, max_line_bytes=src.max_line_bytes)
     digest = Digest()
     records = iter_records(src, digest, select=_parquet_columns(opts))
-    hits = 0  # records where the user's text_field was present
-    keys_seen: dict[str, None] = {}
     try:
-        for line, item in records:
-            if isinstance(item, Columns):
-                _check_columns(src, opts, item.names)
-                continue
-            report.n_records += 1
-            if guard is not None and not report.n_records & 4095:
-                guard.check(f"after {report.n_records:,} records of {src.path}")
-            if isinstance(item, Reject):
-                _reject(src, opts, report, line, item.reason, item.detail)
-                continue
-            if len(keys_seen) < _MAX_KEYS_SHOWN:
-                keys_seen.update(dict.fromkeys(map(str, item)))
-            try:
-                text, template = extract_text(item, opts.text_field, opts.roles)
-            except Reject as r:
-                hits += r.reason != "missing_field"
-                _reject(src, opts, report, line, r.reason, r.detail)
-                continue
-            hits += 1
-            if is_blank(text):
-                filtered = opts.roles and template.endswith("]") and not text
-                detail = "nothing left after the roles filter" if filtered else "blank text"
-                _reject(src, opts, report, line, "empty_text", f"{template}: {detail}")
-                continue
-            if len(text) > opts.max_doc_chars:
-                _reject(src, opts, report, line, "too_long",
-                        f"{len(text):,} characters, over --max-doc-chars {opts.max_doc_chars:,}")
-                continue
-            report.templates[template] = count = report.templates.get(template, 0) + 1
-            if report.text_field not in report.templates or count > report.templates[report.text_field]:
-                report.text_field = template
-            report.n_documents += 1
-            metadata = {"template": template} if _is_chat(template) else {}
-            yield Document(id=record_id(item, line), text=text, source=src.path, line=line, metadata=metadata)
+        yield from record_documents(records, src.path, opts, report, guard,
+                                    on_columns=lambda names: _check_columns(src, opts, names))
     finally:
         records.close()
         report.sha256, report.size_bytes = digest.sha256, digest.size_bytes or report.size_bytes
-    _check_usable(src, opts, report, hits, keys_seen)
+
+
+def record_options(text_field: str | None = None, roles: Sequence[str] | None = None, strict: bool = False,
+                   max_doc_chars: int = DEFAULT_MAX_DOC_CHARS) -> _Options:
+    """Reading options for :func:`record_documents` over records that come from no file (the Python API)."""
+    if text_field is not None and not str(text_field).strip():
+        raise InputError("--text-field is empty")
+    return _Options(None if text_field is None else str(text_field).strip(), normalize_roles(roles),
+                    bool(strict), max_doc_chars)
+
+
+def record_documents(records, path: str, opts: _Options, report: IngestReport,
+                     guard: MemoryGuard | None = None, on_columns=None) -> Iterator[Document]:
+    """Documents from ``(line, record or Reject)`` pairs with the readers' reject accounting: the one place
+    a record becomes a document, for files and in-memory inputs alike. Raises when none is usable."""
+    hits = 0  # records where the user's text_field was present
+    keys_seen: dict[str, None] = {}
+    for line, item in records:
+        if isinstance(item, Columns):
+            if on_columns is not None:
+                on_columns(item.names)
+            continue
+        report.n_records += 1
+        if guard is not None and not report.n_records & 4095:
+            guard.check(f"after {report.n_records:,} records of {path}")
+        if isinstance(item, Reject):
+            _reject(path, opts, report, line, item.reason, item.detail)
+            continue
+        if len(keys_seen) < _MAX_KEYS_SHOWN:
+            keys_seen.update(dict.fromkeys(map(str, item)))
+        try:
+            text, template = extract_text(item, opts.text_field, opts.roles)
+        except Reject as r:
+            hits += r.reason != "missing_field"
+            _reject(path, opts, report, line, r.reason, r.detail)
+            continue
+        hits += 1
+        if is_blank(text):
+            filtered = opts.roles and template.endswith("]") and not text
+            detail = "nothing left after the roles filter" if filtered else "blank text"
+            _reject(path, opts, report, line, "empty_text", f"{template}: {detail}")
+            continue
+        if len(text) > opts.max_doc_chars:
+            _reject(path, opts, report, line, "too_long",
+                    f"{len(text):,} characters, over --max-doc-chars {opts.max_doc_chars:,}")
+            continue
+        report.templates[template] = count = report.templates.get(template, 0) + 1
+        if report.text_field not in report.templates or count > report.templates[report.text_field]:
+            report.text_field = template
+        report.n_documents += 1
+        metadata = {"template": template} if _is_chat(template) else {}
+        yield Document(id=record_id(item, line), text=text, source=path, line=line, metadata=metadata)
+    _check_usable(path, opts, report, hits, keys_seen)
 
 
 def _is_chat(template: str) -> bool:
     return template.split("[", 1)[0].rsplit(".", 1)[-1] in CHAT_FIELDS
 
 
-def _check_usable(src: Source, opts: _Options, report: IngestReport, hits: int,
+def _check_usable(path: str, opts: _Options, report: IngestReport, hits: int,
                   keys_seen: dict[str, None]) -> None:
     if report.n_documents:
         return
     if report.n_records == 0:
-        raise InputError(f"{src.path}: no usable document (no records)")
+        raise InputError(f"{path}: no usable document (no records)")
     keys = ", ".join(keys_seen) or "none"
     if opts.text_field is not None and hits == 0 and report.rejected.get("missing_field"):
-        raise InputError(f"{src.path}: --text-field {opts.text_field!r} matches no record "
+        raise InputError(f"{path}: --text-field {opts.text_field!r} matches no record "
                          f"({report.n_records} records; keys seen: {keys})")
     hint = ""
     if report.rejected.get("missing_field") == report.n_records and opts.text_field is None:
         hint = f"; no known text field (keys seen: {keys}); pick one with --text-field"
-    raise InputError(f"{src.path}: no usable document ({report.rejected_summary()}){hint}")
+    raise InputError(f"{path}: no usable document ({report.rejected_summary()}){hint}")

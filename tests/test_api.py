@@ -64,10 +64,11 @@ def test_in_memory_inputs_give_the_same_numbers(kind, cli_metrics):
 
 def test_bad_records_in_memory_are_counted_not_fatal():
     real = [r["text"] for r in _records("real.jsonl")]
-    synth = pd.DataFrame({"text": [r["text"] for r in _records("synth.jsonl")] + ["", None, "   "]})
+    # blank, missing, white space and invisible-only text: rejected exactly as the file readers reject them
+    synth = pd.DataFrame({"text": [r["text"] for r in _records("synth.jsonl")] + ["", None, "   ", "\u200b\u200d"]})
     result = compare(real, synth, **KW)
     assert result.inputs["synth"]["n_documents"] == 80
-    assert sum(result.inputs["synth"]["rejected"].values()) == 3
+    assert sum(result.inputs["synth"]["rejected"].values()) == 4
     with pytest.raises(InputError, match="empty_text"):
         compare(real, synth, strict=True, **KW)
 
