@@ -10,8 +10,10 @@ Each audit is a fresh process (``audit compare ... --quiet``, a fresh embedding 
 written) so its imports, JIT work and peak resident memory are its own. Stages come from the
 pipeline's own progress events; the time between them ("before X") is startup, loading the
 embedder and so on. The machine's load average is recorded beside every figure: these machines
-are shared, and a figure without its load means little. Results go to benchmarks/stages_results.md
-(and .json).
+are shared, and a figure without its load means little. CPU time counts the worker processes too
+(the reading pool's workers are the fork server's children and live only inside a stage, so they are
+read from /proc at every stage mark, and their peak memory every 0.25 s). Results go to
+benchmarks/stages_results.md (and .json).
 """
 from __future__ import annotations
 
@@ -21,6 +23,7 @@ import os
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -33,15 +36,70 @@ if not CORPORA.exists():  # a worktree under /work/wt/NAME
 # child: one audit, timed stage by stage
 
 
+def _descendants() -> tuple[float, float]:
+    """(CPU seconds, largest peak RSS in MiB) of this process's descendants, live and finished.
+
+    Worker pools run in other processes: a fork server's workers are its children, not ours, and
+    live until the pool shuts down, so ``RUSAGE_CHILDREN`` alone misses them. CPU = ``RUSAGE_CHILDREN``
+    (children already reaped) + for every live descendant its own time and that of the children it
+    reaped (``/proc/PID/stat`` utime, stime, cutime, cstime). Linux only; elsewhere ``RUSAGE_CHILDREN``.
+    """
+    import resource
+
+    ru = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu, peak = ru.ru_utime + ru.ru_stime, ru.ru_maxrss / 1024
+    if not os.path.isdir("/proc"):  # pragma: no cover - not Linux
+        return cpu, peak
+    parent, ticks = {}, {}
+    for name in os.listdir("/proc"):
+        if not name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{name}/stat", encoding="ascii", errors="replace") as f:
+                rest = f.read().rsplit(")", 1)[1].split()
+        except OSError:  # gone meanwhile
+            continue
+        pid = int(name)
+        parent[pid] = int(rest[1])
+        ticks[pid] = sum(int(v) for v in rest[11:15])  # utime, stime, cutime, cstime
+    children: dict[int, list[int]] = {}
+    for pid, pp in parent.items():
+        children.setdefault(pp, []).append(pid)
+    todo, hz = list(children.get(os.getpid(), [])), os.sysconf("SC_CLK_TCK")
+    while todo:
+        pid = todo.pop()
+        todo += children.get(pid, [])
+        cpu += ticks[pid] / hz
+        try:
+            with open(f"/proc/{pid}/status", encoding="ascii", errors="replace") as f:
+                hwm = [ln for ln in f if ln.startswith("VmHWM:")]
+            if hwm:
+                peak = max(peak, int(hwm[0].split()[1]) / 1024)
+        except OSError:
+            pass
+    return cpu, peak
+
+
 def _child_audit(code: str, argv: list[str], t_start: float) -> dict:
     import resource
 
     sys.path.insert(0, code)
-    events: list[tuple[str, float, float, float]] = []
+    # label, wall, CPU of this process, CPU of its worker processes, peak RSS here, peak RSS of a worker
+    events: list[tuple[str, float, float, float, float, float]] = []
+    worker_peak = [0.0]
+
+    def watch() -> None:  # workers live between stage marks: look at their peak memory every 0.25 s
+        while True:
+            worker_peak[0] = max(worker_peak[0], _descendants()[1])
+            time.sleep(0.25)
+
+    threading.Thread(target=watch, daemon=True).start()
 
     def mark(label: str) -> None:
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        events.append((label, time.perf_counter(), time.process_time(), peak))
+        kids_cpu, kids_peak = _descendants()
+        worker_peak[0] = max(worker_peak[0], kids_peak)
+        events.append((label, time.perf_counter(), time.process_time(), kids_cpu, peak, worker_peak[0]))
 
     mark("start")
     import audit.cli as cli
@@ -67,18 +125,22 @@ def _child_audit(code: str, argv: list[str], t_start: float) -> dict:
     rc = cli.main(argv)
     mark("end")
     stages = []
-    for (label, w0, c0, _), (nxt, w1, c1, peak) in zip(events, events[1:]):
+    for (label, w0, c0, k0, _, _), (nxt, w1, c1, k1, peak, kpeak) in zip(events, events[1:]):
         if label == "start":
             label = "imports and setup"
         elif label.startswith("done: "):
             label = "before " + (nxt[6:] if nxt.startswith("done: ") else nxt) if nxt != "end" else "exit"
         if w1 - w0 < 0.0005 and label.startswith(("before ", "exit")):
             continue
-        stages.append({"stage": label, "wall_s": round(w1 - w0, 3), "cpu_s": round(c1 - c0, 3),
-                       "peak_rss_mib": round(peak)})
+        stages.append({"stage": label, "wall_s": round(w1 - w0, 3), "cpu_s": round(c1 - c0 + k1 - k0, 3),
+                       "cpu_workers_s": round(k1 - k0, 3), "peak_rss_mib": round(peak),
+                       "peak_rss_worker_mib": round(kpeak)})
     ru = resource.getrusage(resource.RUSAGE_SELF)
+    kids_cpu, kids_peak = _descendants()
+    kids_peak = max(kids_peak, worker_peak[0])
     return {"rc": rc, "stages": stages, "startup_s": round(events[0][1] - t_start, 3),
-            "cpu_s": round(ru.ru_utime + ru.ru_stime, 2), "peak_rss_mib": round(ru.ru_maxrss / 1024)}
+            "cpu_s": round(ru.ru_utime + ru.ru_stime + kids_cpu, 2), "cpu_workers_s": round(kids_cpu, 2),
+            "peak_rss_mib": round(ru.ru_maxrss / 1024), "peak_rss_worker_mib": round(kids_peak)}
 
 
 def _child_datasketch(real: str, synth: str, threshold: float = 0.8, num_perm: int = 128, k: int = 5) -> dict:
@@ -229,18 +291,25 @@ def _markdown(results: dict) -> str:
     lines = ["# Stage benchmark", "", f"Started {results['started']}; machine {results['machine']};",
              f"`python benchmarks/stages.py {' '.join(results['argv'])}`.", "",
              "Wall = the whole process (interpreter start to exit); load = 1-minute load average before / after.",
-             "", "| case | condition | code | wall s | CPU s | peak MiB | load |", "|---|---|---|---|---|---|---|"]
+             "CPU = the audit process and every worker process it started (the reading pool), user + system;",
+             "'workers' = the part spent in worker processes; peak = the audit process; worker peak = the largest",
+             "worker process (looked at every 0.25 s).",
+             "", "| case | condition | code | wall s | CPU s | of which workers | peak MiB | worker peak MiB | load |",
+             "|---|---|---|---|---|---|---|---|---|"]
     for r in results["runs"]:
         lines.append(f"| {r['case']} | {r['condition']} | {r['code']} | {r['wall_s']} | {r['cpu_s']} | "
-                     f"{r['peak_rss_mib']} | {r['load_before']} / {r['load_after']} |")
+                     f"{r.get('cpu_workers_s', '')} | {r['peak_rss_mib']} | {r.get('peak_rss_worker_mib', '')} | "
+                     f"{r['load_before']} / {r['load_after']} |")
     for r in results["runs"]:
         if r["tool"] != "corpus-audit":
             continue
         lines += ["", f"### {r['case']}, {r['condition']}, {r['code']} (run {r['repeat'] + 1}; load "
-                      f"{r['load_before']})", "", "| stage | wall s | CPU s | peak MiB so far |", "|---|---|---|---|",
-                  f"| interpreter start | {r['startup_s']} | | |"]
+                      f"{r['load_before']})", "",
+                  "| stage | wall s | CPU s | of which workers | peak MiB so far | worker peak MiB |",
+                  "|---|---|---|---|---|---|", f"| interpreter start | {r['startup_s']} | | | | |"]
         for s in r["stages"]:
-            lines.append(f"| {s['stage']} | {s['wall_s']} | {s['cpu_s']} | {s['peak_rss_mib']} |")
+            lines.append(f"| {s['stage']} | {s['wall_s']} | {s['cpu_s']} | {s.get('cpu_workers_s', '')} | "
+                         f"{s['peak_rss_mib']} | {s.get('peak_rss_worker_mib', '')} |")
     return "\n".join(lines) + "\n"
 
 
