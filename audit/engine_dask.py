@@ -34,6 +34,8 @@ class ShardJob:
     sample_size: int
     seed: int
     metric_options: tuple[tuple[str, Any], ...]
+    max_doc_chars: int  # --max-doc-chars: a longer document is rejected as too_long on the worker too
+    max_memory: int | None  # --max-memory (bytes): guards the worker's own read of the shard
 
 
 def summarise_shard(job: ShardJob):
@@ -45,7 +47,8 @@ def summarise_shard(job: ShardJob):
 
     with threadpool_limits(limits=1):
         stream, report = open_corpus(job.path, fmt=job.fmt, text_field=job.text_field, roles=job.roles,
-                                     strict=job.strict)
+                                     strict=job.strict, max_doc_chars=job.max_doc_chars,
+                                     max_memory=job.max_memory)
         stats = new_corpus_stats(dict(job.metric_options))
         try:
             sample = sample_stream(stream, job.sample_size, job.seed, stats)
@@ -87,8 +90,11 @@ def dask_client(scheduler: str | None, workers: int | None = None):
 
 
 def read_side(client, spec: str, *, fmt, text_field, roles, strict, sample_size: int, seed: int,
-              metric_options: dict, tick: Callable[[int], None] | None = None):
-    """Summarise every shard of one side on the cluster and merge: ``(sample, stats, report)``."""
+              metric_options: dict, max_doc_chars: int, max_memory: int | None,
+              tick: Callable[[int], None] | None = None):
+    """Summarise every shard of one side on the cluster and merge: ``(sample, stats, report)``.
+    ``max_doc_chars`` and ``max_memory`` are the user's limits, applied on every worker as the local reader
+    applies them."""
     from distributed import as_completed
 
     from audit.shards import expand, merge_reports
@@ -101,7 +107,7 @@ def read_side(client, spec: str, *, fmt, text_field, roles, strict, sample_size:
     for p in paths:
         resolve(p, fmt, keep_open=False)
     jobs = [ShardJob(p, fmt, text_field, tuple(roles) if roles else None, strict, sample_size, seed,
-                     tuple(sorted(metric_options.items()))) for p in paths]
+                     tuple(sorted(metric_options.items())), max_doc_chars, max_memory) for p in paths]
     futures = client.map(summarise_shard, jobs, pure=False)
     index = {f.key: i for i, f in enumerate(futures)}
     parts: list = [None] * len(futures)

@@ -248,7 +248,8 @@ def _run_dask(opts: AuditOptions, progress: Progress) -> AuditResult:
             read[side] = read_side(client, path, fmt=fmt, text_field=_text_field(opts, salt), roles=opts.roles,
                                    strict=opts.strict,
                                    sample_size=opts.sample_size, seed=opts.seed * 1_000 + salt,
-                                   metric_options=opts.metric_options, tick=tick)
+                                   metric_options=opts.metric_options, max_doc_chars=opts.max_doc_chars,
+                                   max_memory=opts.max_memory, tick=tick)
             progress.done(f"Read {os.path.basename(path)} on the cluster: {read[side][1].n_docs:,} documents")
     return _audit_read(read["real"], read["synth"], opts, progress)
 

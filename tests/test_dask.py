@@ -82,3 +82,19 @@ def test_scheduler_errors_are_one_line(capsys):
     real = str(ROOT / "sample_data" / "real.jsonl")
     assert main(["compare", real, real, *ARGS, "--scheduler", "tcp://127.0.0.1:1"]) == 2
     assert "--scheduler needs --engine dask" in capsys.readouterr().err
+
+
+def test_dask_workers_apply_the_users_document_limit(cluster, tmp_path):
+    """--max-doc-chars reaches the workers: an over-long document in one shard is rejected as too_long there,
+    as the local reader rejects it (the workers used to read with the default limit and keep it)."""
+    real, synth = _shard(tmp_path, "real.jsonl", 3), _shard(tmp_path, "synth.jsonl", 2)
+    with open(real / "part-01.jsonl", "a") as f:
+        f.write(json.dumps({"text": "a long record " * 200}) + "\n")  # 2,800 characters
+    limit = ["--max-doc-chars", "2000"]  # above every sample document (at most 1,173 characters)
+    local, dask = tmp_path / "local.json", tmp_path / "dask.json"
+    assert main(["compare", str(real), str(synth), *ARGS, *limit, "--json", str(local)]) == 0
+    assert main(["compare", str(real), str(synth), *ARGS, *limit, "--engine", "dask", "--scheduler",
+                 cluster.scheduler_address, "--json", str(dask)]) == 0
+    inp = _json(dask)["inputs"]["real"]
+    assert inp["rejected"] == {"too_long": 1} and inp["n_documents"] == 450
+    assert local.read_text() == dask.read_text()
