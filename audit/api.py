@@ -285,7 +285,7 @@ def _arrow_rows(path: Path) -> Iterator[dict]:
 def _validated_options(options: dict[str, Any]) -> dict[str, Any]:
     import json
 
-    from audit.cli import parse_options
+    from audit.cli_args import parse_options
 
     if not isinstance(options, dict):
         raise ConfigError(f"options must be a dict of KEY: VALUE (got a {type(options).__name__})")
@@ -322,7 +322,7 @@ def _gate_setup(config, baseline):
 def _progress():
     from rich.console import Console
 
-    from audit.cli import RichProgress
+    from audit.cli_output import RichProgress
 
     return RichProgress(Console(stderr=True))
 

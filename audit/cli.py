@@ -10,13 +10,15 @@ checks (report only, exit 0). `--no-config` turns discovery off. See audit/confi
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
-from pathlib import Path
 
+from audit import cli_output
+from audit.cli_args import (embedding_options, families, gate_options, input_options, limit_options,
+                            memory_limit, metric_options, output_options, parse_options)
+from audit.cli_output import output_paths, progress_for
 from audit.errors import AuditError, ConfigError
-from audit.textsafe import one_line, safe_markup
+from audit.textsafe import one_line
 
 def _version() -> str:
     from audit import __version__
@@ -29,35 +31,6 @@ class _Parser(argparse.ArgumentParser):
         raise ConfigError(f"{self.prog}: {message}")
 
 
-def _check_output(path: str, inputs: list[str], force: bool, option: str = "output") -> None:
-    """Refuse an output that would overwrite an input or a file this tool did not write (see audit.outputs)."""
-    from audit.outputs import check_outputs
-
-    check_outputs([(option, path)], inputs, force)
-
-
-def write_output(path: str, text: str, inputs: list[str], force: bool) -> None:
-    from audit.outputs import write_outputs
-
-    _check_output(path, inputs, force)
-    write_outputs([(path, text)])
-
-
-def output_paths(args) -> list[tuple[str, str]]:
-    """``(option, path)`` for every report file the command was asked to write."""
-    names = ("json", "html", "markdown", "junit")
-    return [(f"--{n}", getattr(args, n)) for n in names if getattr(args, n, None)]
-
-
-def _common_outputs(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--json", metavar="PATH", help="write the AuditResult as JSON")
-    p.add_argument("--html", metavar="PATH", help="write the self-contained HTML report")
-    p.add_argument("--markdown", metavar="PATH", help="write a Markdown summary (fits a PR comment)")
-    p.add_argument("--force", action="store_true",
-                   help="overwrite output files even if corpus-audit did not write them")
-    p.add_argument("--quiet", "-q", action="store_true", help="no terminal report or progress")
-
-
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="audit", description="Audit a synthetic text corpus against a real one.")
     parser.add_argument("--debug", action="store_true", help="show tracebacks of internal errors")
@@ -67,21 +40,13 @@ def build_parser() -> argparse.ArgumentParser:
     c = sub.add_parser("compare", help="audit SYNTH against REAL and report")
     c.add_argument("real", help="the real corpus (jsonl, json, csv, tsv, parquet, txt; optionally .gz/.zst)")
     c.add_argument("synth", help="the synthetic corpus")
-    c.add_argument("--format", dest="fmt", help="force the input format of both files")
+    input_options(c)
     c.add_argument("--real-format", help="force the input format of REAL")
     c.add_argument("--synth-format", help="force the input format of SYNTH")
-    c.add_argument("--text-field", help="field holding the text (dotted paths allowed: meta.body)")
     c.add_argument("--real-text-field", help="text field of REAL only (overrides --text-field)")
     c.add_argument("--synth-text-field", help="text field of SYNTH only (overrides --text-field)")
-    c.add_argument("--role", action="append", dest="roles", metavar="ROLE",
-                   help="chat records: audit only these roles' turns (repeatable), e.g. --role assistant")
-    c.add_argument("--strict", action="store_true", help="any bad record is fatal (exit 2)")
-    c.add_argument("--embedder", default=os.environ.get("AUDIT_EMBEDDER", "static"),
-                   help="static (default, fast), minilm, or any sentence-transformers model name or path")
+    embedding_options(c)
     c.add_argument("--model", dest="embedder", help="alias of --embedder")
-    c.add_argument("--seed", type=int, default=0, help="0 to 4294967295 (default 0)")
-    c.add_argument("--sample-size", type=int, default=5000,
-                   help="documents per corpus kept (seeded bottom-k sample) for embedding metrics (default 5000)")
     c.add_argument("--engine", choices=("local", "dask"), default="local",
                    help="where per-document work runs: local (default) or dask (one task per shard)")
     c.add_argument("--scheduler", metavar="ADDRESS",
@@ -89,224 +54,43 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--workers", type=int, default=0,
                    help="processes for hashing and fingerprinting while reading (default 0: every CPU); "
                         "the result is the same for any number")
-    _limit_options(c)
-    c.add_argument("--cache-dir", help="embedding cache folder (default ~/.cache/corpus-audit/embeddings)")
-    c.add_argument("--no-cache", action="store_true", help="do not read or write the embedding cache")
+    limit_options(c)
     c.add_argument("--no-map", action="store_true", help="skip the UMAP map")
-    c.add_argument("--families", help="comma-separated subset of: diversity,duplication,drift,bias,properties")
-    c.add_argument("--option", action="append", default=[], metavar="KEY=VALUE",
-                   help="a metric tuning knob (repeatable), e.g. --option near_threshold=0.9; "
-                        "overrides the config's [options]")
+    metric_options(c)
     c.add_argument("--bias-groups", metavar="PATH",
                    help="JSON/TOML file of extra demographic groups {axis: {group: [terms]}}")
-    _gate_options(c)
-    _common_outputs(c)
+    gate_options(c)
+    output_options(c)
 
     r = sub.add_parser("render", help="re-render a saved result without recomputing")
     r.add_argument("result", help="a JSON file written by `audit compare --json`")
-    _common_outputs(r)
+    output_options(r)
 
     g = sub.add_parser("gate", help="evaluate gate checks on a saved result (no recomputation)")
     g.add_argument("result", help="a JSON file written by `audit compare --json`")
-    _gate_options(g)
-    _common_outputs(g)
+    gate_options(g)
+    output_options(g)
 
-    i = sub.add_parser("init", help="write a starter gate config calibrated on the real corpus's own noise")
-    i.add_argument("real", help="the real corpus")
-    i.add_argument("synth", nargs="?", help="optional synthetic corpus: halves are capped at its size, "
-                                            "as `audit compare` would compare")
-    i.add_argument("--output", "-o", default="audit.toml", help="config to write (default audit.toml)")
-    i.add_argument("--force", action="store_true", help="overwrite an existing config")
-    i.add_argument("--seeds", type=int, default=5, help="random half-vs-half splits (default 5)")
-    i.add_argument("--noise-only", action="store_true",
-                   help="thresholds from the noise alone (by default the registry's fail tolerance widens "
-                        "thresholds tighter than it)")
-    i.add_argument("--format", dest="fmt", help="force the input format")
-    i.add_argument("--text-field", help="field holding the text")
-    i.add_argument("--role", action="append", dest="roles", metavar="ROLE")
-    i.add_argument("--embedder", default=os.environ.get("AUDIT_EMBEDDER", "static"))
-    i.add_argument("--seed", type=int, default=0)
-    i.add_argument("--sample-size", type=int, default=5000)
-    _limit_options(i)
-    i.add_argument("--cache-dir")
-    i.add_argument("--no-cache", action="store_true")
-    i.add_argument("--families", help="comma-separated subset of the metric families")
-    i.add_argument("--quiet", "-q", action="store_true")
+    from audit.cli_gate import add_parsers as gate_parsers  # `audit init` and `audit diff`
 
-    d = sub.add_parser("diff", help="what changed between two saved results")
-    d.add_argument("old", help="the earlier result JSON")
-    d.add_argument("new", help="the later result JSON")
-    d.add_argument("--markdown", metavar="PATH", help="write the diff as Markdown")
-    d.add_argument("--json", metavar="PATH", help="write the diff rows as JSON")
-    d.add_argument("--force", action="store_true")
+    gate_parsers(sub)
+    from audit.cli_trend import add_parsers as trend_parsers  # `audit trend` and `audit mix`
 
-    from audit.cli_trend import add_parsers  # `audit trend` and `audit mix`
-
-    add_parsers(sub)
+    trend_parsers(sub)
     return parser
-
-
-def _limit_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--max-doc-chars", type=int, default=2_000_000, metavar="N",
-                   help="a longer document is skipped and counted as too_long (default 2000000)")
-    p.add_argument("--max-memory", type=float, metavar="GIB",
-                   help="stop with a clear message past this resident memory (default: 85%% of RAM; 0 = none)")
-
-
-def memory_limit(args) -> int | None:
-    """``--max-memory`` in bytes (None = the default), checked."""
-    gib = getattr(args, "max_memory", None)
-    if gib is None:
-        return None
-    if not (gib == gib and 0 <= gib <= 1 << 20):  # NaN fails the first test
-        raise ConfigError(f"--max-memory must be a number of GiB from 0 to {1 << 20} (got {gib!r})")
-    return int(gib * 2**30)
-
-
-def _gate_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--config", metavar="PATH",
-                   help="gate config (default: ./audit.toml, else [tool.audit] in ./pyproject.toml, else none)")
-    p.add_argument("--no-config", action="store_true", help="do not look for a gate config (report only)")
-    p.add_argument("--baseline", metavar="PATH",
-                   help="a previous result JSON: `baseline` in check thresholds, and what changed")
-    p.add_argument("--fail-on", metavar="STATUSES",
-                   help="comma-separated statuses that fail the run besides fail: warn, insufficient, skipped")
-    p.add_argument("--junit", metavar="PATH", help="write the gate checks as JUnit XML")
-
-
-class RichProgress:
-    """Progress on stderr for every step that can take more than a second or two.
-
-    On a terminal: live bars with counts, rate and (when the total is known) the time left. Elsewhere (CI
-    logs, a pipe): no bars, only the one line per finished step with its time, so logs stay readable.
-    Never on stdout, so ``--json -`` style output is never mixed with it.
-    """
-
-    def __init__(self, console):
-        from rich.progress import (BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn,
-                                   TimeElapsedColumn, TimeRemainingColumn)
-
-        self.console = console
-        self.live = console.is_terminal
-        self.bar = Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
-                            MofNCompleteColumn(), TextColumn("{task.fields[rate]}"), TimeElapsedColumn(),
-                            TimeRemainingColumn(), console=console, transient=True, disable=not self.live)
-        self.bar.start()
-        self.current = None
-
-    def step(self, description, total=None):
-        import time
-
-        self._finish()
-        self.started = time.perf_counter()
-        self.current = self.bar.add_task(safe_markup(description), total=total, rate="")
-        task, started = self.current, self.started
-
-        done = [0]
-
-        def tick(advance=1):
-            done[0] += advance
-            took = time.perf_counter() - started
-            self.bar.update(task, advance=advance, rate=f"{done[0] / took:,.0f}/s" if took > 0.5 else "")
-
-        return tick
-
-    def _finish(self):
-        if self.current is not None:
-            self.bar.remove_task(self.current)
-            self.current = None
-
-    def done(self, description):
-        import time
-
-        self._finish()
-        took = time.perf_counter() - getattr(self, "started", time.perf_counter())
-        self.console.print(f"[green]✓[/green] {safe_markup(description)} [dim]{took:.1f} s[/dim]")
-
-    def note(self, message):
-        self.console.print(f"[cyan]…[/cyan] {safe_markup(message)}")
-
-    def close(self):
-        self._finish()
-        self.bar.stop()
-
-
-def _emit(result, args, inputs: list[str], console) -> None:
-    """Render every requested report, then write them as one set (audit.outputs), then show the result."""
-    from audit.outputs import check_outputs, write_outputs
-
-    renderers = {"--json": result.to_json}
-    if args.html:
-        from reports.html import render_html
-
-        renderers["--html"] = lambda: render_html(result)
-    if args.markdown:
-        from reports.markdown import render_markdown
-
-        renderers["--markdown"] = lambda: render_markdown(result)
-    if getattr(args, "junit", None):
-        from reports.junit import render_junit
-
-        renderers["--junit"] = lambda: render_junit(result)
-    outputs = output_paths(args)
-    check_outputs(outputs, inputs, args.force)  # again: a file may have appeared while we computed
-    write_outputs([(path, renderers[opt]()) for opt, path in outputs])
-    if args.command in ("compare", "gate") and result.gate is not None and os.environ.get("GITHUB_STEP_SUMMARY"):
-        from audit.cli_gate import append_step_summary
-
-        append_step_summary(result, os.environ["GITHUB_STEP_SUMMARY"])
-    if not args.quiet:
-        from reports.terminal import render
-
-        if args.command != "gate":  # `audit gate` shows the checks only
-            render(result, console)
-        if result.gate is not None:
-            from audit.cli_gate import print_gate
-
-            print_gate(result.gate, console)
-        labels = {"--json": "JSON", "--html": "HTML", "--markdown": "Markdown", "--junit": "JUnit"}
-        for opt, path in outputs:
-            console.print(f"[dim]{labels[opt]} report:[/dim] {safe_markup(path)}")
-
-
-def parse_options(items: list[str]) -> dict:
-    """``["near_threshold=0.9", "bias_groups=groups.json"]`` -> typed dict; unknown keys are an error."""
-    from audit.families import METRIC_OPTIONS
-    from audit.limits import check_option
-
-    out = {}
-    for item in items:
-        key, sep, raw = item.partition("=")
-        key = key.strip()
-        if not sep or not key:
-            raise ConfigError(f"--option {item!r}: expected KEY=VALUE")
-        if key not in METRIC_OPTIONS:
-            import difflib
-
-            near = difflib.get_close_matches(key, METRIC_OPTIONS, n=1)
-            hint = f" (did you mean {near[0]!r}?)" if near else ""
-            raise ConfigError(f"--option: unknown option {key!r}{hint}")
-        try:
-            val = json.loads(raw)
-        except (json.JSONDecodeError, RecursionError, ValueError):
-            val = raw
-        out[key] = check_option(key, val, METRIC_OPTIONS[key], lambda m: ConfigError(f"--option: {m}"))
-    return out
 
 
 def cmd_compare(args) -> int:
     from rich.console import Console
 
-    from audit.pipeline import FAMILIES, AuditOptions, Progress, run_audit
-
     from audit.outputs import check_outputs
+    from audit.pipeline import AuditOptions, run_audit
 
     inputs = [args.real, args.synth]
     check_outputs(output_paths(args), inputs, args.force)  # fail before minutes of work, not after
     from audit.cli_gate import apply_gate, load_gate
 
     gate_setup = load_gate(args)  # a bad config or baseline fails now, not after the run
-    families = tuple(f.strip() for f in args.families.split(",") if f.strip()) if args.families else FAMILIES
     metric_options = dict(gate_setup[0].options) if gate_setup[0] is not None else {}
     metric_options.update(parse_options(args.option))
     if args.bias_groups:
@@ -324,21 +108,19 @@ def cmd_compare(args) -> int:
         synth_format=args.synth_format or args.fmt, text_field=args.text_field,
         real_text_field=args.real_text_field, synth_text_field=args.synth_text_field, roles=args.roles,
         strict=args.strict, embedder=args.embedder, seed=args.seed, sample_size=args.sample_size,
-        cache_dir=args.cache_dir, use_cache=not args.no_cache, make_map=not args.no_map, families=families,
+        cache_dir=args.cache_dir, use_cache=not args.no_cache, make_map=not args.no_map, families=families(args),
         metric_options=metric_options, engine=args.engine, scheduler=args.scheduler, workers=args.workers,
         max_doc_chars=args.max_doc_chars, max_memory=memory_limit(args),
     )
     opts.validate()  # every value, before any file is read
-    console = Console(stderr=False)
-    err = Console(stderr=True)
-    progress = Progress() if args.quiet else RichProgress(err)
+    progress = progress_for(args)
     try:
         result = run_audit(opts, progress)
     finally:
         if hasattr(progress, "close"):
             progress.close()
     code = apply_gate(result, gate_setup)
-    _emit(result, args, inputs, console)
+    cli_output.emit(result, args, inputs, Console(stderr=False))
     return code
 
 
@@ -352,26 +134,8 @@ def cmd_render(args) -> int:
     if code is not None:
         return code
     result = AuditResult.load(args.result)
-    emit_loaded(result, args, args.result, Console())
+    cli_output.emit_loaded(result, args, args.result, Console())
     return 0
-
-
-def emit_loaded(result, args, path: str, console) -> None:
-    """:func:`_emit` for a result read from a file: a part the renderers cannot use is the file's fault
-    (exit 2 naming it), not a bug. The loader checks the shape of what every command reads; this covers
-    the free-form ``sections`` a hand-edited file may have broken."""
-    from audit.errors import InputError
-    from audit.outputs import OutputError
-
-    try:
-        _emit(result, args, [path], console)
-    except (AuditError, OutputError, KeyboardInterrupt, BrokenPipeError):
-        raise
-    except (TypeError, KeyError, ValueError, AttributeError, IndexError) as e:
-        if "--debug" in sys.argv:
-            raise
-        raise InputError(f"{path}: a part of this result cannot be rendered ({type(e).__name__}: {e}); "
-                         "was it edited by hand?") from None
 
 
 def _lazy(name):

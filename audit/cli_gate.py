@@ -6,39 +6,37 @@ import json
 import sys
 from pathlib import Path
 
-from audit.cli import RichProgress, emit_loaded, memory_limit
+from audit.cli_args import (embedding_options, families, input_options, limit_options, memory_limit,
+                            metric_options, output_options)
+from audit.cli_output import emit_loaded, progress_for
 from audit.errors import ConfigError
 from audit.outputs import check_outputs, write_outputs
 from audit.textsafe import clean, safe_markup
 
 
-def append_step_summary(result, path: str) -> None:
-    from reports.markdown import render_markdown
+def add_parsers(sub) -> None:
+    """`audit init` and `audit diff` (`audit gate`'s parser is beside `compare`'s in audit.cli)."""
+    i = sub.add_parser("init", help="write a starter gate config calibrated on the real corpus's own noise")
+    i.add_argument("real", help="the real corpus")
+    i.add_argument("synth", nargs="?", help="optional synthetic corpus: halves are capped at its size, "
+                                            "as `audit compare` would compare")
+    i.add_argument("--output", "-o", default="audit.toml", help="config to write (default audit.toml)")
+    i.add_argument("--force", action="store_true", help="overwrite an existing config")
+    i.add_argument("--seeds", type=int, default=5, help="random half-vs-half splits (default 5)")
+    i.add_argument("--noise-only", action="store_true",
+                   help="thresholds from the noise alone (by default the registry's fail tolerance widens "
+                        "thresholds tighter than it)")
+    input_options(i, strict=False)
+    embedding_options(i)
+    limit_options(i)
+    metric_options(i, knobs=False)
+    i.add_argument("--quiet", "-q", action="store_true", help="no progress or summary line")
 
-    try:
-        with open(path, "a", encoding="utf-8") as f:
-            f.write(render_markdown(result) + "\n")
-    except OSError as e:
-        raise ConfigError(f"GITHUB_STEP_SUMMARY={path}: cannot append ({e.strerror})") from None
-
-
-def print_gate(gate: dict, console) -> None:
-    escape = safe_markup
-    style = {"pass": "green", "fail": "bold red", "warn": "yellow", "insufficient": "dim", "skipped": "dim"}
-    checks = gate.get("checks") or []
-    if not checks:
-        console.print(f"[bold]Gate:[/bold] {escape(gate.get('note') or 'no checks')}")
-    else:
-        console.print(f"[bold]Gate ({escape(str(gate.get('config')))}):[/bold]")
-        for c in checks:
-            st = c["status"]
-            console.print(f"  [{style.get(st, '')}]{st.upper():<12}[/] {escape(c['name'])}: {escape(c['why'])}")
-        counts = ", ".join(f"{n} {k}" for k, n in (gate.get("counts") or {}).items() if n)
-        console.print(f"[bold]Gate {gate['status'].upper()}[/bold] ({counts})")
-    if gate.get("baseline_diff"):
-        rows = gate["baseline_diff"]["rows"]
-        console.print(f"[dim]{len(rows)} metric(s) changed since the baseline "
-                      f"{escape(str(gate['baseline_diff']['path']))}[/dim]")
+    d = sub.add_parser("diff", help="what changed between two saved results")
+    d.add_argument("old", help="the earlier result JSON")
+    d.add_argument("new", help="the later result JSON")
+    output_options(d, ("markdown", "json"), quiet=False, markdown="write the diff as Markdown",
+                   json="write the diff rows as JSON")
 
 
 def load_gate(args):
@@ -91,7 +89,7 @@ def cmd_init(args) -> int:
     from rich.console import Console
 
     from audit.calibrate import calibrate, render_config, suggest_checks
-    from audit.pipeline import FAMILIES, AuditOptions, Progress, embed_docs, make_embedder, read_corpus
+    from audit.pipeline import AuditOptions, embed_docs, make_embedder, read_corpus
 
     out = Path(args.output)
     inputs = [args.real] + ([args.synth] if args.synth else [])
@@ -100,15 +98,14 @@ def cmd_init(args) -> int:
         raise ConfigError(f"{out}: exists; pass --force to overwrite it")
     if args.seeds < 2:
         raise ConfigError(f"--seeds must be at least 2 (got {args.seeds})")
-    families = tuple(f.strip() for f in args.families.split(",") if f.strip()) if args.families else FAMILIES
+    chosen = families(args)
     opts = AuditOptions(real=args.real, synth=args.synth or args.real, real_format=args.fmt, synth_format=args.fmt,
                         text_field=args.text_field, roles=args.roles, embedder=args.embedder, seed=args.seed,
                         sample_size=args.sample_size, cache_dir=args.cache_dir, use_cache=not args.no_cache,
-                        families=families, make_map=False, max_doc_chars=args.max_doc_chars,
+                        families=chosen, make_map=False, max_doc_chars=args.max_doc_chars,
                         max_memory=memory_limit(args))
     opts.validate()
-    err = Console(stderr=True)
-    progress = Progress() if args.quiet else RichProgress(err)
+    progress = progress_for(args)
     try:
         sample, stats, report = read_corpus(args.real, args.fmt, opts, 1, progress)
         docs = sample.documents()
@@ -120,7 +117,7 @@ def cmd_init(args) -> int:
             raise ConfigError(f"{args.real}: {len(docs)} documents; calibration needs at least 40")
         embedder = make_embedder(opts, progress)
         emb = embed_docs(embedder, docs, opts, progress, "real")
-        cal = calibrate(docs, emb, seeds=args.seeds, seed=args.seed, families=families, half_size=half,
+        cal = calibrate(docs, emb, seeds=args.seeds, seed=args.seed, families=chosen, half_size=half,
                         progress=progress)
     finally:
         if hasattr(progress, "close"):

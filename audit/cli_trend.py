@@ -8,33 +8,21 @@ from __future__ import annotations
 import argparse
 import os
 
+from audit.cli_args import (config_options, embedding_options, families, input_options, metric_options,
+                            output_options, parse_options)
+from audit.cli_output import output_paths, print_gate, progress_for
 from audit.errors import ConfigError
 
 
 def _shared(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--format", dest="fmt", help="force the input format of every file")
-    p.add_argument("--text-field", help="field holding the text (dotted paths allowed: meta.body)")
-    p.add_argument("--role", action="append", dest="roles", metavar="ROLE",
-                   help="chat records: audit only these roles' turns (repeatable)")
-    p.add_argument("--strict", action="store_true", help="any bad record is fatal (exit 2)")
-    p.add_argument("--embedder", default=os.environ.get("AUDIT_EMBEDDER", "static"),
-                   help="static (default), minilm, hash, or a sentence-transformers model name or path")
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--sample-size", type=int, default=5000, help="documents kept per corpus (default 5000)")
-    p.add_argument("--cache-dir", help="embedding cache folder")
-    p.add_argument("--no-cache", action="store_true", help="do not read or write the embedding cache")
-    p.add_argument("--families", help="comma-separated subset of the metric families (default: all)")
-    p.add_argument("--option", action="append", default=[], metavar="KEY=VALUE", help="a metric tuning knob")
-    p.add_argument("--config", metavar="PATH", help="gate config with [[trend]] checks (default: ./audit.toml)")
-    p.add_argument("--no-config", action="store_true", help="do not look for a gate config")
+    input_options(p)
+    embedding_options(p)
+    metric_options(p)
+    config_options(p, what="gate config with [[trend]] checks")
     p.add_argument("--check", action="store_true",
                    help="apply the default trend checks: no metric's trend is fail, and tail_survival_score "
                         "does not fall (beyond noise) two generations in a row")
-    p.add_argument("--json", metavar="PATH", help="write the trend result as JSON")
-    p.add_argument("--html", metavar="PATH", help="write the HTML page (one small chart per metric)")
-    p.add_argument("--markdown", metavar="PATH", help="write a Markdown summary")
-    p.add_argument("--force", action="store_true", help="overwrite output files corpus-audit did not write")
-    p.add_argument("--quiet", "-q", action="store_true", help="no terminal report or progress")
+    output_options(p, json="write the trend result as JSON", html="write the HTML page (one small chart per metric)")
 
 
 def add_parsers(sub) -> None:
@@ -57,17 +45,15 @@ def add_parsers(sub) -> None:
 
 
 def _audit_options(args, cfg, real: str, synth: str, make_map: bool):
-    from audit.cli import parse_options
-    from audit.pipeline import FAMILIES, AuditOptions
+    from audit.pipeline import AuditOptions
 
-    families = tuple(f.strip() for f in args.families.split(",") if f.strip()) if args.families else FAMILIES
-    metric_options = dict(cfg.options) if cfg is not None else {}
-    metric_options.update(parse_options(args.option))
+    knobs = dict(cfg.options) if cfg is not None else {}
+    knobs.update(parse_options(args.option))
     return AuditOptions(real=real, synth=synth, real_format=args.fmt, synth_format=args.fmt,
                         text_field=args.text_field, roles=args.roles, strict=args.strict, embedder=args.embedder,
                         seed=args.seed, sample_size=args.sample_size, cache_dir=args.cache_dir,
-                        use_cache=not args.no_cache, families=families, make_map=make_map,
-                        metric_options=metric_options)
+                        use_cache=not args.no_cache, families=families(args), make_map=make_map,
+                        metric_options=knobs)
 
 
 def _gate_config(args):
@@ -81,7 +67,6 @@ def _gate_config(args):
 
 def _outputs(args, inputs: list[str]) -> None:
     """Every output distinct, writable and ours (or --force), before any work (audit.outputs)."""
-    from audit.cli import output_paths
     from audit.outputs import check_outputs
 
     check_outputs(output_paths(args), inputs, args.force)
@@ -120,7 +105,6 @@ def _write(result, args, inputs: list[str]) -> None:
         files.append((args.markdown, render_markdown(result)))
     write_outputs(files)  # all or none (a full disk replaces nothing)
     if not args.quiet:
-        from audit.cli_gate import print_gate
         from reports.trend import render
 
         console = Console()
@@ -132,15 +116,6 @@ def _write(result, args, inputs: list[str]) -> None:
                 console.print(f"[dim]{label}:[/dim] {path}")
 
 
-def _progress(args):
-    from rich.console import Console
-
-    from audit.cli import RichProgress
-    from audit.pipeline import Progress
-
-    return Progress() if args.quiet else RichProgress(Console(stderr=True))
-
-
 def cmd_trend(args) -> int:
     from audit.trend import resolve_inputs, run_trend
 
@@ -150,7 +125,7 @@ def cmd_trend(args) -> int:
     _outputs(args, paths)
     cfg = _gate_config(args)
     opts = _audit_options(args, cfg, paths[0], paths[1], make_map=not args.no_map)
-    progress = _progress(args)
+    progress = progress_for(args)
     try:
         result = run_trend(paths, opts, labels=labels, ratios=ratios, previous=not args.no_previous,
                            progress=progress)
@@ -174,7 +149,7 @@ def cmd_mix(args) -> int:
     _outputs(args, [args.real, args.synth])
     cfg = _gate_config(args)
     opts = _audit_options(args, cfg, args.real, args.synth, make_map=False)
-    progress = _progress(args)
+    progress = progress_for(args)
     try:
         result = run_mix(args.real, args.synth, opts, ratios=ratios, size=args.size, progress=progress)
     finally:

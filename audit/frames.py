@@ -125,7 +125,7 @@ class ResultFrames:
         An existing file that corpus-audit did not write is only replaced with ``force=True``.
         ``AuditResult.load(path)`` reads a saved JSON back.
         """
-        from audit.cli import write_output
+        from audit.outputs import write_output
         from audit.errors import ConfigError
 
         path = Path(path)

@@ -194,3 +194,9 @@ def write_outputs(files: Sequence[tuple[str, str]]) -> None:
         done.setdefault(p.parent, {})[p.name] = hashlib.sha256(data).hexdigest()
     for folder, written in done.items():
         _update_record(folder, written)
+
+
+def write_output(path: str, text: str, inputs: Sequence[str] = (), force: bool = False) -> None:
+    """One file: checked like every output (not an input, ours or ``force``), then written atomically."""
+    check_outputs([("output", path)], inputs, force)
+    write_outputs([(path, text)])

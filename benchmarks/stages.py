@@ -103,6 +103,7 @@ def _child_audit(code: str, argv: list[str], t_start: float) -> dict:
 
     mark("start")
     import audit.cli as cli
+    import audit.cli_output as cli_output
     import audit.pipeline as pipeline
 
     class Timed(pipeline.Progress):
@@ -114,14 +115,14 @@ def _child_audit(code: str, argv: list[str], t_start: float) -> dict:
             mark(f"done: {description}")
 
     pipeline.Progress = Timed
-    emit = cli._emit
+    emit = cli_output.emit
 
     def timed_emit(*a, **kw):
         mark("Writing the reports")
         emit(*a, **kw)
         mark("done: Writing the reports")
 
-    cli._emit = timed_emit
+    cli_output.emit = timed_emit
     rc = cli.main(argv)
     mark("end")
     stages = []

@@ -165,7 +165,7 @@ def test_progress_is_live_on_a_terminal_and_plain_elsewhere():
 
     from rich.console import Console
 
-    from audit.cli import RichProgress
+    from audit.cli_output import RichProgress
 
     for terminal in (True, False):
         buf = io.StringIO()
