@@ -1,9 +1,10 @@
 """Counting defects over a whole corpus: every document once, mergeable, independent of order.
 
 :func:`document_defects` runs every detector of :mod:`metrics.defects` and :mod:`metrics.defect_phrases` on
-one text. :class:`DefectCounts` streams documents through it and keeps, per defect, two counts (the
-document's content hash splits the corpus into two halves, whose gap is the noise floor), a histogram of
-token lengths per half (for pile-ups at a length cap) and a few examples, chosen by the smallest content hash so
+one text. :class:`DefectCounts` streams documents through it and keeps, per defect, eight counts (the low
+three bits of the document's content hash put it in one of eight buckets; :func:`balanced_splits` pairs the
+buckets into seven orthogonal half-vs-half splits of the corpus, whose gaps are the noise floor), a histogram
+of token lengths per bucket (for pile-ups at a length cap) and a few examples, chosen by the smallest content hash so
 that any partition and merge order keeps the same ones. Memory does not grow with the corpus apart from
 the length histogram (one entry per distinct length).
 """
@@ -79,6 +80,28 @@ def _default_set() -> PhraseSet:
     return _DEFAULT[0]
 
 
+BUCKETS = 8  # content-hash buckets; a power of two, for balanced_splits
+
+
+def balanced_splits(buckets: int = BUCKETS) -> list[tuple[tuple[int, ...], tuple[int, ...]]]:
+    """The ``buckets - 1`` half-vs-half splits of the rows of a Sylvester-Hadamard matrix: split ``i`` puts
+    bucket ``j`` in half B when ``popcount(i & j)`` is odd, in half A otherwise.
+
+    Every split is 4 buckets against 4 (for 8), and the splits are orthogonal contrasts: with buckets of equal
+    size and independent documents, their gaps are uncorrelated, so ``buckets - 1`` gaps carry that many
+    degrees of freedom (35 arbitrary 4-of-8 splits would carry no more). Split 1 is odd against even buckets,
+    i.e. the low bit of the content hash.
+    """
+    if buckets < 2 or buckets & (buckets - 1):
+        raise ValueError(f"buckets must be a power of two >= 2, got {buckets}")
+    out = []
+    for i in range(1, buckets):
+        b = tuple(j for j in range(buckets) if bin(i & j).count("1") % 2)
+        a = tuple(j for j in range(buckets) if j not in b)
+        out.append((a, b))
+    return out
+
+
 def _content_hash(text: str) -> int:
     return int.from_bytes(hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=8,
                                           person=b"defects").digest(), "big")
@@ -106,8 +129,8 @@ def _keep(examples: list, item: tuple, k: int) -> list:
 class DefectCounts:
     """Whole-corpus defect counts (``add(doc)``, ``merge(other)``), picklable and order-free.
 
-    ``n[h]`` documents and ``counts[defect][h]`` documents with the defect in half ``h`` (0 or 1, the low
-    bit of the content hash); ``gopher`` counts the Gopher rules broken; ``lengths[h]`` maps a token length
+    ``n[h]`` documents and ``counts[defect][h]`` documents with the defect in bucket ``h`` (0..7, the low
+    three bits of the content hash); ``gopher`` counts the Gopher rules broken; ``lengths[h]`` maps a token length
     to its number of documents; ``examples[defect]`` keeps (hash, id, excerpt) of the documents with the
     smallest hashes; ``length_examples`` one document ending per length.
     """
@@ -115,11 +138,11 @@ class DefectCounts:
     def __init__(self, phrases: PhraseSet | None = None, *, examples: int = EXAMPLES):
         self.phrases = phrases
         self.k = examples
-        self.n = [0, 0]
-        self.counts = {d: [0, 0] for d in DEFECTS}
-        self.dangling = [0, 0]
+        self.n = [0] * BUCKETS
+        self.counts = {d: [0] * BUCKETS for d in DEFECTS}
+        self.dangling = [0] * BUCKETS
         self.gopher: Counter = Counter()
-        self.lengths = [Counter(), Counter()]  # per half: token length -> documents
+        self.lengths = [Counter() for _ in range(BUCKETS)]  # per bucket: token length -> documents
         self.examples: dict[str, list] = {d: [] for d in DEFECTS}
         self.length_examples: dict[int, tuple] = {}
 
@@ -131,23 +154,23 @@ class DefectCounts:
 
     @property
     def n_docs(self) -> int:
-        return self.n[0] + self.n[1]
+        return sum(self.n)
 
     def add(self, doc) -> None:
         text = doc.text
         h = _content_hash(text)
-        half = h & 1
+        bucket = h & (BUCKETS - 1)
         found = document_defects(text, self.phrases)
-        self.n[half] += 1
+        self.n[bucket] += 1
         for d, span in found.spans.items():
             if span is not None:
-                self.counts[d][half] += 1
+                self.counts[d][bucket] += 1
                 if len(self.examples[d]) < self.k or (h, str(doc.id)) < self.examples[d][-1][:2]:
                     self.examples[d] = _keep(self.examples[d], (h, str(doc.id), excerpt(text, span)), self.k)
-        self.dangling[half] += found.dangling
+        self.dangling[bucket] += found.dangling
         self.gopher.update(found.gopher)
         length = min(found.n_tokens, MAX_LENGTH_KEY)
-        self.lengths[half][length] += 1
+        self.lengths[bucket][length] += 1
         old = self.length_examples.get(length)
         if old is None or (h, str(doc.id)) < old[:2]:
             self.length_examples[length] = (h, str(doc.id), text[-200:])

@@ -216,3 +216,99 @@ def test_html_shows_defect_examples_highlighted_and_escaped():
     assert "<script>alert" not in page
     assert 'href="#ev-defects"' in page and 'id="ev-defect-refusal_rate"' in page
     assert "pile up at 91–100 tokens" in page
+
+
+# the noise floor: seven orthogonal content-hash splits of the real corpus ---------------------------------
+# Half B of each split of 8 buckets, written out by hand from the Sylvester-Hadamard matrix H8 (rows 1..7:
+# bucket j is in B when popcount(i & j) is odd).
+H8_HALVES_B = [{1, 3, 5, 7}, {2, 3, 6, 7}, {1, 2, 5, 6}, {4, 5, 6, 7}, {1, 3, 4, 6}, {2, 3, 4, 5}, {1, 2, 4, 7}]
+
+
+def test_balanced_splits_are_the_hadamard_contrasts():
+    from metrics.defect_stats import balanced_splits
+
+    splits = balanced_splits(8)
+    assert [set(b) for _, b in splits] == H8_HALVES_B
+    assert all(len(a) == len(b) == 4 and set(a) | set(b) == set(range(8)) for a, b in splits)
+    signs = [[1 if j in b else -1 for j in range(8)] for _, b in splits]
+    for i in range(7):  # orthogonal to each other and balanced (orthogonal to the all-ones contrast)
+        assert sum(signs[i]) == 0
+        for k in range(i):
+            assert sum(x * y for x, y in zip(signs[i], signs[k])) == 0
+    assert balanced_splits(4) == [((0, 2), (1, 3)), ((0, 1), (2, 3)), ((0, 3), (1, 2))]
+    with pytest.raises(ValueError):
+        balanced_splits(6)
+
+
+def _acc(n, refusals):
+    acc = DefectCounts()
+    acc.n = list(n)
+    acc.counts["refusal"] = list(refusals)
+    return acc
+
+
+def test_noise_floor_from_the_seven_splits_hand_computed():
+    from scipy.stats import t
+
+    from audit.families.defects import _row
+
+    real = _acc([100] * 8, [1, 2, 3, 4, 5, 6, 7, 8])  # 800 documents, 36 refusals
+    synth = _acc([50] * 8, [0] * 8)  # 400 documents
+    scale = ((1 / 800 + 1 / 400) / (1 / 400 + 1 / 400)) ** 0.5  # halves of 400 vs the compared 800 and 400
+    gaps = []
+    for b in H8_HALVES_B:
+        in_b = sum(j + 1 for j in b)
+        gaps.append(scale * (in_b / 400 - (36 - in_b) / 400))
+    assert gaps[0] == pytest.approx(scale * 4 / 400)  # odd buckets hold 2+4+6+8 = 20, even ones 16
+    rms = (sum(g * g for g in gaps) / 7) ** 0.5
+    entry = _row("refusal_rate", real, synth)
+    assert entry.real == pytest.approx(36 / 800) and entry.synth == 0.0
+    assert entry.details["noise"]["replicates"] == 7
+    assert entry.noise_floor == pytest.approx(t.ppf(0.975, 7) * rms)
+    assert "7 orthogonal half-vs-half splits" in entry.details["noise"]["method"]
+
+
+def test_noise_floor_covers_real_vs_real_gaps_at_the_stated_rate():
+    """Same-source corpora (every document has a defect with probability 0.1): the gap between two of them
+    exceeds the floor in about 5% of trials (the floor is a 95% bound). Without the rescaling to the compared
+    sizes the floor would be sqrt(2) too wide and be exceeded in about 1%."""
+    import numpy as np
+
+    from audit.families.defects import _row
+
+    rng = np.random.default_rng(7)
+    over = 0
+    trials = 1000
+    for _ in range(trials):
+        accs = []
+        for size in (800, 800):
+            n = rng.multinomial(size, [1 / 8] * 8)
+            accs.append(_acc(n, rng.binomial(n, 0.1)))
+        entry = _row("refusal_rate", *accs)
+        over += abs(entry.synth - entry.real) > entry.noise_floor
+    assert 0.025 <= over / trials <= 0.085, over
+
+
+def test_a_few_flagged_documents_against_none_are_not_called_certain():
+    """The real corpus has no refusal at all, so every split gap is 0: the split test alone would say p = 0
+    for 2 refusals in 454 synthetic documents. Fisher's exact test on the counts is the floor of the p-value:
+    one-sided P(both refusals fall among the 454 synthetic of 906 documents) = C(454,2)/C(906,2)
+    = (454*453)/(906*905), by hand."""
+    from audit.families.defects import _row
+
+    real = _acc([56] * 4 + [57] * 4, [0] * 8)  # 452 documents
+    synth = _acc([56] * 2 + [57] * 6, [1, 1, 0, 0, 0, 0, 0, 0])  # 454 documents, 2 refusals
+    entry = _row("refusal_rate", real, synth)
+    assert entry.noise_floor == 0.0
+    assert entry.p_value == pytest.approx((454 * 453) / (906 * 905))
+    assert entry.verdict == "ok"  # the Wilson intervals overlap
+
+    many = _acc([56] * 2 + [57] * 6, [20] * 2 + [19] * 6)  # 154 of 454: the counts leave no doubt
+    assert _row("refusal_rate", real, many).p_value < 1e-40
+
+
+def test_a_defect_absent_from_both_corpora_is_not_a_test():
+    from audit.families.defects import _row
+
+    entry = _row("refusal_rate", _acc([50] * 8, [0] * 8), _acc([50] * 8, [0] * 8))
+    assert entry.verdict == "ok" and entry.p_value is None

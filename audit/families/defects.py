@@ -2,8 +2,10 @@
 
 The counting happens while the corpora stream (``DefectCounts``, registered in ``audit/streams.py``);
 this runner turns the counts into rows. Each row is a share of documents per corpus with a Wilson CI,
-scope ``full``; its noise floor is the gap between the two halves of the real corpus split by content
-hash (also over every document). A row that flags says in words what it found ("37% of synthetic
+scope ``full``; its noise floor comes from the gaps between the halves of seven orthogonal content-hash
+splits of the real corpus (also over every document; :func:`metrics.defect_stats.balanced_splits`), each
+rescaled from the halves' sizes to the compared corpora's, so the floor is what a real-vs-real comparison of
+those sizes gives. A row that flags says in words what it found ("37% of synthetic
 documents repeat their own lines"); degeneration rows that flag carry ``details["root_cause"]`` and the
 metrics they explain, for the headline.
 
@@ -14,11 +16,13 @@ length histogram's pile-up.
 """
 from __future__ import annotations
 
+from collections import Counter
+
 from audit.compare import per_corpus_entry
 from audit.context import AuditContext, CorpusStats
 from audit.families import FamilyOutput
 from metrics.defect_phrases import phrase_set
-from metrics.defect_stats import DefectCounts, length_pile_up
+from metrics.defect_stats import DefectCounts, balanced_splits, length_pile_up
 from metrics.result import MetricResult
 from metrics.stats import wilson_interval
 
@@ -84,10 +88,52 @@ def counts_of(stats: CorpusStats | None, docs, options: dict) -> DefectCounts:
     return acc
 
 
-def _flags(acc: DefectCounts, key: str, half: int | None) -> tuple[int, int]:
-    """(documents with the defect, documents) over the corpus or one half."""
-    halves = (0, 1) if half is None else (half,)
-    return sum(acc.counts[key][h] for h in halves), sum(acc.n[h] for h in halves)
+SPLITS = balanced_splits()
+
+
+def _flags(acc: DefectCounts, key: str, buckets=None) -> tuple[int, int]:
+    """(documents with the defect, documents) over the corpus or the given content-hash buckets."""
+    bs = range(len(acc.n)) if buckets is None else buckets
+    return sum(acc.counts[key][h] for h in bs), sum(acc.n[h] for h in bs)
+
+
+def _null_gaps(real: DefectCounts, n_synth: int, share_of) -> tuple[list[float], str]:
+    """Real-vs-real gaps of a share: half B minus half A over every balanced split of the real corpus,
+    rescaled by ``sqrt((1/n_real + 1/n_synth) / (1/n_A + 1/n_B))`` (a difference of two shares has that
+    standard error), so they are sized like the comparison. ``share_of(buckets)`` is the share over those
+    buckets, or None when they hold no document."""
+    gaps = []
+    for a, b in SPLITS:
+        na, nb = sum(real.n[h] for h in a), sum(real.n[h] for h in b)
+        va, vb = share_of(a), share_of(b)
+        if not na or not nb or va is None or vb is None:
+            continue
+        scale = ((1 / real.n_docs + 1 / n_synth) / (1 / na + 1 / nb)) ** 0.5
+        gaps.append((vb - va) * scale)
+    half = real.n_docs // 2
+    method = (f"{len(SPLITS)} orthogonal half-vs-half splits of the whole real corpus by content hash "
+              f"(about {half:,} vs {real.n_docs - half:,} documents), each gap rescaled to the compared sizes "
+              f"({real.n_docs:,} vs {n_synth:,})")
+    return gaps, method
+
+
+def _with_count_test(entry, k_real: int, n_real: int, k_synth: int, n_synth: int) -> None:
+    """Make the row's p-value the larger of the split-noise test's and Fisher's exact test on the counts
+    (one-sided in the bad direction; two-sided for a "closer" row). The split test alone is blind when the
+    real corpus has (almost) no flagged document: its gaps are all 0, so one flagged synthetic document out
+    of hundreds would read as p = 0. Fisher's test sees the counts; the split test sees a real corpus more
+    varied than independent documents would make it. A row is significant only when both say so."""
+    if entry.verdict == "insufficient" or not n_real or not n_synth:
+        return
+    if k_real == 0 and k_synth == 0:  # nothing flagged on either side: nothing to test (and no q-value diluted)
+        entry.p_value = None
+        return
+    from scipy.stats import fisher_exact
+
+    alternative = {"lower": "greater", "higher": "less", "closer": "two-sided"}[entry.better]
+    table = [[k_synth, n_synth - k_synth], [k_real, n_real - k_real]]
+    p = float(fisher_exact(table, alternative=alternative).pvalue)
+    entry.p_value = p if entry.p_value is None else max(float(entry.p_value), p)
 
 
 def _share(k: int, n: int) -> MetricResult:
@@ -119,7 +165,13 @@ def _examples(acc: DefectCounts, key: str) -> list[dict]:
 
 def _row(name: str, real: DefectCounts, synth: DefectCounts):
     key, words = ROWS[name]
-    res = [_share(*_flags(acc, key, half)) for acc, half in ((real, None), (synth, None), (real, 0), (real, 1))]
+    res = [_share(*_flags(acc, key)) for acc in (real, synth)]
+
+    def share_of(buckets):
+        k, n = _flags(real, key, buckets)
+        return k / n if n else None
+
+    gaps, method = _null_gaps(real, synth.n_docs, share_of)
     details = {}
     if key == "chat":
         details["by_kind"] = {k: {"real": sum(real.counts[k]), "synth": sum(synth.counts[k])}
@@ -129,7 +181,8 @@ def _row(name: str, real: DefectCounts, synth: DefectCounts):
     if name.startswith("repeated_"):
         details["gopher_rules"] = {"real": dict(sorted(real.gopher.items())),
                                    "synth": dict(sorted(synth.gopher.items()))}
-    entry = per_corpus_entry(name, *res, details=details)
+    entry = per_corpus_entry(name, *res, details=details, null_gaps=gaps, noise_method=method)
+    _with_count_test(entry, *_flags(real, key), *_flags(synth, key))
     _finish(entry, name, words, real, synth)
     return entry
 
@@ -145,12 +198,21 @@ def _finish(entry, name: str, words: str, real: DefectCounts, synth: DefectCount
 
 
 def _length_row(real: DefectCounts, synth: DefectCounts) -> tuple:
-    piles = [length_pile_up(h) for h in
-             (real.lengths[0] + real.lengths[1], synth.lengths[0] + synth.lengths[1], real.lengths[0],
-              real.lengths[1])]
+    def histogram(acc: DefectCounts, buckets=None):
+        return sum((acc.lengths[h] for h in (range(len(acc.lengths)) if buckets is None else buckets)), Counter())
+
+    piles = [length_pile_up(histogram(real)), length_pile_up(histogram(synth))]
     res = [MetricResult(p["share"], ci=wilson_interval(p["excess"], p["n"]) if p["n"] else None, n=p["n"])
            if p["n"] else MetricResult(float("nan"), n=0) for p in piles]
-    entry = per_corpus_entry("length_cap_rate", *res, details={"real": piles[0], "synth": piles[1]})
+
+    def share_of(buckets):
+        p = length_pile_up(histogram(real, buckets))
+        return p["share"] if p["n"] else None
+
+    gaps, method = _null_gaps(real, synth.n_docs, share_of)
+    entry = per_corpus_entry("length_cap_rate", *res, details={"real": piles[0], "synth": piles[1]},
+                             null_gaps=gaps, noise_method=method)
+    _with_count_test(entry, piles[0]["excess"], piles[0]["n"], piles[1]["excess"], piles[1]["n"])
     _finish(entry, "length_cap_rate", "pile up just below one length (a generation cap)", real, synth)
     if entry.verdict in ("warn", "fail") and piles[1]["cap"]:
         entry.reason += f"; the cap is near {piles[1]['cap']} tokens"
