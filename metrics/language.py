@@ -21,7 +21,6 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 import numpy as np
-from scipy.stats import chi2_contingency
 
 from metrics.result import MetricResult
 from metrics.stats import wilson_interval
@@ -72,11 +71,9 @@ def language_name(code: str) -> str:
 
 @lru_cache(maxsize=1)
 def _identifier():
-    from py3langid.langid import MODEL_FILE, LanguageIdentifier
+    from metrics.langid_model import load_identifier  # an uncompressed copy of the model, cached on disk
 
-    ident = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
-    ident.set_languages(list(LANGUAGES))
-    return ident
+    return load_identifier(LANGUAGES)
 
 
 @lru_cache(maxsize=4096)
@@ -199,6 +196,8 @@ def _chi2_p(a: Mapping[str, int], b: Mapping[str, int]) -> float | None:
     keys = sorted(k for k in set(a) | set(b) if a.get(k, 0) + b.get(k, 0) > 0)
     if len(keys) < 2:
         return 1.0
+    from scipy.stats import chi2_contingency
+
     table = np.array([[a.get(k, 0) for k in keys], [b.get(k, 0) for k in keys]], dtype=float)
     return float(chi2_contingency(table, correction=False)[1])
 
