@@ -18,6 +18,8 @@ from metrics.text import normalize, text_hash, tokenize
 # An accumulator must be picklable (partitions run in other processes), deterministic and order-free:
 # merging partition accumulators in any order must equal one pass (pick examples by a content hash,
 # never "the first seen"). Families read them back as ``ctx.real.stats.extras[name]``.
+# ``add`` may return a small dict of per-document labels (e.g. ``{"language": "en"}``): it is stored in
+# ``doc.metadata`` and travels with the sampled documents, so that a family need not compute it again.
 STREAM_ACCUMULATORS: dict[str, Any] = {}
 
 
@@ -73,15 +75,23 @@ class CorpusStats:
                 acc.configure(dict(options or {}))
         return self
 
-    def add(self, doc: Document) -> None:
+    def add(self, doc: Document) -> dict | None:
+        """Count one document; returns the per-document labels the accumulators gave (also stored in
+        ``doc.metadata``), or None."""
+        notes = None
         for acc in self.extras.values():
-            acc.add(doc)
+            note = acc.add(doc)
+            if note:
+                notes = {**(notes or {}), **note}
+        if notes:
+            doc.metadata.update(notes)
         self.n_docs += 1
         self.n_chars += len(doc.text)
         self.n_words += len(doc.text.split())
         self._pending.append(doc)
         if len(self._pending) >= self.BATCH:
             self._flush()
+        return notes
 
     def _flush(self) -> None:
         if not self._pending:

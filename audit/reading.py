@@ -33,15 +33,27 @@ def default_workers() -> int:
         return max(1, os.cpu_count() or 1)
 
 
-def summarise_chunk(docs: list[Document], params: FingerprintParams, factories: dict | None = None) -> CorpusStats:
-    """Whole-corpus statistics of one chunk (no texts: the parent keeps those). ``factories``: the
-    accumulators to stream (default: those registered in this process)."""
+def summarise_chunk(docs: list[Document], params: FingerprintParams,
+                    factories: dict | None = None) -> tuple[CorpusStats, list[dict | None]]:
+    """Whole-corpus statistics of one chunk (no texts: the parent keeps those) and the per-document labels
+    the accumulators gave (``CorpusStats.add``; the parent stores them on its own copies of the documents).
+    ``factories``: the accumulators to stream (default: those registered in this process)."""
     extras = None if factories is None else {name: f() for name, f in sorted(factories.items())}
     stats = CorpusStats(params=params, keep_text=False, **({} if extras is None else {"extras": extras}))
-    for d in docs:
-        stats.add(d)
+    notes = [stats.add(d) for d in docs]
     stats.index  # noqa: B018 - flush the last batch here, in the worker
-    return stats
+    return stats, notes
+
+
+def warm() -> None:
+    """Import every built-in accumulator's module and load the language model: run once in the fork
+    server (its preload), so that each worker forked from it starts with them instead of paying ~1-2 s
+    of imports and model loading per worker and per corpus."""
+    from metrics.language import _identifier
+
+    for factory in builtin_accumulators().values():
+        factory()
+    _identifier()
 
 
 def _init_worker() -> None:
@@ -60,20 +72,20 @@ def _chunks(stream: Iterable[Document], size: int) -> Iterator[list[Document]]:
 
 
 def _summaries(chunks: Iterator[list[Document]], params: FingerprintParams, workers: int):
-    """(chunk, summary) in stream order; a pool only once there is a second chunk to share."""
+    """(chunk, summary, per-document labels) in stream order; a pool only once there is a second chunk to share."""
     first = next(chunks, None)
     if first is None:
         return
     second = next(chunks, None)
     if second is None or workers <= 1:
         for chunk in itertools.chain([first], [] if second is None else [second], chunks):
-            yield chunk, summarise_chunk(chunk, params)
+            yield chunk, *summarise_chunk(chunk, params)
         return
     # not "fork": a forked child inherits locks of the parent's threads (rensa's and BLAS's pools) and can
     # hang; the fork server is a fresh process. Accumulators registered at run time are passed along.
     if "forkserver" in mp.get_all_start_methods():
         ctx = mp.get_context("forkserver")
-        ctx.set_forkserver_preload(["audit.reading"])
+        ctx.set_forkserver_preload(["audit.reading", "audit.reading_warm"])
     else:  # pragma: no cover - not Linux
         ctx = mp.get_context("spawn")
     factories = {**builtin_accumulators(), **STREAM_ACCUMULATORS}
@@ -84,10 +96,10 @@ def _summaries(chunks: Iterator[list[Document]], params: FingerprintParams, work
             pending.append((chunk, pool.submit(summarise_chunk, chunk, params, factories)))
             if len(pending) >= 2 * workers:
                 chunk0, fut = pending.popleft()
-                yield chunk0, fut.result()
+                yield chunk0, *fut.result()
         while pending:
             chunk0, fut = pending.popleft()
-            yield chunk0, fut.result()
+            yield chunk0, *fut.result()
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
 
@@ -101,7 +113,10 @@ def sample_stream(stream, k: int, seed: int, stats: CorpusStats,
     summarises chunks in a process pool; the result is the same for any number of workers.
     """
     sample = BottomKSample(k, seed)
-    for chunk, part in _summaries(_chunks(stream, CHUNK), stats.params, workers):
+    for chunk, part, notes in _summaries(_chunks(stream, CHUNK), stats.params, workers):
+        for doc, note in zip(chunk, notes):
+            if note:  # a worker labelled its own copy of the document
+                doc.metadata.update(note)
         stats.absorb(part, chunk)
         sample.extend(chunk)
         if tick:

@@ -113,6 +113,12 @@ def identify_all(texts) -> list[str]:
     return [identify(t)[0] for t in texts]
 
 
+def document_languages(docs) -> list[str]:
+    """Language codes of documents: the label :class:`LanguageMix` left in ``doc.metadata`` while the
+    corpus streamed (the same :func:`identify`), else identified now."""
+    return [d.metadata.get("language") or identify(d.text)[0] for d in docs]
+
+
 @dataclass
 class LanguageMix:
     """Languages and scripts of every document of one corpus, counted while it streams.
@@ -131,7 +137,8 @@ class LanguageMix:
     halves: Counter = field(default_factory=Counter)  # (hash parity, language) -> docs
     examples: dict = field(default_factory=dict)  # language -> sorted [(hash, id, text[:200])]
 
-    def add(self, doc) -> None:
+    def add(self, doc) -> dict[str, str]:
+        """Count one document; returns its label ``{"language": code}`` (kept with the sampled document)."""
         lang, conf = identify(doc.text)
         h = text_hash(doc.text)
         self.n_docs += 1
@@ -143,6 +150,7 @@ class LanguageMix:
         ex = self.examples.get(lang, [])
         if len(ex) < self.k_examples or h <= ex[-1][0]:
             self.examples[lang] = _keep(ex + [(h, doc.id, doc.text[:200])], self.k_examples)
+        return {"language": lang}
 
     def merge(self, other: "LanguageMix") -> "LanguageMix":
         examples = {lang: _keep(self.examples.get(lang, []) + other.examples.get(lang, []), self.k_examples)
@@ -188,7 +196,7 @@ def mix_distance(a: Mapping[str, int], b: Mapping[str, int]) -> float:
     na, nb = sum(a.values()), sum(b.values())
     if not na or not nb:
         return float("nan")
-    keys = set(a) | set(b)
+    keys = sorted(set(a) | set(b))  # a fixed order: a set's order changes with each process's string hashes
     return 0.5 * sum(abs(a.get(k, 0) / na - b.get(k, 0) / nb) for k in keys)
 
 

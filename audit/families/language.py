@@ -8,7 +8,8 @@ rows whose real-vs-synthetic gap that mismatch alone explains (every lexical, em
 comparison), so the headline states the mismatch once instead of as lost diversity.
 
 ``doc_languages(ctx)`` labels the *sampled* documents (cached in ``ctx.shared``) for the families that
-gate English-only resources on the document's language.
+gate English-only resources on the document's language: the labels the stream left on each document,
+so no document is identified twice.
 """
 from __future__ import annotations
 
@@ -23,7 +24,7 @@ from audit.result import MetricEntry
 from metrics.diversity_lexical import distinct_n, is_word
 from metrics.diversity_semantic import mean_pairwise_cosine
 from metrics.language import (
-    MAX_CHARS, UNDETERMINED, LanguageMix, identify_all, language_mismatch, language_mix_drift, language_name, mix_table,
+    MAX_CHARS, UNDETERMINED, LanguageMix, document_languages, language_mismatch, language_mix_drift, language_name, mix_table,
     stop_words,
 )
 from metrics.registry import REGISTRY
@@ -60,8 +61,8 @@ def doc_languages(ctx: AuditContext) -> dict[str, list[str]]:
     """Language code of every sampled document, ``{"real": [...], "synth": [...]}`` aligned with
     ``ctx.real.docs`` / ``ctx.synth.docs`` (computed once per context)."""
     if "doc_languages" not in ctx.shared:
-        ctx.shared["doc_languages"] = {"real": identify_all(ctx.real.texts),
-                                       "synth": identify_all(ctx.synth.texts)}
+        ctx.shared["doc_languages"] = {"real": document_languages(ctx.real.docs),
+                                       "synth": document_languages(ctx.synth.docs)}
     return ctx.shared["doc_languages"]
 
 
