@@ -142,8 +142,34 @@ def _band_keys(sig: np.ndarray, bands: int, rows: int) -> np.ndarray:
     return (h >> np.uint64(32)).astype(np.uint32)
 
 
+def _grouped_unique(values: np.ndarray, groups: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per group (ascending), its values sorted and unique: ``(values, groups)`` concatenated, i.e. what
+    ``np.unique`` of each group's values, one group after the other, gives."""
+    order = np.lexsort((values, groups))
+    v, g = values[order], groups[order]
+    keep = np.ones(len(v), bool)
+    keep[1:] = (v[1:] != v[:-1]) | (g[1:] != g[:-1])
+    return v[keep], g[keep]
+
+
+def _batch_rolling(th: np.ndarray, starts: np.ndarray, lengths: np.ndarray, k: int):
+    """:func:`_rolling` of every document at once: ``(hashes, document)`` of each window of ``k`` tokens
+    inside a document, in document then position order; ``th`` holds the documents' token hashes end to
+    end (document ``d`` at ``starts[d]``, ``lengths[d]`` tokens). Same arithmetic, window by window."""
+    h = _rolling(th, k)
+    m = np.maximum(lengths - k + 1, 0)
+    doc = np.repeat(np.arange(len(lengths)), m)
+    first = np.repeat(starts - np.concatenate([[0], np.cumsum(m)[:-1]]), m)  # window index -> start
+    pos = np.arange(int(m.sum())) + first
+    return h[pos], doc, m
+
+
 def fingerprint_batch(texts: Sequence[str], params: FingerprintParams = FingerprintParams()) -> BatchPrints:
-    """Fingerprints of a batch of texts (a pure function: same texts, same arrays)."""
+    """Fingerprints of a batch of texts (a pure function: same texts, same arrays).
+
+    The whole batch is hashed in a few array passes (token hashes end to end, windows that stay inside one
+    document); per document this equals ``shingle_set`` and ``winnow(gram_hashes(...))``.
+    """
     import rensa
 
     n = len(texts)
@@ -151,24 +177,40 @@ def fingerprint_batch(texts: Sequence[str], params: FingerprintParams = Fingerpr
     toks = [tokenize(t) for t in texts]
     n_tokens = np.fromiter((len(t) for t in toks), dtype=np.uint32, count=n)
     long_ = np.flatnonzero(n_tokens >= max(params.min_tokens, params.shingle_size))
-    sets, fps, fdocs = [], [], []
-    for i in long_:
-        th = token_hashes(toks[i])
-        sets.append(np.unique(_rolling(th, params.shingle_size)))
-        w = winnow(_rolling(th, params.fp_gram), params.window)
-        fps.append(w)
-        fdocs.append(np.full(len(w), i, np.uint32))
     bands = np.zeros((n, params.bands), np.uint32)
-    if len(long_):
-        offsets = np.zeros(len(sets) + 1, np.uint64)
-        offsets[1:] = np.cumsum([len(s) for s in sets])
-        mat = rensa.RMinHash.digest_matrix_from_flat_token_hashes(
-            np.concatenate(sets), offsets, params.num_perm, params.seed)
-        sig = np.asarray(mat.to_rows(), dtype=np.uint32)
-        bands[long_] = _band_keys(sig, params.bands, params.rows)
-    fp_hash = np.concatenate(fps) if fps else np.zeros(0, np.uint64)
-    fp_doc = np.concatenate(fdocs) if fdocs else np.zeros(0, np.uint32)
-    return BatchPrints(exact, n_tokens, bands, fp_hash, fp_doc)
+    if not len(long_):
+        return BatchPrints(exact, n_tokens, bands, np.zeros(0, np.uint64), np.zeros(0, np.uint32))
+    lengths = n_tokens[long_].astype(np.int64)
+    starts = np.concatenate([[0], np.cumsum(lengths)[:-1]])
+    th = np.fromiter((xxhash.xxh3_64_intdigest(_encode(t)) for i in long_ for t in toks[i]), dtype=np.uint64,
+                     count=int(lengths.sum()))
+    # MinHash of each document's set of shingles
+    sh, sh_doc, _ = _batch_rolling(th, starts, lengths, params.shingle_size)
+    sets, set_doc = _grouped_unique(sh, sh_doc)
+    offsets = np.zeros(len(long_) + 1, np.uint64)
+    offsets[1:] = np.cumsum(np.bincount(set_doc, minlength=len(long_)))
+    mat = rensa.RMinHash.digest_matrix_from_flat_token_hashes(sets, offsets, params.num_perm, params.seed)
+    bands[long_] = _band_keys(np.asarray(mat.to_rows(), dtype=np.uint32), params.bands, params.rows)
+    # winnowing: the minimum of every ``window`` consecutive grams of a document (its minimum when shorter)
+    grams, _, m = _batch_rolling(th, starts, lengths, params.fp_gram)
+    w = params.window
+    g_start = np.concatenate([[0], np.cumsum(m)[:-1]])
+    full = np.flatnonzero(m > w)
+    mins = [np.zeros(0, np.uint64)]
+    docs = [np.zeros(0, np.int64)]
+    if len(full):
+        slide = np.lib.stride_tricks.sliding_window_view(grams, w).min(axis=1)
+        nwin = m[full] - w + 1
+        at = np.repeat(g_start[full] - np.concatenate([[0], np.cumsum(nwin)[:-1]]), nwin)
+        mins.append(slide[np.arange(int(nwin.sum())) + at])
+        docs.append(np.repeat(full, nwin))
+    some = np.flatnonzero(m > 0)  # their grams lie end to end: one minimum per document
+    few = m[some] <= w
+    if few.any():
+        mins.append(np.minimum.reduceat(grams, g_start[some])[few])
+        docs.append(some[few])
+    fp, fp_d = _grouped_unique(np.concatenate(mins), np.concatenate(docs))
+    return BatchPrints(exact, n_tokens, bands, fp, long_[fp_d].astype(np.uint32))
 
 
 def lsh_bands(threshold: float, num_perm: int, recall: float = 0.99) -> tuple[int, int]:
