@@ -51,7 +51,7 @@ def document_defects(text: str, phrases: PhraseSet | None = None) -> DocumentDef
     """Run every detector on one text (pure; ``phrases`` defaults to the shipped lists)."""
     phrases = phrases or _default_set()
     words = WORD_TOKEN.findall(text)
-    rules = tuple(gopher_failures(gopher_repetition(text, words))) if text else ()
+    rules = tuple(gopher_failures(gopher_repetition(text, words))) if text and _may_repeat(text, words) else ()
     spans: dict[str, Span | None] = dict.fromkeys(DEFECTS)
     if _LINE_RULES & set(rules):
         spans["repeated_lines"] = repeated_span(text, "line") or (0, len(text))
@@ -69,6 +69,13 @@ def document_defects(text: str, phrases: PhraseSet | None = None) -> DocumentDef
     spans["replacement_char"] = replacement_char(text)
     spans.update(formatting_spans(text))
     return DocumentDefects(spans, rules, len(words), cut is not None and dangling_ending(text))
+
+
+def _may_repeat(text: str, words: list[str]) -> bool:
+    """False when no Gopher repetition rule can fire, so the measures need not be computed: a single line
+    (no repeated line or paragraph) without any word bigram seen twice (then no 2-, 3- or 4-gram repeats,
+    and no 5- to 10-gram is duplicated); every rule needs a fraction above a positive limit."""
+    return "\n" in text or len(set(zip(words, words[1:]))) < len(words) - 1
 
 
 _DEFAULT: list[PhraseSet] = []
