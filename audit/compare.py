@@ -33,9 +33,7 @@ FLOOR_QUANTILE = 0.95  # several splits or bootstrap replicates: the gap must ex
 MIN_DOCS = 20
 
 
-def _fmt(x: float | None) -> str:
-    if x is None:
-        return "n/a"
+def _fmt(x: float) -> str:
     if x != 0 and (abs(x) >= 1000 or abs(x) < 0.001):
         return f"{x:.3g}"
     return f"{x:.3f}"

@@ -1,0 +1,1 @@
+"""The real corpus's noise floor (audit.noise), hand-computed."""
