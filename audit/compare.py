@@ -190,7 +190,7 @@ def per_corpus_entry(
         return entry
     gap = s - r
     bad = {"higher": -gap, "lower": gap, "closer": abs(gap)}[spec.better]
-    if entry.p_value is None and noise is not None and noise["replicates"] >= 2:
+    if noise is not None:  # (None with fewer than two gaps)
         entry.p_value = noise_p_value(null_gaps, bad, spec.better == "closer")
     size = bad if spec.absolute else bad / max(abs(r), 1e-12)
     shown = f"{size:.3f}" if spec.absolute else f"{100 * size:.0f}%"
@@ -280,7 +280,7 @@ def pairwise_entry(
     if details:
         merged.update(details)
     floor = None if baseline is None else baseline.value
-    null = None
+    null = nv = None
     if null_values is not None:
         nv = np.asarray([x for x in null_values if x is not None and math.isfinite(x)], dtype=float)
         if len(nv):
@@ -320,8 +320,7 @@ def pairwise_entry(
     if null is not None and sign * (v - null) <= 0:
         return _chance(entry, f"{_fmt(v)} is within what real-vs-real splits give (95% of "
                               f"{merged['noise']['replicates']} splits reach {_fmt(null)})")
-    if entry.p_value is None and null_values is not None and merged.get("noise", {}).get("replicates", 0) >= 2:
-        nv = np.asarray([x for x in null_values if x is not None and math.isfinite(x)], dtype=float)
+    if entry.p_value is None and nv is not None and len(nv):  # (None with fewer than two values)
         entry.p_value = noise_p_value(list(nv - nv.mean()), sign * (v - nv.mean()), False)
     if value.p_value is not None and value.p_value >= alpha:
         return _chance(entry, f"{_fmt(v)}, not significant (p = {_fmt(value.p_value)})")

@@ -7,12 +7,12 @@ and the tests do not move when the shipped thresholds are tuned. Values are bina
 module docstring (README "What is measured"), never read back from the code.
 """
 import math
+import warnings
 
 import pytest
 from scipy.stats import t
 
-from audit.compare import (check_support, info_entry, lift, noise_p_value, noise_summary, pairwise_entry,
-                           per_corpus_entry)
+from audit.compare import check_support, info_entry, lift, pairwise_entry, per_corpus_entry
 from metrics.registry import REGISTRY, MetricSpec
 from metrics.result import MetricResult
 
@@ -186,6 +186,8 @@ def test_several_gaps_replace_the_one_split_and_give_a_p_value(spec):
     e = per_corpus_entry("t_closer", R(1.0), R(1.25), null_gaps=gaps)
     assert e.p_value == pytest.approx(2 * t.sf(0.25 / rms, 4))  # either direction is bad
     assert e.details["noise"]["method"] == ""
+    two = per_corpus_entry("t_metric", R(1.0), R(0.75), null_gaps=[0.0625, -0.0625])  # two: a p-value
+    assert two.p_value == pytest.approx(t.sf(0.25 / 0.0625, 2))
 
 
 def test_touching_confidence_intervals_overlap(spec):
@@ -289,7 +291,7 @@ def test_pairwise_row_fields(pair):
 
 def test_pairwise_closer_is_refused(spec):
     spec("t_closer_pair", kind="pairwise", better="closer")
-    with pytest.raises(ValueError, match="pairwise metrics must be 'lower' or 'higher' is better"):
+    with pytest.raises(ValueError, match="^pairwise metrics must be 'lower' or 'higher' is better$"):
         pairwise_entry("t_closer_pair", R(0.5))
 
 
@@ -369,6 +371,18 @@ def test_pairwise_whole_ci_must_be_past_the_threshold(pair, ci, verdict, tail):
         assert e.reason == "0.312, past the fail threshold 0.250"
 
 
+def test_pairwise_ci_never_raises_a_verdict(pair):
+    # a CI that does not even hold its point (a percentile bootstrap can do that) only ever caps
+    e = pairwise_entry("t_pair", R(0.0625, ci=(0.3125, 0.5)))
+    assert (e.verdict, e.reason) == ("ok", "0.062, below thresholds")
+
+
+def test_pairwise_effect_falls_back_to_the_warn_threshold(spec):
+    spec("t_warn_only", kind="pairwise", better="lower", ideal=0.0, fail=None)
+    e = pairwise_entry("t_warn_only", R(0.1875))
+    assert e.verdict == "warn" and effect(e) == (1.5, 1.5, 1.5)  # 0.1875 over the span 0.125 from 0
+
+
 def test_pairwise_ci_on_the_warn_threshold_keeps_the_warning(pair):
     e = pairwise_entry("t_pair", R(0.1875, ci=(0.125, 0.25)))
     assert (e.verdict, e.reason) == ("warn", "0.188, past the warn threshold 0.125")
@@ -430,6 +444,11 @@ def test_pairwise_null_values_need_five_for_a_percentile_and_two_for_a_p_value(p
     assert one.details["noise"]["replicates"] == 1 and one.p_value is None and one.noise_floor == 0.0625
     none = pairwise_entry("t_pair", R(0.5), R(0.0625), null_values=[None, math.nan])
     assert "noise" not in none.details and none.noise_floor == 0.0625  # the baseline stands
+    two = pairwise_entry("t_pair", R(0.5), null_values=[0.0, 0.125])  # two values: enough for a p-value
+    assert two.p_value == pytest.approx(t.sf((0.5 - 0.0625) / 0.0625, 2))  # rms of +-0.0625 is 0.0625
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no numpy warning from an empty list of null values
+        assert pairwise_entry("t_pair", R(0.5), null_values=[math.nan]).p_value is None
     given = pairwise_entry("t_pair", R(0.5, p=0.001), null_values=[0.0, 0.0625, 0.125])
     assert given.p_value == 0.001  # the metric's own test wins
 
@@ -454,56 +473,6 @@ def test_lift_turns_a_flag_into_chance_and_keeps_the_reason(spec):
     assert e.reason == "synthetic 0.750 is 25% lower than real 1.000; q = 0.3 after Benjamini-Hochberg"
     assert effect(e) == (0.0, 0.0, 1.5)
 
-
-# --- the noise floor and its p-value --------------------------------------------------------------------
-def test_noise_summary_without_usable_gaps():
-    assert noise_summary([], "m") == {"method": "m", "replicates": 0, "floor": None}
-    assert noise_summary([None, math.nan, math.inf], "m") == {"method": "m", "replicates": 0, "floor": None}
-
-
-def test_noise_summary_one_gap_is_doubled():
-    assert noise_summary([-0.03125, None], "one") == {
-        "method": "one", "replicates": 1, "rule": "twice the one split's gap", "floor": 0.0625,
-        "median_gap": 0.03125, "max_gap": 0.03125}
-
-
-def test_noise_summary_few_gaps_student_t_bound():
-    rms = math.sqrt((0.125 ** 2 + 0.375 ** 2 + 0.25 ** 2) / 3)
-    s = noise_summary([0.125, -0.375, 0.25, math.nan], "three")
-    assert s == {"method": "three", "replicates": 3, "rule": "t(0.975, 3) x rms gap",
-                 "floor": pytest.approx(t.ppf(0.975, 3) * rms), "median_gap": 0.25, "max_gap": 0.375}
-
-
-def test_noise_summary_percentile_from_forty_gaps():
-    # 40 gaps -20/64 .. 19/64: sorted |gap| is 0, 1, 1, 2, 2, ..., 19, 19, 20 (/64); the 95th percentile
-    # sits at index 39 x 0.95 = 37.05, between two 19s: 19/64
-    forty = noise_summary([i / 64 for i in range(-20, 20)], "bootstrap")
-    assert forty["rule"] == "95th percentile of |gap|" and forty["replicates"] == 40
-    assert forty["floor"] == pytest.approx(19 / 64)
-    # one fewer: still the Student-t bound
-    gaps = [i / 64 for i in range(-19, 20)]
-    rms = math.sqrt(sum(g * g for g in gaps) / 39)
-    nine = noise_summary(gaps, "bootstrap")
-    assert nine["rule"] == "t(0.975, 39) x rms gap" and nine["floor"] == pytest.approx(t.ppf(0.975, 39) * rms)
-
-
-def test_noise_p_value_student_t_on_the_rms_gap():
-    assert noise_p_value(None, 1.0, False) is None
-    assert noise_p_value([0.125], 1.0, False) is None
-    assert noise_p_value([0.125, None, math.nan], 1.0, False) is None  # one usable gap
-    gaps = [0.125, -0.125, 0.25, -0.25, None]
-    rms = math.sqrt((2 * 0.125 ** 2 + 2 * 0.25 ** 2) / 4)
-    assert noise_p_value(gaps, 0.5, False) == pytest.approx(t.sf(0.5 / rms, 4))
-    assert noise_p_value(gaps, 0.5, True) == pytest.approx(2 * t.sf(0.5 / rms, 4))
-    assert noise_p_value(gaps, -0.5, False) == pytest.approx(t.sf(-0.5 / rms, 4))  # ~0.99: no evidence
-    assert noise_p_value(gaps, -0.5, True) == 1.0  # 2 x 0.99 capped at 1
-    assert noise_p_value(gaps, 0.25, False) > noise_p_value(gaps, 0.5, False)
-
-
-def test_noise_p_value_when_the_real_corpus_never_moves():
-    assert noise_p_value([0.0, 0.0], 0.125, False) == 0.0  # any bad gap is beyond a noise of exactly 0
-    assert noise_p_value([0.0, 0.0], 0.0, False) == 1.0
-    assert noise_p_value([0.0, 0.0], -0.125, True) == 1.0
 
 
 def test_check_support_skips_a_side_without_a_result(spec):
