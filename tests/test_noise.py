@@ -2,6 +2,7 @@
 p-value made from them (``audit.compare.noise_summary`` / ``noise_p_value``), against hand-computed
 values and the statistics they must have (sizes, disjointness, seeding, the bootstrap's variance)."""
 import math
+import warnings
 from types import SimpleNamespace
 
 import numpy as np
@@ -28,6 +29,7 @@ def test_splits_for_caps_the_slow_metrics(option, plain, slow):
 def test_split_and_bootstrap_method_words():
     assert split_method(4, 1234) == "4 random half-vs-half splits of the real sample (1,234 vs 1,234 documents)"
     assert split_method(1, 5) == "one random split of the real sample into halves (5 vs 5 documents)"
+    assert split_method(2, 5) == "2 random half-vs-half splits of the real sample (5 vs 5 documents)"
     assert bootstrap_method(1000, 2500) == ("200 document-bootstrap resamples of the real corpus, 1,000 vs "
                                             "2,500 documents (the compared sizes)")
     assert bootstrap_method(10, 20, 50).startswith("50 document-bootstrap resamples")
@@ -97,9 +99,12 @@ def test_bootstrap_gaps_sizes_and_seed():
 
 
 def test_bootstrap_gaps_in_chunks_when_the_index_matrices_are_large():
-    # 1,000 + 2,000,000 documents: one replicate per chunk (bounded memory), still every replicate
-    gaps = bootstrap_gaps(np.ones(1000), 2_000_000, lambda x: np.full(len(x), float(x.shape[1])), replicates=3)
-    assert gaps == [1_999_000.0] * 3
+    # 1,000 + 700,000 documents: two replicates per chunk (bounded memory), still exactly the replicates asked
+    size = lambda x: np.full(len(x), float(x.shape[1]))  # noqa: E731
+    assert bootstrap_gaps(np.ones(1000), 700_000, size, replicates=3) == [699_000.0] * 3
+    assert bootstrap_gaps(np.ones(1000), 2_000_000, size, replicates=2) == [1_999_000.0] * 2  # one per chunk
+    gaps = bootstrap_gaps([1, 0, 0], 5, lambda x: x.sum(axis=1), replicates=5)  # integer sums
+    assert all(type(g) is float for g in gaps)  # JSON-native floats
 
 
 def test_bootstrap_gaps_have_the_variance_of_two_independent_resamples():
@@ -120,10 +125,13 @@ def test_bootstrap_gaps_have_the_variance_of_two_independent_resamples():
 
 
 def test_ratio_of_sums_hand_computed():
-    x = np.array([[[1.0, 3.0], [2.0, 2.0]], [[0.0, 0.0], [0.0, 0.0]]])  # two replicates of two documents
-    r = ratio_of_sums()(x)  # (1 + 2) / (1 + 3 + 2 + 2)
-    assert r[0] == 0.375 and math.isnan(r[1])
-    assert ratio_of_sums(1, (1,))(x)[0] == 1.0
+    # three replicates of two documents
+    x = np.array([[[1.0, 3.0], [2.0, 2.0]], [[0.0, 0.0], [0.0, 0.0]], [[0.25, 0.0], [0.125, 0.125]]])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a zero denominator is NaN, without a numpy warning
+        r = ratio_of_sums()(x)
+    assert r[0] == 0.375 and math.isnan(r[1]) and r[2] == 0.75  # (1 + 2) / 8; -; 0.375 / 0.5
+    assert list(ratio_of_sums(1, (1,))(x)[[0, 2]]) == [1.0, 1.0]
     y = np.array([[[1.0, 5.0, 3.0], [1.0, 5.0, 3.0]]])
     assert ratio_of_sums(2, (0, 2))(y)[0] == 6 / 8  # column 1 left out of the denominator
     assert ratio_of_sums(0, (0, 1))(y)[0] == 2 / 12
