@@ -176,10 +176,13 @@ def _load() -> float:
     return round(os.getloadavg()[0], 2)
 
 
-def _spawn(args: list[str], env: dict | None = None) -> dict:
+def _spawn(args: list[str], code: str | None = None) -> dict:
+    """Run a child; ``code``: the checkout it times, also as its working directory and PYTHONPATH, since the
+    reading pool's fork server (Python 3.11) imports from those, not from the child's ``sys.path``."""
     load = _load()
     t = time.perf_counter()
-    proc = subprocess.run([sys.executable, __file__, *args], capture_output=True, text=True, env=env)
+    env = None if code is None else {**os.environ, "PYTHONPATH": code}
+    proc = subprocess.run([sys.executable, __file__, *args], capture_output=True, text=True, env=env, cwd=code)
     wall = time.perf_counter() - t
     if proc.returncode != 0 or not proc.stdout.strip():
         raise SystemExit(f"benchmark child failed ({proc.returncode}): {proc.stderr[-2000:]}")
@@ -263,7 +266,7 @@ def main() -> None:
                     try:
                         for label, code in codes.items():
                             run += 1
-                            r = _spawn(_audit_args(code, real, synth, extra, tmp, run))
+                            r = _spawn(_audit_args(code, real, synth, extra, tmp, run), code)
                             r.update(case=case, code=label, condition=cond, repeat=rep, tool="corpus-audit")
                             results["runs"].append(r)
                             _write(args.out, results)  # after every run: an interrupted benchmark keeps its figures
