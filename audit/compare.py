@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from dataclasses import replace
 
 import numpy as np
 
@@ -136,6 +137,9 @@ def noise_p_value(gaps: Sequence[float] | None, observed: float, two_sided: bool
     return min(1.0, 2 * tail) if two_sided else tail
 
 
+_UNSET = object()
+
+
 def per_corpus_entry(
     name: str,
     real: MetricResult,
@@ -147,12 +151,17 @@ def per_corpus_entry(
     min_n: int | None = None,
     null_gaps: Sequence[float] | None = None,
     noise_method: str | None = None,
+    p_value=_UNSET,
+    scope: str | None = None,
+    support: dict | None = None,
 ) -> MetricEntry:
     """Row for a metric computed on each corpus.
 
     ``half_a``/``half_b``: the metric on two real halves (one split). ``null_gaps``: many real-vs-real
     gaps (``audit.noise``), which replace the one split's gap when given; ``noise_method`` says how they
-    were made. ``min_n`` overrides the registry's minimum number of documents.
+    were made. ``min_n`` overrides the registry's minimum number of documents. ``p_value``: the row's
+    test (e.g. a KS test of the distributions) instead of the noise p-value; ``scope`` and ``support``
+    (merged over the support the spec's minimums read) are stated on the row as given.
     """
     spec = _spec(name)
     r, s = real.value, synth.value
@@ -173,62 +182,74 @@ def per_corpus_entry(
         merged.update(details)
     if noise is not None:
         merged["noise"] = noise
-    support, short = check_support(spec, {"real": real, "synth": synth}, min_n)
-    entry = _base(
-        spec, verdict="ok", reason="", real=r, synth=s,
-        delta=None if r is None or s is None else s - r, ci=ci, noise_floor=floor,
-        sample_size=n, sampled=real.sampled or synth.sampled, details=merged,
-        warnings=sorted(set(real.warnings) | set(synth.warnings)), support=support,
-    )
+    checked, short = check_support(spec, {"real": real, "synth": synth}, min_n)
+    row = dict(real=r, synth=s, delta=None if r is None or s is None else s - r, ci=ci, noise_floor=floor,
+               sample_size=n, sampled=real.sampled or synth.sampled,
+               warnings=sorted(set(real.warnings) | set(synth.warnings)), support={**checked, **(support or {})},
+               scope=scope)
+    verdict, reason, p, effect = _per_corpus_verdict(spec, real, synth, noise, null_gaps, short)
+    if effect is not None:
+        merged["effect"] = effect
+    return _base(spec, verdict=verdict, reason=reason, details=merged,
+                 p_value=p if p_value is _UNSET else p_value, **row)
+
+
+def _per_corpus_verdict(spec: MetricSpec, real: MetricResult, synth: MetricResult, noise: dict | None,
+                        null_gaps, short: str | None) -> tuple[str, str, float | None, dict | None]:
+    """``(verdict, reason, p_value, effect)`` of a per-corpus row: the rule of the module docstring."""
+    r, s = real.value, synth.value
     if r is None or s is None or (isinstance(r, float) and math.isnan(r)):
-        entry.verdict, entry.reason = "insufficient", "not enough data to compute on both corpora"
-        if short:
-            entry.reason = short
-        return entry
+        return "insufficient", short or "not enough data to compute on both corpora", None, None
     if short:
-        entry.verdict, entry.reason = "insufficient", short
-        return entry
+        return "insufficient", short, None, None
+    floor = None if noise is None else noise["floor"]
     gap = s - r
     bad = {"higher": -gap, "lower": gap, "closer": abs(gap)}[spec.better]
-    if noise is not None:  # (None with fewer than two gaps)
-        entry.p_value = noise_p_value(null_gaps, bad, spec.better == "closer")
+    p = noise_p_value(null_gaps, bad, spec.better == "closer") if noise is not None else None  # (None with < 2 gaps)
     size = bad if spec.absolute else bad / max(abs(r), 1e-12)
     shown = f"{size:.3f}" if spec.absolute else f"{100 * size:.0f}%"
     where = {"higher": "lower than", "lower": "higher than", "closer": "away from"}[spec.better]
     scale = (1.0 if spec.absolute else max(abs(r), 1e-12)) * (spec.fail or spec.warn or 1.0)
     fl = floor or 0.0
-    entry.details["effect"] = _effect(max(0.0, bad) / scale, max(0.0, bad - fl) / scale,
-                                      (max(0.0, bad) + fl) / scale)
+    effect = _effect(max(0.0, bad) / scale, max(0.0, bad - fl) / scale, (max(0.0, bad) + fl) / scale)
     if bad <= 0:
-        entry.reason = f"synthetic {_fmt(s)} vs real {_fmt(r)}: no worse than real"
-        return entry
+        return "ok", f"synthetic {_fmt(s)} vs real {_fmt(r)}: no worse than real", p, effect
     if floor is not None and bad <= floor:
-        return _chance(entry, f"gap {_fmt(abs(gap))} is within the real corpus's noise floor ({_fmt(floor)})")
+        return "ok", f"gap {_fmt(abs(gap))} is within the real corpus's noise floor ({_fmt(floor)})", p, \
+            _no_effect(effect)
     if real.ci and synth.ci and real.ci[0] <= synth.ci[1] and synth.ci[0] <= real.ci[1]:
-        return _chance(entry, f"gap {_fmt(abs(gap))}: confidence intervals overlap")
+        return "ok", f"gap {_fmt(abs(gap))}: confidence intervals overlap", p, _no_effect(effect)
     verdict = "ok"
     if spec.fail is not None and size >= spec.fail:
         verdict = "fail"
     elif spec.warn is not None and size >= spec.warn:
         verdict = "warn"
-    entry.verdict = verdict
-    entry.reason = f"synthetic {_fmt(s)} is {shown} {where} real {_fmt(r)}" + (
+    reason = f"synthetic {_fmt(s)} is {shown} {where} real {_fmt(r)}" + (
         "" if verdict != "ok" else " (beyond noise, below threshold)")
-    return entry
+    return verdict, reason, p, effect
 
 
-def _chance(entry: MetricEntry, reason: str) -> MetricEntry:
-    """An ``ok`` row whose gap chance explains: its effect counts as none (its range keeps the gap)."""
-    entry.verdict, entry.reason = "ok", reason
-    e = entry.details.get("effect")
-    if isinstance(e, dict):
-        e["value"] = e["low"] = 0.0
-    return entry
+def _no_effect(effect: dict | None) -> dict | None:
+    """The effect of a gap that chance explains: none (its range keeps the gap)."""
+    return None if effect is None else {**effect, "value": 0.0, "low": 0.0}
 
 
-def lift(entry: MetricEntry, why: str) -> None:
-    """Lift a warn/fail whose test is not significant after multiple-testing correction (says why)."""
-    _chance(entry, f"{entry.reason}; {why}")
+def lift(entry: MetricEntry, why: str) -> MetricEntry:
+    """A copy of a warn/fail row whose test is not significant after multiple-testing correction: ``ok``,
+    its effect counted as none, and the reason says why."""
+    details = dict(entry.details)
+    if isinstance(details.get("effect"), dict):
+        details["effect"] = _no_effect(details["effect"])
+    return replace(entry, verdict="ok", reason=f"{entry.reason}; {why}", details=details)
+
+
+def insufficient(entry: MetricEntry, reason: str, *, clear: bool = False, **changes) -> MetricEntry:
+    """A copy of ``entry`` without a verdict (``insufficient``, ``reason`` in words); ``clear`` also drops
+    its values, CIs and p-values (they describe too few documents to show)."""
+    if clear:
+        changes.update(real=None, synth=None, value=None, delta=None, noise_floor=None, p_value=None,
+                       p_adjusted=None, ci={})
+    return replace(entry, verdict="insufficient", reason=reason, **changes)
 
 
 def _effect(value: float, low: float, high: float) -> dict:
@@ -268,11 +289,14 @@ def pairwise_entry(
     alpha: float = 0.05,
     null_values: Sequence[float] | None = None,
     noise_method: str | None = None,
+    scope: str | None = None,
+    support: dict | None = None,
 ) -> MetricEntry:
     """Row for a two-corpus metric. ``baseline``: the same metric on (real half A, real half B).
 
     ``null_values``: the metric on several real-vs-real splits (``baseline`` among them); their mean is
-    the real-vs-real value and the value must also be worse than their 95th percentile.
+    the real-vs-real value and the value must also be worse than their 95th percentile. ``scope`` and
+    ``support`` as for :func:`per_corpus_entry`.
     """
     spec = _spec(name)
     v = value.value
@@ -289,20 +313,26 @@ def pairwise_entry(
             null = float(np.quantile(nv, q)) if len(nv) >= 5 else None
             merged["noise"] = {"method": noise_method or "", "replicates": int(len(nv)), "mean": floor,
                                "quantile_95": null, "min": float(nv.min()), "max": float(nv.max())}
-    support, short = check_support(spec, {"": value}, min_n)
-    entry = _base(
-        spec, verdict="ok", reason="", value=v,
-        ci={"value": list(value.ci)} if value.ci else {},
-        noise_floor=floor,
-        p_value=value.p_value, sample_size=value.n, sampled=value.sampled, details=merged,
-        warnings=list(value.warnings), support=support,
+    checked, short = check_support(spec, {"": value}, min_n)
+    verdict, reason, p, effect = _pairwise_verdict(spec, value, floor, null, nv, short, alpha)
+    if effect is not None:
+        merged["effect"] = effect
+    return _base(
+        spec, verdict=verdict, reason=reason, value=v, ci={"value": list(value.ci)} if value.ci else {},
+        noise_floor=floor, p_value=p, sample_size=value.n, sampled=value.sampled, details=merged,
+        warnings=list(value.warnings), support={**checked, **(support or {})}, scope=scope,
     )
+
+
+def _pairwise_verdict(spec: MetricSpec, value: MetricResult, floor: float | None, null: float | None,
+                      nv: np.ndarray | None, short: str | None, alpha: float
+                      ) -> tuple[str, str, float | None, dict | None]:
+    """``(verdict, reason, p_value, effect)`` of a pairwise row: the rule of the module docstring."""
+    v, p = value.value, value.p_value
     if v is None:
-        entry.verdict, entry.reason = "insufficient", short or "not enough data to compute"
-        return entry
+        return "insufficient", short or "not enough data to compute", p, None
     if short:
-        entry.verdict, entry.reason = "insufficient", short
-        return entry
+        return "insufficient", short, p, None
     sign = 1.0 if spec.better == "lower" else -1.0
     if spec.better == "closer":
         raise ValueError("pairwise metrics must be 'lower' or 'higher' is better")
@@ -313,20 +343,18 @@ def pairwise_entry(
     bias = 0.0 if spec.ideal is None or floor is None else max(0.0, sign * (floor - spec.ideal))
     judged = v - sign * bias
     effect = _pairwise_effect(spec, sign, judged, value.ci, bias, floor)
-    if effect is not None:
-        entry.details["effect"] = effect
     if floor is not None and sign * (v - floor) <= 0:
-        return _chance(entry, f"{_fmt(v)} is no worse than real-vs-real ({_fmt(floor)})")
+        return "ok", f"{_fmt(v)} is no worse than real-vs-real ({_fmt(floor)})", p, _no_effect(effect)
     if null is not None and sign * (v - null) <= 0:
-        return _chance(entry, f"{_fmt(v)} is within what real-vs-real splits give (95% of "
-                              f"{merged['noise']['replicates']} splits reach {_fmt(null)})")
-    if entry.p_value is None and nv is not None and len(nv):  # (None with fewer than two values)
-        entry.p_value = noise_p_value(list(nv - nv.mean()), sign * (v - nv.mean()), False)
+        return "ok", (f"{_fmt(v)} is within what real-vs-real splits give (95% of {len(nv)} splits reach "
+                      f"{_fmt(null)})"), p, _no_effect(effect)
+    if p is None and nv is not None and len(nv):  # (None with fewer than two values)
+        p = noise_p_value(list(nv - nv.mean()), sign * (v - nv.mean()), False)
     if value.p_value is not None and value.p_value >= alpha:
-        return _chance(entry, f"{_fmt(v)}, not significant (p = {_fmt(value.p_value)})")
+        return "ok", f"{_fmt(v)}, not significant (p = {_fmt(value.p_value)})", p, _no_effect(effect)
     if value.ci and floor is not None and value.ci[0] <= floor <= value.ci[1]:
-        return _chance(entry, f"{_fmt(v)}: its 95% CI [{_fmt(value.ci[0])}, {_fmt(value.ci[1])}] contains "
-                              f"the real-vs-real value {_fmt(floor)}")
+        return "ok", (f"{_fmt(v)}: its 95% CI [{_fmt(value.ci[0])}, {_fmt(value.ci[1])}] contains the "
+                      f"real-vs-real value {_fmt(floor)}"), p, _no_effect(effect)
     verdict = _level(spec, sign, judged)
     extra = f" vs real-vs-real {_fmt(floor)}" if floor is not None else ""
     if judged != v:
@@ -343,8 +371,7 @@ def pairwise_entry(
                       f"[{_fmt(value.ci[0])}, {_fmt(value.ci[1])}] reaches {_fmt(near)}: "
                       + (f"{capped} only" if capped != "ok" else "not conclusive"))
             verdict = capped
-    entry.verdict, entry.reason = verdict, reason
-    return entry
+    return verdict, reason, p, effect
 
 
 def info_entry(name: str, value: MetricResult | None = None, *, real=None, synth=None, reason: str = "",

@@ -10,7 +10,7 @@ from __future__ import annotations
 import importlib.metadata as md
 import os
 import platform
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Callable
 
 import numpy as np
@@ -158,17 +158,19 @@ def read_corpus(path: str, fmt, opts: AuditOptions, seed_salt: int, progress: Pr
 def correct_for_multiple_tests(entries: list[MetricEntry], alpha: float) -> None:
     """The one correction scope: every p-value of the whole audit is adjusted together with
     Benjamini-Hochberg (``scipy.stats.false_discovery_control``); a flag whose test is not significant
-    after adjustment is lifted, and says so. Runners leave ``p_adjusted`` to this step."""
+    after adjustment is lifted, and says so. Runners leave ``p_adjusted`` to this step. The rows of
+    ``entries`` are replaced by their corrected copies (a row itself never changes)."""
     from scipy.stats import false_discovery_control
 
-    tested = [e for e in entries if e.p_value is not None]
+    tested = [i for i, e in enumerate(entries) if e.p_value is not None]
     if not tested:
         return
-    q = false_discovery_control(np.array([e.p_value for e in tested], dtype=float), method="bh")
-    for e, qi in zip(tested, q):
-        e.p_adjusted = float(qi)
+    q = false_discovery_control(np.array([entries[i].p_value for i in tested], dtype=float), method="bh")
+    for i, qi in zip(tested, q):
+        e = replace(entries[i], p_adjusted=float(qi))
         if e.verdict in ("warn", "fail") and e.p_adjusted >= alpha:
-            lift(e, f"not significant after Benjamini-Hochberg (q = {e.p_adjusted:.3g})")
+            e = lift(e, f"not significant after Benjamini-Hochberg (q = {e.p_adjusted:.3g})")
+        entries[i] = e
 
 
 def make_embedder(opts: AuditOptions, progress: Progress):
@@ -215,9 +217,8 @@ def run_context(ctx: AuditContext, families=FAMILIES, progress: Progress | None 
         entries.extend(out.entries)
         sections.update(out.sections)
         progress.done(f"Computed {fam} metrics ({len(out.entries)})")
-    for e in entries:  # every number states its scope: rows that did not set it say what they were computed on
-        if e.scope is None:
-            e.scope = "sample" if e.sampled else "full"
+    # every number states its scope: rows that did not set it say what they were computed on
+    entries = [e if e.scope is not None else replace(e, scope="sample" if e.sampled else "full") for e in entries]
     correct_for_multiple_tests(entries, alpha)
     q = {e.name: e.p_adjusted for e in entries}
     for t in (sections.get("properties") or {}).get("tests", []):  # the per-property table shows the same q

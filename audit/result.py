@@ -15,9 +15,13 @@ SCHEMA_VERSION = "1.0"
 VERDICT_ORDER = {"ok": 0, "info": 0, "insufficient": 0, "warn": 1, "fail": 2}
 
 
-@dataclass
+@dataclass(frozen=True)
 class MetricEntry:
     """One row of the report: a metric for real and synthetic (or one value for the pair).
+
+    Frozen: its verdict is decided once, where it is built (``audit.compare``); a step that changes a row
+    (the audit-wide Benjamini-Hochberg correction, a coverage rule) makes a changed copy with
+    ``dataclasses.replace``.
 
     ``noise_floor`` is the same metric on two random halves of the real corpus: for a per-corpus metric
     the absolute difference between the halves, for a pairwise metric its value on (half A, half B).

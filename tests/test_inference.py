@@ -4,6 +4,7 @@ rate on real-vs-real splits. Each test here failed on a planted bug that the res
 (issue 16): a jackknife (g-1)x too narrow, the global BH call removed from the pipeline."""
 import math
 import random
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -109,8 +110,7 @@ def test_bh_runs_once_over_every_family_in_run_context(monkeypatch, make_ctx):
 
 
 def _with_local_q(out):
-    for e in out.entries:
-        e.p_adjusted = e.p_value  # a runner that "corrected" within its family only
+    out.entries = [replace(e, p_adjusted=e.p_value) for e in out.entries]  # "corrected" within its family only
     return out
 
 

@@ -1,4 +1,6 @@
 """Markdown summary: gate table, findings, baseline changes, inputs, and the PR-comment size limit."""
+from dataclasses import replace
+
 from audit.gate import evaluate
 from reports.markdown import MAX_CHARS, render_diff_markdown, render_markdown
 from tests.test_gate import chk, entry, make_result, standard_result
@@ -52,17 +54,15 @@ def test_titles_for_pass_warn_and_no_gate():
 
 def test_cells_cannot_break_the_table():
     res = make_result(entry("vendi_score", real=1.0, synth=0.1, verdict="fail"))
-    res.metrics[0].reason = "a | b\nc <script>alert(1)</script>"
+    res.metrics[0] = replace(res.metrics[0], reason="a | b\nc <script>alert(1)</script>")
     md = render_markdown(res)
     line = next(ln for ln in md.splitlines() if "a \\| b" in ln)
     assert "<script>" not in md and "&lt;script>" in line and "\n" not in line
 
 
 def test_huge_result_stays_under_the_comment_limit():
-    many = [entry(f"vendi_score", real=1.0, synth=0.5, verdict="fail") for _ in range(3000)]
-    for i, m in enumerate(many):
-        m.reason = "x" * 400
-        m.title = f"metric {i} " + "y" * 100
+    many = [replace(entry("vendi_score", real=1.0, synth=0.5, verdict="fail"), reason="x" * 400,
+                    title=f"metric {i} " + "y" * 100) for i in range(3000)]
     res = make_result(*many)
     res.gate = evaluate([chk("vendi_score", ">=", 0.9)] * 2000, res, config="audit.toml").to_dict()
     md = render_markdown(res)

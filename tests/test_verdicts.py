@@ -125,3 +125,22 @@ def test_a_gap_inside_the_noise_distribution_is_not_a_fail():
     assert many.verdict == "ok" and "noise floor" in many.reason
     assert many.noise_floor == pytest.approx(np.quantile(np.abs(gaps), 0.95))
     assert many.details["noise"]["replicates"] == 200
+
+
+def test_a_row_is_frozen_and_changed_only_as_a_copy():
+    """The verdict is decided where the row is built; later steps (BH, coverage) make changed copies."""
+    import dataclasses
+
+    from audit.compare import insufficient, lift, per_corpus_entry
+    from metrics.result import MetricResult
+
+    row = per_corpus_entry("distinct_2_score", MetricResult(0.5, n=100), MetricResult(0.3, n=100),
+                           MetricResult(0.5, n=50), MetricResult(0.5, n=50))
+    assert row.verdict == "fail" and row.details["effect"]["value"] > 0
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        row.verdict = "ok"
+    lifted = lift(row, "not significant")
+    assert (row.verdict, lifted.verdict) == ("fail", "ok") and lifted.reason.endswith("; not significant")
+    assert row.details["effect"]["value"] > 0 and lifted.details["effect"]["value"] == 0.0  # the original keeps its own
+    gone = insufficient(row, "n/a: too few", clear=True)
+    assert gone.verdict == "insufficient" and gone.real is None and row.real == 0.5

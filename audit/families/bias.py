@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from audit.compare import pairwise_entry, per_corpus_entry
+from audit.compare import insufficient, pairwise_entry, per_corpus_entry
 from audit.context import AuditContext, CorpusData
 from audit.families import FamilyOutput
 from audit.families.language import doc_languages, gate, language_subset, too_little
@@ -62,8 +62,7 @@ def _pairwise(name, value, floor, ctx: AuditContext | None = None, on_split=None
         method = split_method(k, len(ctx.real_a))
     entry = pairwise_entry(name, value, floor, null_values=null, noise_method=method)
     if entry.verdict not in ("insufficient",) and floor.value is None:
-        entry.verdict = "insufficient"
-        entry.reason = f"{entry.reason}; too little support in the real halves for a noise floor"
+        return insufficient(entry, f"{entry.reason}; too little support in the real halves for a noise floor")
     return entry
 
 
@@ -172,9 +171,7 @@ def run(ctx: AuditContext) -> FamilyOutput:
     psp = (pr, ps, [pr[i] for i in full.real_a.indices], [pr[i] for i in full.real_b.indices])
     pii = [pii_rate(c.texts, ids=ids(c), spans=sp) for c, sp in zip(full_corpora, psp)]
     out.entries.append(per_corpus_entry("pii_rate", *pii, details={"street_address_languages": ["en"]}))
-    for e in out.entries:
-        if e.name in ENGLISH_ONLY:
-            gate(e, coverage, ENGLISH_ONLY[e.name])
+    out.entries = [gate(e, coverage, ENGLISH_ONLY[e.name]) if e.name in ENGLISH_ONLY else e for e in out.entries]
     if too_little(coverage):  # nothing English to read: no tables computed from other languages
         representation, top, sent_rows, rows, skipped = [], [], [], [], 0
         tox = [MetricResult(None)] * 2

@@ -17,6 +17,7 @@ length histogram's pile-up.
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import replace
 
 from audit.compare import per_corpus_entry
 from audit.context import AuditContext, CorpusStats
@@ -117,23 +118,23 @@ def _null_gaps(real: DefectCounts, n_synth: int, share_of) -> tuple[list[float],
     return gaps, method
 
 
-def _with_count_test(entry, k_real: int, n_real: int, k_synth: int, n_synth: int) -> None:
+def _with_count_test(entry, k_real: int, n_real: int, k_synth: int, n_synth: int):
     """Make the row's p-value the larger of the split-noise test's and Fisher's exact test on the counts
     (one-sided in the bad direction; two-sided for a "closer" row). The split test alone is blind when the
     real corpus has (almost) no flagged document: its gaps are all 0, so one flagged synthetic document out
     of hundreds would read as p = 0. Fisher's test sees the counts; the split test sees a real corpus more
-    varied than independent documents would make it. A row is significant only when both say so."""
+    varied than independent documents would make it. A row is significant only when both say so.
+    Returns the row with that p-value (a copy)."""
     if entry.verdict == "insufficient" or not n_real or not n_synth:
-        return
+        return entry
     if k_real == 0 and k_synth == 0:  # nothing flagged on either side: nothing to test (and no q-value diluted)
-        entry.p_value = None
-        return
+        return replace(entry, p_value=None)
     from scipy.stats import fisher_exact
 
     alternative = {"lower": "greater", "higher": "less", "closer": "two-sided"}[entry.better]
     table = [[k_synth, n_synth - k_synth], [k_real, n_real - k_real]]
     p = float(fisher_exact(table, alternative=alternative).pvalue)
-    entry.p_value = p if entry.p_value is None else max(float(entry.p_value), p)
+    return replace(entry, p_value=p if entry.p_value is None else max(float(entry.p_value), p))
 
 
 def _share(k: int, n: int) -> MetricResult:
@@ -148,15 +149,15 @@ def _pct(x: float | None) -> str:
     return f"{100 * x:.0f}%" if x >= 0.1 or x == 0 else f"{100 * x:.1f}%"
 
 
-def _worded(entry, words: str) -> None:
-    """Say a flagged row in words, the finding first."""
+def _worded(entry, words: str) -> str:
+    """A flagged row's reason in words, the finding first."""
     if entry.verdict not in ("warn", "fail"):
-        return
+        return entry.reason
     if entry.better == "closer" and entry.synth < entry.real:
         lead = f"only {_pct(entry.synth)} of synthetic documents {words}, against {_pct(entry.real)} of real ones"
     else:
         lead = f"{_pct(entry.synth)} of synthetic documents {words}, against {_pct(entry.real)} of real ones"
-    entry.reason = f"{lead[0].upper()}{lead[1:]} ({entry.reason})"
+    return f"{lead[0].upper()}{lead[1:]} ({entry.reason})"
 
 
 def _examples(acc: DefectCounts, key: str) -> list[dict]:
@@ -182,19 +183,17 @@ def _row(name: str, real: DefectCounts, synth: DefectCounts):
         details["gopher_rules"] = {"real": dict(sorted(real.gopher.items())),
                                    "synth": dict(sorted(synth.gopher.items()))}
     entry = per_corpus_entry(name, *res, details=details, null_gaps=gaps, noise_method=method)
-    _with_count_test(entry, *_flags(real, key), *_flags(synth, key))
-    _finish(entry, name, words, real, synth)
-    return entry
+    entry = _with_count_test(entry, *_flags(real, key), *_flags(synth, key))
+    return _finish(entry, name, words, real, synth)
 
 
-def _finish(entry, name: str, words: str, real: DefectCounts, synth: DefectCounts) -> None:
-    entry.scope = "full"
-    entry.sampled = False
-    entry.support = {"real_documents": real.n_docs, "synth_documents": synth.n_docs}
-    _worded(entry, words)
+def _finish(entry, name: str, words: str, real: DefectCounts, synth: DefectCounts, tail: str = ""):
+    """The row as the defects family states it (every document counted, the finding in words); a copy."""
+    details = entry.details
     if entry.verdict in ("warn", "fail") and name in EXPLAINS and entry.better == "lower":
-        entry.details["root_cause"] = True
-        entry.details["explains"] = list(EXPLAINS[name])
+        details = {**details, "root_cause": True, "explains": list(EXPLAINS[name])}
+    return replace(entry, scope="full", sampled=False, details=details, reason=_worded(entry, words) + tail,
+                   support={"real_documents": real.n_docs, "synth_documents": synth.n_docs})
 
 
 def _length_row(real: DefectCounts, synth: DefectCounts) -> tuple:
@@ -212,11 +211,10 @@ def _length_row(real: DefectCounts, synth: DefectCounts) -> tuple:
     gaps, method = _null_gaps(real, synth.n_docs, share_of)
     entry = per_corpus_entry("length_cap_rate", *res, details={"real": piles[0], "synth": piles[1]},
                              null_gaps=gaps, noise_method=method)
-    _with_count_test(entry, piles[0]["excess"], piles[0]["n"], piles[1]["excess"], piles[1]["n"])
-    _finish(entry, "length_cap_rate", "pile up just below one length (a generation cap)", real, synth)
-    if entry.verdict in ("warn", "fail") and piles[1]["cap"]:
-        entry.reason += f"; the cap is near {piles[1]['cap']} tokens"
-    return entry, piles
+    entry = _with_count_test(entry, piles[0]["excess"], piles[0]["n"], piles[1]["excess"], piles[1]["n"])
+    tail = f"; the cap is near {piles[1]['cap']} tokens" if entry.verdict in ("warn", "fail") and piles[1]["cap"] else ""
+    return _finish(entry, "length_cap_rate", "pile up just below one length (a generation cap)", real, synth,
+                   tail), piles
 
 
 def run(ctx: AuditContext) -> FamilyOutput:

@@ -62,9 +62,8 @@ def _stats(c: CorpusData, params) -> CorpusStats:
 
 
 def _sample_scope(entry, *corpora: CorpusData):
-    entry.scope = "sample"
-    entry.support = {**entry.support, **{f"{c.name}_docs": len(c) for c in corpora}}
-    return entry
+    """A copy of the row stating that it was computed on the samples, and their sizes."""
+    return replace(entry, scope="sample", support={**entry.support, **{f"{c.name}_docs": len(c) for c in corpora}})
 
 
 def run(ctx: AuditContext) -> FamilyOutput:

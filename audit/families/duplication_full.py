@@ -223,11 +223,10 @@ def span_copies(q: Side, qdocs, r: Side, rdocs, max_examples: int = 20) -> Metri
 
 
 def _scope(entry, real: Side, synth: Side, **extra):
-    entry.scope = "full"
-    entry.support = {**entry.support, "real_docs": real.n, "synth_docs": synth.n,
-                     "real_long_docs": len(real.long), "synth_long_docs": len(synth.long),
-                     "min_doc_tokens": real.params.min_tokens, **extra}
-    return entry
+    """A copy of the row stating that every document was counted, and on what support."""
+    return replace(entry, scope="full", support={
+        **entry.support, "real_docs": real.n, "synth_docs": synth.n, "real_long_docs": len(real.long),
+        "synth_long_docs": len(synth.long), "min_doc_tokens": real.params.min_tokens, **extra})
 
 
 def _short_note(n_short: int, n_same: int, min_tokens: int) -> list[str]:

@@ -14,10 +14,11 @@ so no document is identified twice.
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import replace
 
 import numpy as np
 
-from audit.compare import MIN_DOCS, pairwise_entry
+from audit.compare import MIN_DOCS, insufficient, pairwise_entry
 from audit.context import AuditContext, CorpusData
 from audit.families import FamilyOutput
 from audit.result import MetricEntry
@@ -73,25 +74,25 @@ def run(ctx: AuditContext) -> FamilyOutput:
     floor = language_mix_drift(real.half(0), real.half(1))
     if floor.n == 0:
         floor = MetricResult(None)
-    entry = pairwise_entry("language_mix_drift", value, floor)
-    entry.scope = "full"
-    entry.support = {**entry.support, "real_documents": real.n_docs, "synth_documents": synth.n_docs}
+    entry = pairwise_entry("language_mix_drift", value, floor, scope="full",
+                           support={"real_documents": real.n_docs, "synth_documents": synth.n_docs})
     mismatch = language_mismatch(real, synth)
     if mismatch is not None:
-        entry.verdict = "fail"
-        entry.reason = f"{mismatch['text']}: word, embedding and lexicon comparisons between them measure " \
-                       "the language difference, not the quality of the synthetic text"
-        entry.details["root_cause"] = True
-        entry.details["explains"] = explained_by_mismatch()
-        entry.details["mismatch"] = mismatch
+        # corpora mostly in different languages: the first finding whatever the drift's own verdict, and
+        # the root cause of the rows it explains (a rule over the whole audit, so a changed copy here)
+        entry = replace(entry, verdict="fail", reason=f"{mismatch['text']}: word, embedding and lexicon "
+                        "comparisons between them measure the language difference, not the quality of the "
+                        "synthetic text", details={**entry.details, "root_cause": True,
+                                                   "explains": explained_by_mismatch(), "mismatch": mismatch})
     else:
+        details = entry.details
         if entry.verdict in ("warn", "fail"):
             # a partial shift (40% of the synthetic documents in another language) is not the hard root
             # cause of a mismatch, but it is the likely cause of the word, topic and embedding gaps it comes with
-            entry.details["explains"] = explained_by_mismatch()
+            details = {**details, "explains": explained_by_mismatch()}
         (rl, rs), (sl, ss) = real.dominant(), synth.dominant()
-        entry.reason = f"{entry.reason} (main language: real {language_name(rl)} {100 * rs:.0f}%, " \
-                       f"synthetic {language_name(sl)} {100 * ss:.0f}%)"
+        entry = replace(entry, details=details, reason=f"{entry.reason} (main language: real "
+                        f"{language_name(rl)} {100 * rs:.0f}%, synthetic {language_name(sl)} {100 * ss:.0f}%)")
     out.entries.append(entry)
     out.sections["language"] = {
         "table": mix_table(real, synth),
@@ -155,21 +156,18 @@ def too_little(cov: dict, min_docs: int = MIN_DOCS) -> bool:
 def gate(entry: MetricEntry, cov: dict, what: str, min_docs: int = MIN_DOCS) -> MetricEntry:
     """Say on a row which languages its resource covers and what share of the documents that is; the
     row is ``insufficient`` ("n/a" in words) when fewer than ``min_docs`` documents of either corpus
-    are covered."""
-    entry.details["coverage"] = cov
-    entry.support = {**entry.support, "real_documents_covered": cov["real_docs"],
-                     "synth_documents_covered": cov["synth_docs"]}
+    are covered. Returns the changed copy."""
+    entry = replace(entry, details={**entry.details, "coverage": cov},
+                    support={**entry.support, "real_documents_covered": cov["real_docs"],
+                             "synth_documents_covered": cov["synth_docs"]})
     names = " or ".join(language_name(lang) for lang in cov["languages"])
     share = (f"{100 * cov['real_share']:.0f}% of real and {100 * cov['synth_share']:.0f}% of synthetic "
              f"documents are {names}")
     if too_little(cov, min_docs):
-        entry.verdict = "insufficient"
-        entry.reason = f"n/a: {what} is for {names} only, and {share} (needs {min_docs} of each)"
-        entry.real = entry.synth = entry.value = entry.delta = entry.noise_floor = None
-        entry.p_value = entry.p_adjusted = None
-        entry.ci = {}
-    elif cov["real_share"] < 1 or cov["synth_share"] < 1:
-        entry.reason = f"{entry.reason}; on the {names} documents only ({share})"
+        return insufficient(entry, f"n/a: {what} is for {names} only, and {share} (needs {min_docs} of each)",
+                            clear=True)
+    if cov["real_share"] < 1 or cov["synth_share"] < 1:
+        return replace(entry, reason=f"{entry.reason}; on the {names} documents only ({share})")
     return entry
 
 

@@ -78,20 +78,17 @@ def run(ctx: AuditContext) -> FamilyOutput:
         if rate:
             extra["examples_synth"] = _examples(S, ps[prop])
             extra["examples_real"] = _examples(R, pr[prop])
-        entry = per_corpus_entry(name, *res, details=extra)
-        entry.p_value = None if t is None else t.p_value
+        entry = per_corpus_entry(name, *res, details=extra, p_value=None if t is None else t.p_value)
         if prop in ENGLISH_ONLY:
-            gate(entry, coverage, ENGLISH_ONLY[prop])
+            entry = gate(entry, coverage, ENGLISH_ONLY[prop])
         entries.append(entry)
         tests.append({"property": prop, "metric": name, "real_mean": res[0].value, "synth_mean": res[1].value,
                       **{k: v for k, v in extra.items() if not k.startswith("examples")},
                       "p_adjusted": None})  # filled by the audit-wide BH step
     # a gap in a mean is only a flag when the distributions differ: without a test, no flag; with one,
     # the audit-wide Benjamini-Hochberg step (audit.pipeline.correct_for_multiple_tests) decides
-    for e in entries:
-        if e.verdict in ("warn", "fail") and e.p_value is None:
-            lift(e, "no distribution test could be run")
-    out.entries.extend(entries)
+    out.entries.extend(lift(e, "no distribution test could be run")
+                       if e.verdict in ("warn", "fail") and e.p_value is None else e for e in entries)
 
     out.sections["properties"] = {
         "histograms": {"words": shared_histogram(pr["words"], ps["words"]),
