@@ -53,7 +53,6 @@ class CorpusStats:
 
     n_docs: int = 0
     n_chars: int = 0
-    n_words: int = 0
     params: FingerprintParams = field(default_factory=FingerprintParams)
     keep_text: bool = True
     # registered accumulators (language mix, defect counts...): name -> accumulator
@@ -87,7 +86,6 @@ class CorpusStats:
             doc.metadata.update(notes)
         self.n_docs += 1
         self.n_chars += len(doc.text)
-        self.n_words += len(doc.text.split())
         self._pending.append(doc)
         if len(self._pending) >= self.BATCH:
             self._flush()
@@ -114,7 +112,6 @@ class CorpusStats:
         self._flush()
         self.n_docs += other.n_docs
         self.n_chars += other.n_chars
-        self.n_words += other.n_words
         self._index.extend(other.index)
         if docs is not None and other.index.texts is None and self._index.texts is not None:
             self._index.texts.append([d.id for d in docs], [d.text for d in docs])

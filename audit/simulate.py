@@ -26,6 +26,8 @@ import numpy as np
 
 BOS, EOS = "\x02", "\x03"
 MARKER = "# corpus-audit simulated chain:"
+# Its own units, not metrics.text's: this generator keeps case and must glue its tokens back into text
+# (detokenize), and the demo's simulated chains were made with it; nothing here is measured with it.
 _TOKEN = re.compile(r"\w+(?:'\w+)?|[^\w\s]")
 _NO_SPACE_BEFORE = set(".,;:!?)]}%'\"")
 

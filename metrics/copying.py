@@ -12,7 +12,7 @@ import numpy as np
 from metrics.duplication import snippet
 from metrics.stats import wilson_interval
 from metrics.result import MetricResult
-from metrics.text import TOKEN_RE, text_hash
+from metrics.text import text_hash, token_pattern
 
 _MAX_POSTINGS = 50  # a boilerplate n-gram in more real docs than this only seeds spans with 50 of them
 
@@ -92,7 +92,7 @@ def _longest_run(rows: np.ndarray, n: int) -> tuple[int, int, int, int]:
 def token_window(text: str, tokens_start: int, tokens_len: int, limit: int = 300) -> dict:
     """The text around a token span, with the span's character offsets inside the returned window."""
     folded = text.casefold()
-    spans = [m.span() for m in TOKEN_RE.finditer(folded)]
+    spans = [m.span() for m in token_pattern(folded).finditer(folded)]
     if len(folded) != len(text) or tokens_start + tokens_len > len(spans):
         return {"text": snippet(text, limit), "span": None}
     a, b = spans[tokens_start][0], spans[tokens_start + tokens_len - 1][1]

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from metrics.defect_phrases import PhraseSet, phrase_set
 from metrics.defects import (
-    WORD_TOKEN, cut_ending, dangling_ending, end_loop, escape_artifact, formatting_spans, gopher_failures,
+    cut_ending, dangling_ending, end_loop, escape_artifact, formatting_spans, gopher_failures, gopher_tokens,
     gopher_repetition, mojibake, repeated_span, replacement_char,
 )
 
@@ -50,7 +50,7 @@ class DocumentDefects:
 def document_defects(text: str, phrases: PhraseSet | None = None) -> DocumentDefects:
     """Run every detector on one text (pure; ``phrases`` defaults to the shipped lists)."""
     phrases = phrases or _default_set()
-    words = WORD_TOKEN.findall(text)
+    words = gopher_tokens(text)
     rules = tuple(gopher_failures(gopher_repetition(text, words))) if text and _may_repeat(text, words) else ()
     spans: dict[str, Span | None] = dict.fromkeys(DEFECTS)
     if _LINE_RULES & set(rules):

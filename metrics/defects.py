@@ -16,6 +16,8 @@ import html
 import re
 from collections import Counter
 
+from metrics.text import token_pattern
+
 Span = tuple[int, int]
 
 # --- within-document repetition (Gopher, Rae et al. 2021, Table A1; datatrove's defaults) -------------
@@ -26,8 +28,15 @@ GOPHER_DUP_NGRAMS = ((5, 0.15), (6, 0.14), (7, 0.13), (8, 0.12), (9, 0.11), (10,
 
 _PARA_SPLIT = re.compile(r"\n{2,}")
 _LINE_SPLIT = re.compile(r"\n+")
-# Words and single punctuation marks, case kept: the closest offline stand-in for datatrove's spaCy tokenizer.
-WORD_TOKEN = _WORD_TOKEN = re.compile(r"\w+(?:['’]\w+)*|[^\w\s]", re.UNICODE)
+
+
+def gopher_tokens(text: str) -> list[str]:
+    """The tokens the Gopher rules and the loop detector count: :mod:`metrics.text`'s token rule (words with
+    their combining marks and inner apostrophes, one token per punctuation mark or emoji), with case kept
+    (datatrove's Gopher filter compares words as written) and space-less scripts not segmented (these
+    rules run over every document while it streams, and their spans must map back to character offsets;
+    a Chinese clause counts as one token here, as in datatrove without a Chinese tokenizer)."""
+    return token_pattern(text).findall(text)
 
 
 def _duplicates(parts: list[str]) -> tuple[int, int]:
@@ -67,7 +76,7 @@ def gopher_repetition(text: str, words: list[str] | None = None) -> dict[str, fl
     document's; ``top_{n}_gram_char_frac`` (n = 2, 3, 4): characters of the most frequent word n-gram times
     its count; ``dup_{n}_gram_char_frac`` (n = 5..10): characters in repeated n-grams. Rae et al. 2021,
     Table A1, computed as datatrove's ``GopherRepetitionFilter`` does; ``top_{n}_gram_count`` says how often
-    the top n-gram occurs. ``words``: the text's tokens, when already split (``WORD_TOKEN.findall``). An
+    the top n-gram occurs. ``words``: the text's tokens, when already split (:func:`gopher_tokens`). An
     empty text gives all zeros.
 
     One shortcut: without any repeated 5-gram of words, the 5..10-gram fractions are 0 without being
@@ -84,7 +93,7 @@ def gopher_repetition(text: str, words: list[str] | None = None) -> dict[str, fl
     lines = _LINE_SPLIT.split(text)
     n, chars = _duplicates(lines)
     out["dup_line_frac"], out["dup_line_char_frac"] = n / len(lines), chars / size
-    words = _WORD_TOKEN.findall(text) if words is None else words
+    words = gopher_tokens(text) if words is None else words
     for k, _ in GOPHER_TOP_NGRAMS:
         grams = Counter(zip(*(words[i:] for i in range(k))))  # tuples: words hold no spaces, so equal to
         if grams:  # datatrove's " ".join; ties go to the first seen, as Counter.most_common
@@ -144,7 +153,7 @@ def repeated_span(text: str, kind: str) -> Span | None:
         return _second_occurrence(text, _LINE_SPLIT.split(text))
     if kind == "paragraph":
         return _second_occurrence(text, _PARA_SPLIT.split(text))
-    toks = [(m.group(), m.start(), m.end()) for m in _WORD_TOKEN.finditer(text)]
+    toks = [(m.group(), m.start(), m.end()) for m in token_pattern(text).finditer(text)]
     seen: set[tuple[str, ...]] = set()
     for i in range(len(toks) - 4):
         g = tuple(t[0] for t in toks[i:i + 5])
@@ -169,7 +178,7 @@ def end_loop(text: str, *, words: list[str] | None = None, max_period: int = LOO
     greedy decoding degenerates (Holtzman et al., ICLR 2020). Tokens are words and punctuation marks,
     compared without case; ``words``: the text's tokens when already split.
     """
-    toks = _WORD_TOKEN.findall(text) if words is None else words
+    toks = gopher_tokens(text) if words is None else words
     n = len(toks)
     best = 0
     for p in range(1, min(max_period, n // min_repeats) + 1):
@@ -181,7 +190,7 @@ def end_loop(text: str, *, words: list[str] | None = None, max_period: int = LOO
             best = covered
     if not best:
         return None
-    starts = [m.start() for m in _WORD_TOKEN.finditer(text)]
+    starts = [m.start() for m in token_pattern(text).finditer(text)]
     return (starts[n - best], len(text.rstrip()))
 
 

@@ -8,7 +8,7 @@ from datatrove.utils.word_tokenizers import WordTokenizer
 
 from metrics.defect_phrases import phrase_set
 from metrics.defects import (
-    WORD_TOKEN, cut_ending, dangling_ending, end_loop, escape_artifact, formatting_spans, gopher_failures,
+    cut_ending, dangling_ending, end_loop, escape_artifact, formatting_spans, gopher_failures, gopher_tokens,
     gopher_repetition, mojibake, repair_escapes, replacement_char,
 )
 from tests.conftest import load_texts
@@ -31,7 +31,7 @@ class RegexTokenizer(WordTokenizer):
     """datatrove's tokenizer interface around our word splitter, so datatrove sees the same words."""
 
     def word_tokenize(self, text):
-        return WORD_TOKEN.findall(text)
+        return gopher_tokens(text)
 
     def sent_tokenize(self, text):
         return [text]
