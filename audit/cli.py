@@ -95,14 +95,6 @@ def cmd_compare(args) -> int:
     metric_options.update(parse_options(args.option))
     if args.bias_groups:
         metric_options["bias_groups"] = args.bias_groups
-    if "bias_groups" in metric_options:  # a bad groups file fails now, not after the run
-        from audit.families.bias import lexicon_from_options
-
-        lexicon_from_options(metric_options)
-    if "defect_phrases" in metric_options:  # likewise a bad phrases file
-        from audit.families.defects import phrases_from_options
-
-        phrases_from_options(metric_options)
     opts = AuditOptions(
         real=args.real, synth=args.synth, real_format=args.real_format or args.fmt,
         synth_format=args.synth_format or args.fmt, text_field=args.text_field,

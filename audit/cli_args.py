@@ -83,6 +83,16 @@ def output_options(p: argparse.ArgumentParser, formats=("json", "html", "markdow
         p.add_argument("--quiet", "-q", action="store_true", help="no terminal report or progress")
 
 
+def gate_config(args):
+    """The gate config ``--config`` names or discovery finds (None: none, or ``--no-config``), loaded."""
+    from audit.config import find_config, load_config
+
+    if args.no_config and args.config:
+        raise ConfigError("--config and --no-config contradict each other")
+    path, discovered = (None, False) if args.no_config else find_config(args.config)
+    return load_config(path, discovered=discovered) if path else None
+
+
 def families(args) -> tuple[str, ...]:
     """``--families a,b`` as a tuple; every family when not given (checked later by AuditOptions.validate)."""
     from audit.pipeline import FAMILIES
@@ -92,12 +102,12 @@ def families(args) -> tuple[str, ...]:
 
 def memory_limit(args) -> int | None:
     """``--max-memory`` in bytes (None = the default), checked."""
+    from audit.limits import MEMORY_GIB, check_number
+
     gib = getattr(args, "max_memory", None)
     if gib is None:
         return None
-    if not (gib == gib and 0 <= gib <= 1 << 20):  # NaN fails the first test
-        raise ConfigError(f"--max-memory must be a number of GiB from 0 to {1 << 20} (got {gib!r})")
-    return int(gib * 2**30)
+    return int(check_number("--max-memory", gib, *MEMORY_GIB, unit=" of GiB") * 2**30)
 
 
 def parse_options(items: list[str]) -> dict:

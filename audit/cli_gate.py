@@ -6,8 +6,8 @@ import json
 import sys
 from pathlib import Path
 
-from audit.cli_args import (embedding_options, families, input_options, limit_options, memory_limit,
-                            metric_options, output_options)
+from audit.cli_args import (embedding_options, families, gate_config, input_options, limit_options,
+                            memory_limit, metric_options, output_options)
 from audit.cli_output import emit_loaded, progress_for
 from audit.errors import ConfigError
 from audit.outputs import check_outputs, write_outputs
@@ -40,13 +40,10 @@ def add_parsers(sub) -> None:
 
 
 def load_gate(args):
-    from audit.config import find_config, load_config, parse_fail_on
+    from audit.config import parse_fail_on
     from audit.result import AuditResult
 
-    path, discovered = (None, False) if args.no_config else find_config(args.config)
-    if args.no_config and args.config:
-        raise ConfigError("--config and --no-config contradict each other")
-    cfg = load_config(path, discovered=discovered) if path else None
+    cfg = gate_config(args)
     baseline = AuditResult.load(args.baseline) if args.baseline else None
     fail_on = parse_fail_on(args.fail_on, lambda m: ConfigError(f"--fail-on: {m}")) if args.fail_on else (
         cfg.fail_on if cfg else ("fail",))
@@ -96,8 +93,9 @@ def cmd_init(args) -> int:
     check_outputs([("--output", args.output)], inputs, force=True)  # distinct, writable: before any work
     if out.exists() and not args.force:  # a config is edited by hand: never replaced without asking
         raise ConfigError(f"{out}: exists; pass --force to overwrite it")
-    if args.seeds < 2:
-        raise ConfigError(f"--seeds must be at least 2 (got {args.seeds})")
+    from audit.limits import CALIBRATION_SEEDS, check_int
+
+    check_int("--seeds", args.seeds, *CALIBRATION_SEEDS)
     chosen = families(args)
     opts = AuditOptions(real=args.real, synth=args.synth or args.real, real_format=args.fmt, synth_format=args.fmt,
                         text_field=args.text_field, roles=args.roles, embedder=args.embedder, seed=args.seed,

@@ -8,8 +8,8 @@ from __future__ import annotations
 import argparse
 import os
 
-from audit.cli_args import (config_options, embedding_options, families, input_options, metric_options,
-                            output_options, parse_options)
+from audit.cli_args import (config_options, embedding_options, families, gate_config, input_options,
+                            metric_options, output_options, parse_options)
 from audit.cli_output import output_paths, print_gate, progress_for
 from audit.errors import ConfigError
 
@@ -54,15 +54,6 @@ def _audit_options(args, cfg, real: str, synth: str, make_map: bool):
                         seed=args.seed, sample_size=args.sample_size, cache_dir=args.cache_dir,
                         use_cache=not args.no_cache, families=families(args), make_map=make_map,
                         metric_options=knobs)
-
-
-def _gate_config(args):
-    from audit.config import find_config, load_config
-
-    if args.no_config and args.config:
-        raise ConfigError("--config and --no-config contradict each other")
-    path, discovered = (None, False) if args.no_config else find_config(args.config)
-    return load_config(path, discovered=discovered) if path else None
 
 
 def _outputs(args, inputs: list[str]) -> None:
@@ -123,7 +114,7 @@ def cmd_trend(args) -> int:
     if len(paths) < 3:
         raise ConfigError("audit trend: give the real corpus and at least two generations (or --manifest)")
     _outputs(args, paths)
-    cfg = _gate_config(args)
+    cfg = gate_config(args)
     opts = _audit_options(args, cfg, paths[0], paths[1], make_map=not args.no_map)
     progress = progress_for(args)
     try:
@@ -139,15 +130,13 @@ def cmd_mix(args) -> int:
     from audit.mix import parse_ratios, run_mix
 
     ratios = parse_ratios(args.ratios)
-    if args.size is not None and args.size < 40:
-        raise ConfigError(f"--size must be at least 40 (got {args.size})")
     for p in (args.real, args.synth):
         if not os.path.exists(p):
             from audit.errors import InputError
 
             raise InputError(f"{p}: no such file")
     _outputs(args, [args.real, args.synth])
-    cfg = _gate_config(args)
+    cfg = gate_config(args)
     opts = _audit_options(args, cfg, args.real, args.synth, make_map=False)
     progress = progress_for(args)
     try:

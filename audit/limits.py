@@ -21,6 +21,9 @@ SEED_MAX = 2**32 - 1  # the seed is mixed into 64-bit hash keys as seed * 1000 +
 SAMPLE_SIZE = (20, 10_000_000)
 BATCH_SIZE = (1, 1_000_000)
 MAX_DOC_CHARS = (1, 1 << 40)
+MIX_SIZE = (40, SAMPLE_SIZE[1])  # documents per mixture (`audit mix --size`)
+CALIBRATION_SEEDS = (2, 1000)  # half-vs-half splits of `audit init --seeds`
+MEMORY_GIB = (0, 1 << 20)  # `--max-memory`, GiB (0 = no limit)
 
 
 class Option(str):
@@ -84,6 +87,14 @@ def check_int(name: str, value: Any, lo: int, hi: int) -> int:
     """``value`` when it is a whole number in ``[lo, hi]``, else a :class:`ConfigError` naming the range."""
     if isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= hi:
         raise ConfigError(f"{name} must be a whole number from {lo:,} to {hi:,} (got {value!r})")
+    return value
+
+
+def check_number(name: str, value: Any, lo: float, hi: float, unit: str = "") -> float:
+    """``value`` when it is a finite number in ``[lo, hi]``, else a :class:`ConfigError` naming the range."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) \
+            or not lo <= value <= hi:
+        raise ConfigError(f"{name} must be a number{unit} from {_num(lo)} to {_num(hi)} (got {value!r})")
     return value
 
 

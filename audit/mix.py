@@ -57,8 +57,12 @@ def mixtures(pool: list[Document], synth: list[Document], ratios: list[float], s
 
 def run_mix(real_path: str, synth_path: str, opts: AuditOptions, *, ratios=DEFAULT_RATIOS,
             size: int | None = None, progress: Progress | None = None) -> TrendResult:
+    from audit.limits import MIX_SIZE, check_int
+
     progress = progress or Progress()
     opts.validate()
+    if size is not None:
+        check_int("--size", size, *MIX_SIZE)
     ratios = sorted(float(r) for r in ratios)
     real, synth = read_all([real_path, synth_path], ["real", "synthetic"], opts, progress)
     docs_r, docs_s = real.docs(), synth.docs()

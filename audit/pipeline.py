@@ -72,6 +72,16 @@ class AuditOptions:
             if key not in METRIC_OPTIONS:
                 raise ConfigError(f"unknown option {key!r}")
             check_option(key, value, METRIC_OPTIONS[key])
+        # the user's files among the options are read now (they are small), so a bad one fails before
+        # any corpus is read, with its file and line, whichever command or API call gave it
+        if "bias_groups" in self.metric_options:
+            from audit.families.bias import lexicon_from_options
+
+            lexicon_from_options(self.metric_options)
+        if "defect_phrases" in self.metric_options:
+            from audit.families.defects import phrases_from_options
+
+            phrases_from_options(self.metric_options)
         if self.engine not in ("local", "dask"):
             raise ConfigError(f"unknown --engine {self.engine!r}; choose local or dask")
         if self.scheduler and self.engine != "dask":
