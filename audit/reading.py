@@ -49,11 +49,11 @@ def warm() -> None:
     """Import every built-in accumulator's module and load the language model: run once in the fork
     server (its preload), so that each worker forked from it starts with them instead of paying ~1-2 s
     of imports and model loading per worker and per corpus."""
-    from metrics.language import _identifier
+    from metrics.language import identifier
 
     for factory in builtin_accumulators().values():
         factory()
-    _identifier()
+    identifier()
 
 
 def _init_worker() -> None:

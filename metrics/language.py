@@ -70,7 +70,8 @@ def language_name(code: str) -> str:
 
 
 @lru_cache(maxsize=1)
-def _identifier():
+def identifier():
+    """The language identifier (py3langid restricted to LANGUAGES), loaded once per process."""
     from metrics.langid_model import load_identifier  # an uncompressed copy of the model, cached on disk
 
     return load_identifier(LANGUAGES)
@@ -104,7 +105,7 @@ def identify(text: str) -> tuple[str, float]:
     head = text[:MAX_CHARS]
     if not any(c.isalpha() for c in head):
         return UNDETERMINED, 0.0
-    lang, conf = _identifier().classify(head)
+    lang, conf = identifier().classify(head)
     return str(lang), float(conf)
 
 

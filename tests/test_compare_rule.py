@@ -468,10 +468,10 @@ def test_lift_turns_a_flag_into_chance_and_keeps_the_reason(spec):
     spec()
     e = per_corpus_entry("t_metric", R(1.0), R(0.75), R(0.5), R(0.5625))
     assert e.verdict == "fail"
-    lift(e, "q = 0.3 after Benjamini-Hochberg")
-    assert e.verdict == "ok"
-    assert e.reason == "synthetic 0.750 is 25% lower than real 1.000; q = 0.3 after Benjamini-Hochberg"
-    assert effect(e) == (0.0, 0.0, 1.5)
+    lifted = lift(e, "q = 0.3 after Benjamini-Hochberg")  # a changed copy: the row itself is frozen
+    assert lifted.verdict == "ok" and e.verdict == "fail"
+    assert lifted.reason == "synthetic 0.750 is 25% lower than real 1.000; q = 0.3 after Benjamini-Hochberg"
+    assert effect(lifted) == (0.0, 0.0, 1.5)
 
 
 
