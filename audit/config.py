@@ -31,6 +31,7 @@ from pathlib import Path
 
 from audit.errors import ConfigError
 from audit.gate import ON_FIELDS, OPS, Check, Threshold, parse_threshold
+from metrics.registry import canonical_name
 
 TOP_KEYS = ("min_docs", "fail_on", "check", "options", "trend")
 TREND_KEYS = ("metric", "on", "op", "value", "severity", "name")
@@ -195,7 +196,7 @@ def _parse_trend(item: dict, i: int, registry, err):
     for key in item:
         if key not in TREND_KEYS:
             raise err(f"{where}: unknown key {key!r}{_suggest(key, TREND_KEYS)}")
-    metric = item.get("metric", "*")
+    metric = canonical_name(item.get("metric", "*"))
     if not isinstance(metric, str) or (metric != "*" and metric not in registry):
         raise err(f"{where}: unknown metric {metric!r}{_suggest(metric, registry)}")
     on = item.get("on", "trend")
@@ -269,7 +270,7 @@ def _parse_check(item: dict, i: int, lines: _Lines, registry, err, default_min_d
     for key in ("metric", "threshold"):
         if key not in item:
             raise err(at(None), f"check #{i + 1} has no {key!r}")
-    metric = item["metric"]
+    metric = canonical_name(item["metric"])
     if not isinstance(metric, str) or metric not in registry:
         raise err(at("metric"), f"unknown metric {metric!r}{_suggest(metric, registry)}")
     spec = registry[metric]

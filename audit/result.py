@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from audit.frames import ResultFrames
+from metrics.registry import canonical_name
 from metrics.result import to_native
 
 SCHEMA_VERSION = "1.0"
@@ -97,6 +98,7 @@ class AuditResult(ResultFrames):
         return banner(self.metrics, self.scores())
 
     def metric(self, name: str) -> MetricEntry:
+        name = canonical_name(name)  # a former name finds the metric too
         for m in self.metrics:
             if m.name == name:
                 return m
@@ -142,7 +144,8 @@ class AuditResult(ResultFrames):
                 f"audit result has schema_version {data['schema_version']}, this version reads {SCHEMA_VERSION}"
             )
         names = set(MetricEntry.__dataclass_fields__)
-        metrics = [MetricEntry(**{k: v for k, v in m.items() if k in names}) for m in data["metrics"]]
+        metrics = [MetricEntry(**{k: canonical_name(v) if k == "name" else v for k, v in m.items() if k in names})
+                   for m in data["metrics"]]
         return cls(
             inputs=data.get("inputs") or {},
             settings=data.get("settings") or {},

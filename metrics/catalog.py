@@ -53,7 +53,7 @@ FUNCTIONS: dict[str, MetricFunction] = {
     "unigram_entropy_score": _f(f"{LEX}:ngram_entropy", "tokens", n=1),
     "bigram_entropy_score": _f(f"{LEX}:ngram_entropy", "tokens", n=2),
     "mattr_score": _f(f"{LEX}:mattr_corpus", "tokens"),
-    "compression_ratio_rate": _f(f"{LEX}:compression_ratio", "texts"),
+    "compression_ratio": _f(f"{LEX}:compression_ratio", "texts"),
     "self_bleu_rate": _f(f"{REP}:self_bleu", "tokens"),
     "homogenization_rate": _f("metrics.diversity_homogenization:homogenization_rate", "texts"),
     "self_repetition_rate": _f(f"{REP}:self_repetition", "tokens"),

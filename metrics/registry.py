@@ -80,6 +80,18 @@ def _s(*specs: MetricSpec) -> dict[str, MetricSpec]:
     return {s.name: s for s in specs}
 
 
+# Former names, still accepted wherever a user or a saved file names a metric: gate configs and
+# [[trend]] checks, results and baselines read back (``AuditResult.from_dict``), ``AuditResult.metric``.
+RENAMED = {
+    "compression_ratio_rate": "compression_ratio",  # a ratio of sizes, not a rate (lower is still better)
+}
+
+
+def canonical_name(name):
+    """The current name of a metric given by its current or a former name (anything else unchanged)."""
+    return RENAMED.get(name, name) if isinstance(name, str) else name
+
+
 REGISTRY: dict[str, MetricSpec] = {
     # --- language ------------------------------------------------------------------------------
     **_s(
@@ -144,9 +156,10 @@ REGISTRY: dict[str, MetricSpec] = {
             value_range=(0.0, 1.0), support=(('documents', 20), ('share_long_enough', 0.5)),
         ),
         MetricSpec(
-            "compression_ratio_rate", "diversity", "gzip compression ratio",
+            "compression_ratio", "diversity", "gzip compression ratio",
             "Bytes / gzip bytes of the corpus in shuffled 16 KiB chunks (Shaib et al. 2024). About 2-3 "
-            "for varied prose; higher = more repetitive text; lower is better.",
+            "for varied prose; higher = more repetitive text; lower is better. Formerly "
+            "compression_ratio_rate (still accepted in configs and saved results).",
             "lower", warn=0.10, fail=0.25,
             value_range=(0.0, None), support=(('documents', 10), ('chunks', 4)),
         ),

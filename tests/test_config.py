@@ -139,3 +139,29 @@ def test_example_config_loads():
     cfg = load_config(ROOT / "examples" / "audit.toml")
     assert len(cfg.checks) >= 5
     assert {c.threshold.ref for c in cfg.checks} >= {None, "real", "noise", "baseline"}
+
+
+def test_a_renamed_metric_keeps_old_configs_and_saved_results_working(tmp_path):
+    """compression_ratio_rate is now compression_ratio (a ratio of sizes, not a rate): a config, a
+    [[trend]] check, a saved result or baseline and AuditResult.metric still accept the former name."""
+    from audit.diff import diff_results
+    from audit.gate import evaluate
+    from audit.result import AuditResult
+    from tests.test_gate import entry, make_result
+
+    cfg_path = tmp_path / "audit.toml"
+    cfg_path.write_text('[[check]]\nmetric = "compression_ratio_rate"\nop = "<="\nthreshold = "1.1 * real"\n\n'
+                        '[[trend]]\nmetric = "compression_ratio_rate"\non = "trend"\nop = "!="\nvalue = "fail"\n')
+    cfg = load_config(cfg_path)
+    assert cfg.checks[0].metric == "compression_ratio" and cfg.trend_checks[0].metric == "compression_ratio"
+    new = make_result(entry("compression_ratio", real=2.0, synth=2.5, better="lower"))
+    gate = evaluate(cfg.checks, new, config=str(cfg_path)).to_dict()
+    assert gate["checks"][0]["status"] == "fail"  # 2.5 > 1.1 * 2.0: judged, not skipped as unknown
+    old = new.to_dict()
+    old["metrics"][0]["name"] = "compression_ratio_rate"  # a result saved before the rename
+    (tmp_path / "old.json").write_text(__import__("json").dumps(old))
+    loaded = AuditResult.load(tmp_path / "old.json")
+    assert loaded.metrics[0].name == "compression_ratio" and loaded.metric("compression_ratio_rate").synth == 2.5
+    worse = make_result(entry("compression_ratio", real=2.0, synth=3.5, better="lower"))
+    rows = diff_results(loaded, worse)  # the old baseline and the new result name one metric
+    assert [r["name"] for r in rows] == ["compression_ratio"] and rows[0]["change"] not in ("added", "removed")

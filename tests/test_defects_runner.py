@@ -119,7 +119,7 @@ def test_degenerate_corpus_heads_the_report_with_its_defects(make_ctx):
     cut = rows["cut_ending_rate"]
     assert cut.details["dangling"]["synth"] >= cut.details["dangling"]["real"] + len(kinds["cut_ending"]) // 2
     assert rows["repeated_lines_rate"].details["root_cause"] is True
-    assert "compression_ratio_rate" in rows["repeated_lines_rate"].details["explains"]
+    assert "compression_ratio" in rows["repeated_lines_rate"].details["explains"]
     assert rows["refusal_rate"].real == 0
     lines = sections["defects"]["defects"]["repeated_lines_rate"]["synth"][0]
     assert lines["text"][slice(*lines["span"])].endswith(".")  # the repeated sentence is what is marked

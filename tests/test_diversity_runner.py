@@ -72,7 +72,7 @@ def test_duplicated_synthetic_documents_are_flagged(make_ctx, corpora_dir):
     real = _texts(corpora_dir, "xsum_gpt-4", "real")
     collapsed = _texts(corpora_dir, "xsum_gpt-4", "synth")[:30] * 5
     rows = _rows(run(make_ctx(real, collapsed)))
-    for name in ("self_bleu_rate", "self_repetition_rate", "compression_ratio_rate"):
+    for name in ("self_bleu_rate", "self_repetition_rate", "compression_ratio"):
         assert rows[name].synth > rows[name].real and rows[name].verdict == "fail", name
     for name in ("distinct_2_score", "tail_survival_score", "vendi_score"):
         assert rows[name].synth < rows[name].real and rows[name].verdict in ("warn", "fail"), name
@@ -97,5 +97,5 @@ def test_chatgpt_text_repeats_itself_more_than_people(make_ctx, corpora_dir, pai
     """Measured on all six gpt-3.5/gpt-4 pairs (not on davinci): more compressible text, higher
     self-BLEU and more 4-grams shared across documents than the human side, at equal budgets."""
     rows = _rows(run(make_ctx(_texts(corpora_dir, pair, "real"), _texts(corpora_dir, pair, "synth"))))
-    for name in ("compression_ratio_rate", "self_bleu_rate", "self_repetition_rate"):
+    for name in ("compression_ratio", "self_bleu_rate", "self_repetition_rate"):
         assert rows[name].synth > rows[name].real, name

@@ -56,8 +56,8 @@ def _div_budget(d, c):
 
 
 def _div_bytes(d, c):
-    assert c["compression_ratio_rate"].details["real"]["bytes"] == 4096
-    assert d["compression_ratio_rate"].details["real"]["bytes"] > 4096
+    assert c["compression_ratio"].details["real"]["bytes"] == 4096
+    assert d["compression_ratio"].details["real"]["bytes"] > 4096
 
 
 def _sample_size(name, k):

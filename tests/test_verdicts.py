@@ -58,11 +58,11 @@ def test_compression_budget_never_makes_long_documents_insufficient():
     r = compression_ratio(real, budget_bytes=budget, chunk_bytes=chunk, random_state=0)
     s = compression_ratio(synth, budget_bytes=budget, chunk_bytes=chunk, random_state=0)
     assert s.n < 20  # the old 20-document minimum said "insufficient" here
-    e = per_corpus_entry("compression_ratio_rate", r, s)
+    e = per_corpus_entry("compression_ratio", r, s)
     assert e.verdict != "insufficient", e.reason
     assert e.support["synth_chunks"] >= 4
     # a stream too short for four chunks still is
-    tiny = per_corpus_entry("compression_ratio_rate", R(2.0, n=50, chunks=2), R(2.5, n=50, chunks=2))
+    tiny = per_corpus_entry("compression_ratio", R(2.0, n=50, chunks=2), R(2.5, n=50, chunks=2))
     assert tiny.verdict == "insufficient" and "compressed chunks (needs 4)" in tiny.reason
 
 

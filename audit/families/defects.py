@@ -51,13 +51,13 @@ ROWS: dict[str, tuple[str, str]] = {
 }
 # Degeneration inflates or explains these rows elsewhere in the report (the headline groups them under it).
 EXPLAINS = {
-    "repeated_lines_rate": ["compression_ratio_rate", "distinct_1_score", "distinct_2_score", "distinct_3_score",
+    "repeated_lines_rate": ["compression_ratio", "distinct_1_score", "distinct_2_score", "distinct_3_score",
                             "unigram_entropy_score", "bigram_entropy_score", "mattr_score", "self_bleu_rate",
                             "self_repetition_rate", "type_token_ratio", "mean_words", "mean_chars"],
-    "repeated_paragraphs_rate": ["compression_ratio_rate", "distinct_2_score", "distinct_3_score", "mean_words"],
-    "repeated_ngrams_rate": ["compression_ratio_rate", "distinct_2_score", "distinct_3_score",
+    "repeated_paragraphs_rate": ["compression_ratio", "distinct_2_score", "distinct_3_score", "mean_words"],
+    "repeated_ngrams_rate": ["compression_ratio", "distinct_2_score", "distinct_3_score",
                              "bigram_entropy_score", "mattr_score", "type_token_ratio"],
-    "end_loop_rate": ["compression_ratio_rate", "distinct_2_score", "distinct_3_score", "mattr_score"],
+    "end_loop_rate": ["compression_ratio", "distinct_2_score", "distinct_3_score", "mattr_score"],
     "length_cap_rate": ["mean_words", "mean_chars", "mean_sentences"],
     "template_leftover_rate": ["boilerplate_opening_rate", "unigram_jsd_drift", "classifier_auc_drift"],
     "chat_preamble_rate": ["boilerplate_opening_rate", "unigram_jsd_drift", "classifier_auc_drift"],

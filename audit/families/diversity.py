@@ -135,7 +135,7 @@ def run(ctx: AuditContext) -> FamilyOutput:
         out.entries.append(_four(ctx, name, lambda c, n=n: ngram_entropy(
             c.tokens, n=n, budget=budget, random_state=ctx.rng(20 + n)), details=lex))
     out.entries.append(_four(ctx, "mattr_score", lambda c: mattr_corpus(c.tokens, window=50)))
-    out.entries.append(_four(ctx, "compression_ratio_rate", lambda c: compression_ratio(
+    out.entries.append(_four(ctx, "compression_ratio", lambda c: compression_ratio(
         c.texts, budget_bytes=bbudget, chunk_bytes=chunk, random_state=ctx.rng(30)),
         details={"budget_bytes": bbudget}))
     m_bleu = min(opt.get("bleu_sample", 500), docs)
