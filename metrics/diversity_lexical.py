@@ -188,7 +188,7 @@ def mattr_corpus(docs_tokens: Sequence[Sequence[str]], *, window: int = 50) -> M
     skipped = len(docs_tokens) - len(vals)
     warnings = [f"{skipped} of {len(docs_tokens)} documents shorter than the window ({window} words)"] \
         if skipped else []
-    share = len(vals) / len(docs_tokens) if len(docs_tokens) else 0.0
+    share = len(vals) / len(docs_tokens)  # not empty: check_docs
     if not vals:
         return MetricResult(float("nan"), n=0, details={"window": window, "share_long_enough": share},
                             warnings=warnings)
