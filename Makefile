@@ -8,7 +8,7 @@ TORCH       ?= torch==2.13.0
 TORCH_INDEX ?=
 OUT    ?= out
 
-.PHONY: demo demo-trend test install clean-venv bench fuzz
+.PHONY: demo demo-trend test install clean-venv bench fuzz mutation
 
 install: $(VENV)/.installed
 
@@ -37,6 +37,14 @@ test: install
 
 bench: install
 	$(BIN)/python benchmarks/run.py
+
+# Mutation testing over the verdict rule, the noise floor and the statistics first (benchmarks/mutation.md):
+# MUTANTS narrows it, e.g. make mutation MUTANTS='audit.compare*'; results per module in the summary.
+MUTANTS ?=
+mutation: install
+	rm -rf mutants
+	nice -n 19 $(BIN)/mutmut run --max-children 2 $(MUTANTS)
+	$(BIN)/python benchmarks/mutation_summary.py
 
 fuzz: install
 	$(BIN)/python benchmarks/fuzz.py
