@@ -26,20 +26,23 @@ def test_cosine_knn_equals_brute_force(n, k, block):
     assert idx[2, :2].tolist() == [2, 3] and idx[3, :2].tolist() == [3, 2] and dist[2, 1] < 1e-6
 
 
-@pytest.mark.slow  # the first run on a machine compiles UMAP's numba code (then cached on disk)
-def test_umap_map_on_the_precomputed_graph_keeps_clusters_apart():
+@pytest.mark.parametrize("n", [120,  # up to SMALL_MAP points: UMAP's layout in NumPy (audit.layout)
+                               pytest.param(480, marks=pytest.mark.slow)])  # umap-learn; the first run on a
+def test_umap_map_on_the_precomputed_graph_keeps_clusters_apart(n):  # machine compiles its numba code
     from audit.context import build_context
     from audit.documents import Document
+    from audit.projection import SMALL_MAP
 
+    assert (n <= SMALL_MAP) == (n == 120)
     rng = np.random.default_rng(0)
     centres = rng.standard_normal((2, 32)) * 4
-    emb = np.vstack([centres[i % 2] + rng.standard_normal(32) for i in range(120)]).astype(np.float32)
-    docs = [Document(id=str(i), text=f"document {i}", source="t", line=i) for i in range(120)]
-    ctx = build_context(docs[:60], docs[60:], emb[:60], emb[60:], seed=0)
+    emb = np.vstack([centres[i % 2] + rng.standard_normal(32) for i in range(n)]).astype(np.float32)
+    docs = [Document(id=str(i), text=f"document {i}", source="t", line=i) for i in range(n)]
+    ctx = build_context(docs[:n // 2], docs[n // 2:], emb[:n // 2], emb[n // 2:], seed=0)
     m = corpus_map(ctx, random_state=0)
-    assert m["method"] == "umap" and len(m["points"]) == 120
+    assert m["method"] == "umap" and len(m["points"]) == n
     xy = np.array([[p["x"], p["y"]] for p in m["points"]])
-    group = np.arange(120) % 2
+    group = np.arange(n) % 2
     centre = [xy[group == g].mean(axis=0) for g in (0, 1)]
     spread = max(np.linalg.norm(xy[group == g] - centre[g], axis=1).mean() for g in (0, 1))
     assert np.linalg.norm(centre[0] - centre[1]) > 2 * spread  # two clear islands, not a blur
