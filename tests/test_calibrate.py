@@ -1,4 +1,6 @@
 """`audit init`: thresholds from real-vs-real splits must pass real data and still catch a shifted corpus."""
+import json
+
 import pytest
 
 from audit.calibrate import Calibration, MetricSamples, calibrate, render_config, suggest_checks
@@ -141,3 +143,32 @@ def test_every_family_calibrated_passes_real_vs_real(tmp_path):
     gate = evaluate(cfg.checks, res)
     assert [r.why for r in gate.checks if r.status == "fail"] == []
     assert sum(r.status == "pass" for r in gate.checks) >= 30
+
+
+def test_half_stats_equal_adding_the_half_one_document_at_a_time():
+    """Calibration merges each document's accumulators (computed once) instead of recomputing them in every
+    split: the statistics must be exactly those of adding the half's documents to a fresh CorpusStats."""
+    import numpy as np
+
+    from audit.calibrate import HalfStats
+    from audit.context import CorpusStats
+    from audit.documents import Document
+    from metrics.fingerprint import params_from_options
+
+    lines = (ROOT / "tests" / "data" / "clickbait" / "news_mixed.jsonl").read_text(encoding="utf-8").splitlines()
+    texts = [json.loads(line)["text"] for line in lines][:120] + ["Sure! Here is the article you asked for.", "x"]
+    docs = [Document(id=f"d{i}", text=t, source="t", line=i + 1) for i, t in enumerate(texts)]
+    options = {"noise_splits": 1}
+    halves = HalfStats(docs, options)
+    for rows in (np.arange(0, len(docs), 2), np.arange(1, len(docs), 3), np.array([5]), np.array([], dtype=int)):
+        got = halves.of(rows)
+        want = CorpusStats(params=params_from_options(options)).configure(options)
+        for i in rows:
+            want.add(docs[i])
+        assert (got.n_docs, got.n_chars, got.n_words) == (want.n_docs, want.n_chars, want.n_words)
+        assert sorted(got.extras) == sorted(want.extras)
+        for name in want.extras:  # equal contents (a merged Counter may list its keys in another order)
+            assert vars(got.extras[name]) == vars(want.extras[name]), name
+        gi, wi = got.index, want.index
+        for col in ("exact", "idh", "n_tokens", "bands", "fp_hash", "fp_doc"):
+            assert np.array_equal(getattr(gi, col).array(), getattr(wi, col).array()), col
