@@ -103,8 +103,12 @@ def _child_audit(code: str, argv: list[str], t_start: float) -> dict:
 
     mark("start")
     import audit.cli as cli
-    import audit.cli_output as cli_output
     import audit.pipeline as pipeline
+
+    try:
+        import audit.cli_output as cli_output
+    except ImportError:  # a checkout from before the CLI was split (--code of an older commit)
+        cli_output = None
 
     class Timed(pipeline.Progress):
         def step(self, description, total=None):
@@ -115,14 +119,15 @@ def _child_audit(code: str, argv: list[str], t_start: float) -> dict:
             mark(f"done: {description}")
 
     pipeline.Progress = Timed
-    emit = cli_output.emit
+    host, attr = (cli_output, "emit") if cli_output is not None else (cli, "_emit")
+    emit = getattr(host, attr)
 
     def timed_emit(*a, **kw):
         mark("Writing the reports")
         emit(*a, **kw)
         mark("done: Writing the reports")
 
-    cli_output.emit = timed_emit
+    setattr(host, attr, timed_emit)
     rc = cli.main(argv)
     mark("end")
     stages = []

@@ -21,6 +21,9 @@ class FamilyOutput:
 
 def runners():
     """Family name -> runner, in report order (imported lazily: each may pull heavy libraries)."""
+    from audit.imports import sklearn_without_pandas
+
+    sklearn_without_pandas()
     from audit.families import bias, defects, diversity, drift, duplication, language, properties
 
     return {
