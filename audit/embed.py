@@ -124,6 +124,30 @@ def default_model_dir() -> Path:
     return Path(base) / "models"
 
 
+def _load_static(static_model, target: Path):
+    """The model2vec model saved in ``target``, read as ``StaticModel.from_pretrained`` reads a local folder
+    (``model.safetensors`` "embeddings", ``tokenizer.json``, ``config.json``'s normalize and max_length),
+    without importing model2vec's persistence module: it pulls in huggingface_hub's model cards (~0.3 s)
+    for the README's metadata, which encoding never reads. Another layout goes through from_pretrained."""
+    import json
+
+    from safetensors import safe_open
+    from tokenizers import Tokenizer
+
+    files = [target / n for n in ("model.safetensors", "tokenizer.json", "config.json")]
+    if not all(f.is_file() for f in files):
+        return static_model.from_pretrained(str(target))
+    with safe_open(str(files[0]), framework="numpy") as f:
+        keys = set(f.keys())
+        if "embeddings" not in keys:
+            return static_model.from_pretrained(str(target))
+        tensors = {k: f.get_tensor(k) for k in ("embeddings", "weights", "mapping") if k in keys}
+    config = json.loads(files[2].read_text(encoding="utf-8"))
+    return static_model(vectors=tensors["embeddings"], tokenizer=Tokenizer.from_file(str(files[1])), config=config,
+                        normalize=config.get("normalize", False), weights=tensors.get("weights"),
+                        token_mapping=tensors.get("mapping"), max_length=config.get("max_length", 512))
+
+
 class StaticEmbedder:
     """Model2Vec static model distilled from all-MiniLM-L6-v2; built once and cached on disk."""
 
@@ -141,7 +165,7 @@ class StaticEmbedder:
                 on_build(target)
             self._build(target)
         try:
-            self.model = StaticModel.from_pretrained(str(target))
+            self.model = _load_static(StaticModel, target)
         except Exception as e:
             raise ConfigError(f"cannot load static model at {target}: {e}") from None
         self.name = f"static:{self.DISTILL_VERSION}"

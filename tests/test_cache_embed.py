@@ -116,3 +116,24 @@ def test_static_embedder_is_built_once_and_meaningful(tmp_path):
     e2 = get_embedder("static", model_dir=tmp_path / "m2v", on_build=built.append)
     assert not built
     np.testing.assert_allclose(e2.encode(["A cat sits on the mat."])[0], x[0], rtol=1e-6)
+
+
+@pytest.mark.parametrize("normalize, max_length", [(True, 512), (False, 3)])
+def test_static_model_read_directly_equals_model2vecs_own_loading(tmp_path, normalize, max_length):
+    """audit.embed reads a saved static model without model2vec's persistence module (which imports
+    huggingface_hub's model cards); the model must encode exactly as StaticModel.from_pretrained's."""
+    from model2vec import StaticModel
+    from tokenizers import Tokenizer, models, pre_tokenizers
+
+    from audit.embed import _load_static
+
+    words = ["[UNK]", "[PAD]", "the", "cat", "sat", "on", "mat", "stock", "markets", "fell", "a", "dog"]
+    tok = Tokenizer(models.WordLevel({w: i for i, w in enumerate(words)}, unk_token="[UNK]"))
+    tok.pre_tokenizer = pre_tokenizers.Whitespace()
+    vectors = np.random.default_rng(0).standard_normal((len(words), 8)).astype(np.float32)
+    StaticModel(vectors=vectors, tokenizer=tok, normalize=normalize, max_length=max_length).save_pretrained(
+        str(tmp_path / "m"))
+    ours, ref = _load_static(StaticModel, tmp_path / "m"), StaticModel.from_pretrained(str(tmp_path / "m"))
+    texts = ["the cat sat on the mat", "stock markets fell", "a dog", "unknown words only", ""]
+    assert np.array_equal(ours.encode(texts, show_progress_bar=False), ref.encode(texts, show_progress_bar=False))
+    assert (ours.normalize, ours.max_length, ours.tokens) == (ref.normalize, ref.max_length, ref.tokens)
