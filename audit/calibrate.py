@@ -87,8 +87,7 @@ class HalfStats:
     def _doc_extras(self, i: int) -> dict:
         if self._extras[i] is None:
             one = self._new(keep_text=False).configure(self.options)
-            for acc in one.extras.values():
-                acc.add(self.docs[i])
+            one.add(self.docs[i])  # the accumulators (and their labels in doc.metadata); its index is dropped
             self._extras[i] = one.extras
         return self._extras[i]
 
