@@ -70,13 +70,15 @@ def main() -> None:
                     _write(args.out, results)
                     print(f"{label:28} {command:8} wall {r['wall_s']:7.2f} s  CPU {r['cpu_s']:6.2f} s  "
                           f"{r['peak_rss_mib']:5} MiB  load {r['load_before']}", flush=True)
-    _write(args.out, results)
-    print(_markdown(results))
+    print(_write(args.out, results))
 
 
-def _write(out: str, results: dict) -> None:
-    Path(out + ".json").write_text(json.dumps(results, indent=2) + "\n")
-    Path(out + ".md").write_text(_markdown(results))
+def _write(out: str, results: dict) -> str:
+    """Both result files (after every run: an interrupted benchmark keeps its figures); the Markdown."""
+    text = _markdown(results)
+    for suffix, content in ((".json", json.dumps(results, indent=2) + "\n"), (".md", text)):
+        Path(out + suffix).write_text(content)
+    return text
 
 
 def _markdown(results: dict) -> str:
