@@ -165,7 +165,7 @@ def test_half_stats_equal_adding_the_half_one_document_at_a_time():
         want = CorpusStats(params=params_from_options(options)).configure(options)
         for i in rows:
             want.add(docs[i])
-        assert (got.n_docs, got.n_chars, got.n_words) == (want.n_docs, want.n_chars, want.n_words)
+        assert (got.n_docs, got.n_chars) == (want.n_docs, want.n_chars)
         assert sorted(got.extras) == sorted(want.extras)
         for name in want.extras:  # equal contents (a merged Counter may list its keys in another order)
             assert vars(got.extras[name]) == vars(want.extras[name]), name
