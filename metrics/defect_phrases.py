@@ -81,6 +81,7 @@ class PhraseSet:
             for c in CATEGORIES
         }
         self._patterns = [re.compile(p) for p in LEFTOVER_PATTERNS]
+        self._needles = {c: _needle_index(self._compiled[c]) for c in CATEGORIES}
 
     def __getstate__(self):
         return {"lists": self.lists}
@@ -93,9 +94,14 @@ class PhraseSet:
 
     def _first(self, category: str, text: str, folded: str, lo: int = 0) -> tuple[int, int] | None:
         best = None
-        for needle, rx in self._compiled[category]:
-            if needle and needle not in folded:
-                continue
+        entries = self._compiled[category]
+        auto, always = self._needles[category]
+        present = set(always)  # the entries whose needle occurs in ``folded`` (one Aho-Corasick pass), in order
+        if auto is not None:
+            for _, idx in auto.iter(folded):
+                present.update(idx)
+        for i in sorted(present):
+            _, rx = entries[i]
             m = rx.search(text, lo)
             if m and (best is None or m.start() < best[0]):
                 best = m.span()
@@ -119,6 +125,28 @@ class PhraseSet:
             if m and (out["leftover"] is None or m.start() < out["leftover"][0]):
                 out["leftover"] = m.span()
         return out
+
+
+def _needle_index(entries: list) -> tuple:
+    """(an Aho-Corasick automaton: needle -> indices of the entries with it, or None; the indices of entries
+    without a needle, always tried): finds every needle a folded text contains in one pass, where testing
+    ``needle in folded`` entry by entry cost ~300 substring scans per document."""
+    import ahocorasick
+
+    by_needle: dict[str, list[int]] = {}
+    always = []
+    for i, (needle, _) in enumerate(entries):
+        if needle:
+            by_needle.setdefault(needle, []).append(i)
+        else:
+            always.append(i)
+    if not by_needle:
+        return None, always
+    auto = ahocorasick.Automaton()
+    for needle, idx in by_needle.items():
+        auto.add_word(needle, tuple(idx))
+    auto.make_automaton()
+    return auto, always
 
 
 def _flatten(data: object, what: str) -> dict[str, list[str]]:

@@ -1,5 +1,6 @@
-"""``document_defects`` skips the Gopher repetition measures when no rule can fire (one line, no word bigram
-seen twice): the rules it reports must equal those of the full measures on every text, repetitive or not."""
+"""Shortcuts of the per-document defect pass must not change what it finds: ``document_defects`` skips the
+Gopher repetition measures when no rule can fire (one line, no word bigram seen twice), and phrase
+matching finds the candidate phrases with one Aho-Corasick pass instead of testing each needle."""
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -27,3 +28,30 @@ def test_rules_equal_the_full_measures_on_real_and_repetitive_texts():
 def test_rules_equal_the_full_measures_on_generated_texts(words):
     text = " ".join(words)
     assert document_defects(text).gopher == _full_rules(text)
+
+
+def _first_by_scan(ps, category, text, folded, lo=0):
+    """The reference: every entry tried whose needle is a substring of ``folded`` (no automaton)."""
+    best = None
+    for needle, rx in ps._compiled[category]:
+        if needle and needle not in folded:
+            continue
+        m = rx.search(text, lo)
+        if m and (best is None or m.start() < best[0]):
+            best = m.span()
+    return best
+
+
+def test_phrase_spans_equal_a_needle_by_needle_scan(monkeypatch):
+    from metrics.defect_phrases import PhraseSet, default_phrases, phrase_set
+
+    ps = phrase_set({"refusal": ["as an ai", "i can't", "ai"], "leftover": ["Input:", "input"]})
+    texts = corpus_texts() + ["", "hi can't do it", "AS AN AI model, I CAN'T", "Input: x\ninput y", "Input：z"]
+    for cat, phrases in default_phrases().items():
+        for p in phrases:
+            texts += [f"{p} and then some words", f"Intro words here. {p.upper()}\n\nmore text {p}", f"x{p}x"]
+    fast = [ps.spans(t) for t in texts]
+    monkeypatch.setattr(PhraseSet, "_first", _first_by_scan)
+    slow = [ps.spans(t) for t in texts]
+    assert fast == slow
+    assert sum(any(v is not None for v in s.values()) for s in fast) > len(texts) // 2  # most texts hit
