@@ -136,8 +136,11 @@ class TrendResult:
 
         if not isinstance(data, dict) or "generations" not in data or "metrics" not in data:
             raise InputError("not a trend result: missing 'generations' or 'metrics'")
+        from metrics.registry import canonical_name
+
         names = set(TrendMetric.__dataclass_fields__)
-        metrics = [TrendMetric(**{k: v for k, v in m.items() if k in names}) for m in data["metrics"]]
+        metrics = [TrendMetric(**{k: canonical_name(v) if k == "name" else v for k, v in m.items() if k in names})
+                   for m in data["metrics"]]  # a former metric name reads as its current one
         return cls(kind=data.get("tool", {}).get("report", "trend"), generations=list(data["generations"]),
                    inputs=data.get("inputs", []), settings=data.get("settings", {}), metrics=metrics,
                    sections=data.get("sections", {}), gate=data.get("gate"),

@@ -165,3 +165,9 @@ def test_a_renamed_metric_keeps_old_configs_and_saved_results_working(tmp_path):
     worse = make_result(entry("compression_ratio", real=2.0, synth=3.5, better="lower"))
     rows = diff_results(loaded, worse)  # the old baseline and the new result name one metric
     assert [r["name"] for r in rows] == ["compression_ratio"] and rows[0]["change"] not in ("added", "removed")
+    from audit.trend_result import TrendResult
+
+    saved_trend = {"generations": ["real", "gen1"], "metrics": [{
+        "name": "compression_ratio_rate", "family": "diversity", "title": "gzip compression ratio", "better": "lower",
+        "kind": "per_corpus", "against": "real", "values": [2.0, 2.5], "band": {}, "verdicts": [None, "ok"]}]}
+    assert TrendResult.from_dict(saved_trend).metrics[0].name == "compression_ratio"
