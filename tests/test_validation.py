@@ -37,7 +37,9 @@ def test_a_bad_user_file_fails_the_same_way_on_every_command(command, option, ba
 
     monkeypatch.setattr(audit.ingest, "open_input", no_reading)
     path = bad_files[option]
-    _one_line_exit_2([*command, "--option", f"{option}={path}", *FAST], capsys, str(path))
+    code = main([*command, "--option", f"{option}={path}", *FAST])
+    err = capsys.readouterr().err.strip()
+    assert code == 2 and len(err.splitlines()) == 1 and err.count(str(path)) == 1, err  # named once
 
 
 @pytest.mark.parametrize("argv, needle", [

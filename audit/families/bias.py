@@ -45,7 +45,8 @@ def lexicon_from_options(options: dict) -> dict:
     except FileNotFoundError:
         raise ConfigError(f"bias groups file {user}: no such file") from None
     except (OSError, UnicodeDecodeError, ValueError) as e:  # JSON/TOML errors are ValueErrors
-        raise ConfigError(f"bias groups file {user}: {str(e).splitlines()[0]}") from None
+        msg = str(e).splitlines()[0].removeprefix(f"{user}: ")  # the loader may name the file already
+        raise ConfigError(f"bias groups file {user}: {msg}") from None
     except RecursionError:
         raise ConfigError(f"bias groups file {user}: nested too deeply") from None
 

@@ -75,7 +75,8 @@ def phrases_from_options(options: dict):
     except FileNotFoundError:
         raise ConfigError(f"defect phrases file {extra}: no such file") from None
     except (OSError, UnicodeDecodeError, ValueError) as e:
-        raise ConfigError(f"defect phrases file {extra}: {str(e).splitlines()[0]}") from None
+        msg = str(e).splitlines()[0].removeprefix(f"{extra}: ")  # the loader may name the file already
+        raise ConfigError(f"defect phrases file {extra}: {msg}") from None
 
 
 def counts_of(stats: CorpusStats | None, docs, options: dict) -> DefectCounts:
