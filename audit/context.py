@@ -77,18 +77,25 @@ class CorpusStats:
     def add(self, doc: Document) -> dict | None:
         """Count one document; returns the per-document labels the accumulators gave (also stored in
         ``doc.metadata``), or None."""
-        notes = None
+        return self.add_many([doc])[0]
+
+    def add_many(self, docs: list[Document]) -> list[dict | None]:
+        """:meth:`add` of each document, in order; an accumulator with ``add_many(docs)`` (returning one label
+        dict or None per document) takes the whole batch at once. Returns the labels per document."""
+        notes: list[dict | None] = [None] * len(docs)
         for acc in self.extras.values():
-            note = acc.add(doc)
+            got = acc.add_many(docs) if hasattr(acc, "add_many") else [acc.add(d) for d in docs]
+            for i, note in enumerate(got):
+                if note:
+                    notes[i] = {**(notes[i] or {}), **note}
+        for doc, note in zip(docs, notes):
             if note:
-                notes = {**(notes or {}), **note}
-        if notes:
-            doc.metadata.update(notes)
-        self.n_docs += 1
-        self.n_chars += len(doc.text)
-        self._pending.append(doc)
-        if len(self._pending) >= self.BATCH:
-            self._flush()
+                doc.metadata.update(note)
+            self.n_docs += 1
+            self.n_chars += len(doc.text)
+            self._pending.append(doc)
+            if len(self._pending) >= self.BATCH:
+                self._flush()
         return notes
 
     def _flush(self) -> None:

@@ -40,7 +40,7 @@ def summarise_chunk(docs: list[Document], params: FingerprintParams,
     ``factories``: the accumulators to stream (default: those registered in this process)."""
     extras = None if factories is None else {name: f() for name, f in sorted(factories.items())}
     stats = CorpusStats(params=params, keep_text=False, **({} if extras is None else {"extras": extras}))
-    notes = [stats.add(d) for d in docs]
+    notes = stats.add_many(docs)
     stats.index  # noqa: B018 - flush the last batch here, in the worker
     return stats, notes
 
@@ -49,11 +49,11 @@ def warm() -> None:
     """Import every built-in accumulator's module and load the language model: run once in the fork
     server (its preload), so that each worker forked from it starts with them instead of paying ~1-2 s
     of imports and model loading per worker and per corpus."""
-    from metrics.language import identifier
+    from metrics.language import identify_many
 
     for factory in builtin_accumulators().values():
         factory()
-    identifier()
+    identify_many(["warm"])  # the model and its automaton as arrays
 
 
 def _init_worker() -> None:

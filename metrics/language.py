@@ -109,6 +109,26 @@ def identify(text: str) -> tuple[str, float]:
     return str(lang), float(conf)
 
 
+@lru_cache(maxsize=1)
+def _automaton():
+    from metrics.langid_batch import automaton_tables
+
+    return automaton_tables(identifier())
+
+
+def identify_many(texts) -> list[tuple[str, float]]:
+    """:func:`identify` of many texts at once: the same answers, py3langid's byte automaton walked over all
+    of them together (``metrics.langid_batch``)."""
+    from metrics.langid_batch import classify_many
+
+    heads = [t[:MAX_CHARS] for t in texts]
+    todo = [i for i, h in enumerate(heads) if any(c.isalpha() for c in h)]
+    out = [(UNDETERMINED, 0.0)] * len(heads)
+    for i, res in zip(todo, classify_many(identifier(), [heads[i] for i in todo], _automaton())):
+        out[i] = res
+    return out
+
+
 def identify_all(texts) -> list[str]:
     """Language codes of many documents (see :func:`identify`)."""
     return [identify(t)[0] for t in texts]
@@ -140,7 +160,13 @@ class LanguageMix:
 
     def add(self, doc) -> dict[str, str]:
         """Count one document; returns its label ``{"language": code}`` (kept with the sampled document)."""
-        lang, conf = identify(doc.text)
+        return self._count(doc, *identify(doc.text))
+
+    def add_many(self, docs) -> list[dict[str, str]]:
+        """:meth:`add` of each document, their languages identified together (:func:`identify_many`)."""
+        return [self._count(d, lang, conf) for d, (lang, conf) in zip(docs, identify_many([d.text for d in docs]))]
+
+    def _count(self, doc, lang: str, conf: float) -> dict[str, str]:
         h = text_hash(doc.text)
         self.n_docs += 1
         self.languages[lang] += 1
