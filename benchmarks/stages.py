@@ -144,7 +144,13 @@ def _child_audit(code: str, argv: list[str], t_start: float) -> dict:
     ru = resource.getrusage(resource.RUSAGE_SELF)
     kids_cpu, kids_peak = _descendants()
     kids_peak = max(kids_peak, worker_peak[0])
-    return {"rc": rc, "stages": stages, "startup_s": round(events[0][1] - t_start, 3),
+    digest = None
+    if "--json" in argv and os.path.exists(argv[argv.index("--json") + 1]):  # same result as the other code?
+        import hashlib
+
+        with open(argv[argv.index("--json") + 1], "rb") as f:
+            digest = hashlib.sha256(f.read()).hexdigest()[:12]
+    return {"rc": rc, "stages": stages, "startup_s": round(events[0][1] - t_start, 3), "json_sha256": digest,
             "cpu_s": round(ru.ru_utime + ru.ru_stime + kids_cpu, 2), "cpu_workers_s": round(kids_cpu, 2),
             "peak_rss_mib": round(ru.ru_maxrss / 1024), "peak_rss_worker_mib": round(kids_peak)}
 
@@ -302,13 +308,15 @@ def _markdown(results: dict) -> str:
              "Wall = the whole process (interpreter start to exit); load = 1-minute load average before / after.",
              "CPU = the audit process and every worker process it started (the reading pool), user + system;",
              "'workers' = the part spent in worker processes; peak = the audit process; worker peak = the largest",
-             "worker process (looked at every 0.25 s).",
-             "", "| case | condition | code | wall s | CPU s | of which workers | peak MiB | worker peak MiB | load |",
-             "|---|---|---|---|---|---|---|---|---|"]
+             "worker process (looked at every 0.25 s); JSON = the first 12 hex digits of the report's SHA-256",
+             "(equal digits: byte-identical results).",
+             "", "| case | condition | code | wall s | CPU s | of which workers | peak MiB | worker peak MiB | load "
+                 "| JSON |",
+             "|---|---|---|---|---|---|---|---|---|---|"]
     for r in results["runs"]:
         lines.append(f"| {r['case']} | {r['condition']} | {r['code']} | {r['wall_s']} | {r['cpu_s']} | "
                      f"{r.get('cpu_workers_s', '')} | {r['peak_rss_mib']} | {r.get('peak_rss_worker_mib', '')} | "
-                     f"{r['load_before']} / {r['load_after']} |")
+                     f"{r['load_before']} / {r['load_after']} | {r.get('json_sha256') or ''} |")
     for r in results["runs"]:
         if r["tool"] != "corpus-audit":
             continue
