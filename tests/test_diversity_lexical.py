@@ -95,6 +95,7 @@ def test_mattr_equals_the_mean_ttr_of_every_window():
         toks = [f"t{x}" for x in rng.integers(0, vocab, length)]
         assert mattr(toks, window=window) == pytest.approx(mattr_brute(toks, window))
     assert mattr(["a", "b", "a", "b", "c"], window=3) == pytest.approx((2 / 3 + 2 / 3 + 1) / 3)
+    assert mattr(["a", "a", "b"], window=1) == 1.0  # a window of one token is always all distinct
 
 
 def test_mattr_corpus_documents_at_least_one_window_long():
@@ -108,6 +109,9 @@ def test_mattr_corpus_documents_at_least_one_window_long():
     assert r.ci == pytest.approx((m - 1.96 * se, m + 1.96 * se))
     assert r.details == {"window": 4, "share_long_enough": 0.6}
     assert r.warnings == ["2 of 5 documents shorter than the window (4 words)"]
+    two = mattr_corpus([["a", "b", "a", "c"], ["a", "b", "c", "d"]], window=4)  # 0.75 and 1.0
+    se = float(np.std([0.75, 1.0], ddof=1)) / math.sqrt(2)
+    assert two.ci == pytest.approx((0.875 - 1.96 * se, 0.875 + 1.96 * se))
     one = mattr_corpus([["a", "b", "a", "c"]], window=4)
     assert one.value == pytest.approx(0.75) and one.ci == (0.75, 0.75) and one.warnings == []
     # punctuation is dropped before counting: 4 words and 3 commas is one window of 4
@@ -152,7 +156,13 @@ def test_compression_ratio_budget_and_partial_chunk_boundaries():
     assert compression_ratio(texts, chunk_bytes=256, budget_bytes=301).n == 2
     r = compression_ratio(texts, chunk_bytes=256, budget_bytes=600)
     assert r.warnings == [] and r.details["bytes"] == 600
-    assert compression_ratio(texts, chunk_bytes=256, budget_bytes=384).details["chunks"] == 2  # 128 = half: kept
+    two = compression_ratio(texts, chunk_bytes=256, budget_bytes=384, random_state=0)
+    assert two.details["chunks"] == 2  # 128 = half a chunk: kept
+    stream = "".join(texts[i] + "\n" for i in seeded_order(texts, 0)).encode()[:384]
+    vals = [ratio(stream[:256]), ratio(stream[256:])]
+    se = float(np.std(vals, ddof=1)) / math.sqrt(2)
+    assert two.ci == pytest.approx((np.mean(vals) - 1.96 * se, np.mean(vals) + 1.96 * se))
+    assert compression_ratio(texts, chunk_bytes=257, budget_bytes=128).details["chunks"] == 1  # 257 // 2
     assert compression_ratio(texts, chunk_bytes=256, budget_bytes=383).details["chunks"] == 1  # 127: dropped
     assert compression_ratio(texts, chunk_bytes=257, budget_bytes=385).details["chunks"] == 2  # 128 of 257
     assert compression_ratio(texts, chunk_bytes=256, budget_bytes=356).details["chunks"] == 1
