@@ -12,7 +12,7 @@ import warnings
 import pytest
 from scipy.stats import t
 
-from audit.compare import check_support, info_entry, lift, pairwise_entry, per_corpus_entry
+from audit.compare import check_support, info_entry, insufficient, lift, pairwise_entry, per_corpus_entry
 from metrics.registry import REGISTRY, MetricSpec
 from metrics.result import MetricResult
 
@@ -481,3 +481,42 @@ def test_check_support_skips_a_side_without_a_result(spec):
         {"synth_documents": 5}, "too little support: the synthetic corpus has only 5 documents (needs 20)")
     assert check_support(s, {"real": R(1.0, n=20), "synth": R(1.0, n=20)}) == (
         {"real_documents": 20, "synth_documents": 20}, None)
+
+
+def test_scope_support_and_a_given_p_value_are_stated_as_given(spec, pair):
+    spec()
+    gaps = [0.0625, -0.0625, 0.03125, -0.03125]
+    e = per_corpus_entry("t_metric", R(1.0), R(0.75), null_gaps=gaps, p_value=0.5, scope="full",
+                         support={"real_tokens": 9})
+    assert e.p_value == 0.5 and e.scope == "full" and e.support["real_tokens"] == 9
+    assert per_corpus_entry("t_metric", R(1.0), R(0.75), null_gaps=gaps).p_value is not None  # the noise's
+    assert pairwise_entry("t_pair", R(0.0), scope="sample").scope == "sample"
+
+
+def test_chance_rows_keep_the_range_of_their_effect(spec, pair):
+    spec()
+    overlap = per_corpus_entry("t_metric", R(1.0, ci=(0.875, 1.125)), R(0.75, ci=(0.5, 0.875)))
+    assert overlap.verdict == "ok" and effect(overlap) == (0.0, 0.0, 1.0)
+    # pairwise, effect measured from the real-vs-real value 0.0625 over the span 0.25 - 0.0625
+    for e in (pairwise_entry("t_pair", R(0.0625), R(0.0625)),                          # no worse
+              pairwise_entry("t_pair", R(0.25, p=0.5), R(0.0625)),                     # not significant
+              pairwise_entry("t_pair", R(0.25, ci=(0.0625, 0.5)), R(0.0625))):         # CI holds it
+        assert e.verdict == "ok" and e.details["effect"]["value"] == 0.0 and e.details["effect"]["low"] == 0.0
+    assert effect(pairwise_entry("t_pair", R(0.25, p=0.5), R(0.0625)))[2] == 1.0
+    null = [i / 64 for i in range(21)]  # mean 10/64 under the fail threshold; 95th percentile 19/64
+    e = pairwise_entry("t_pair", R(19 / 64), null_values=null)
+    assert e.verdict == "ok" and "within what real-vs-real splits give" in e.reason
+    assert e.details["effect"]["value"] == 0.0 and e.details["effect"]["high"] > 0
+
+
+def test_insufficient_copies_the_row_without_a_verdict(spec):
+    spec()
+    e = per_corpus_entry("t_metric", R(1.0, ci=(0.875, 1.125)), R(0.75, ci=(0.5, 0.8125)), R(0.5), R(0.5625))
+    kept = insufficient(e, "too few halves")
+    assert (kept.verdict, kept.reason, kept.real, kept.synth, kept.noise_floor) == \
+        ("insufficient", "too few halves", 1.0, 0.75, 0.125)
+    assert e.verdict == "fail"  # the original row is untouched
+    gone = insufficient(e, "n/a: English only", clear=True, support={"real_english": 3})
+    assert (gone.real, gone.synth, gone.value, gone.delta, gone.noise_floor, gone.p_value, gone.p_adjusted,
+            gone.ci) == (None, None, None, None, None, None, None, {})
+    assert gone.reason == "n/a: English only" and gone.support == {"real_english": 3}
