@@ -8,6 +8,7 @@ module docstring (README "What is measured"), never read back from the code.
 """
 import math
 import warnings
+from dataclasses import replace
 
 import pytest
 from scipy.stats import t
@@ -509,7 +510,7 @@ def test_chance_rows_keep_the_range_of_their_effect(spec, pair):
     assert e.details["effect"]["value"] == 0.0 and e.details["effect"]["high"] > 0
 
 
-def test_insufficient_copies_the_row_without_a_verdict(spec):
+def test_insufficient_copies_the_row_without_a_verdict(spec, pair):
     spec()
     e = per_corpus_entry("t_metric", R(1.0, ci=(0.875, 1.125)), R(0.75, ci=(0.5, 0.8125)), R(0.5), R(0.5625))
     kept = insufficient(e, "too few halves")
@@ -520,3 +521,6 @@ def test_insufficient_copies_the_row_without_a_verdict(spec):
     assert (gone.real, gone.synth, gone.value, gone.delta, gone.noise_floor, gone.p_value, gone.p_adjusted,
             gone.ci) == (None, None, None, None, None, None, None, {})
     assert gone.reason == "n/a: English only" and gone.support == {"real_english": 3}
+    pair = replace(pairwise_entry("t_pair", R(0.3125, ci=(0.25, 0.5), p=0.01)), p_adjusted=0.02)
+    gone = insufficient(pair, "n/a", clear=True)
+    assert (gone.value, gone.p_value, gone.p_adjusted, gone.ci) == (None, None, None, {})
