@@ -62,8 +62,10 @@ def test_near_copy_rate_reports_the_closest_real_document():
 
 def test_near_copy_rate_threshold_boundaries_and_defaults():
     real, synth = [A, B], [C, A]
-    assert near_copy_rate(real, synth, threshold=15 / 17).details["copied_docs"] == 2  # Jaccard = threshold
-    assert near_copy_rate(real, synth, threshold=1.0).details["copied_docs"] == 1      # exact copies only
+    # seeded: with random_state=None the MinHash permutations (and so whether LSH proposes the pair) change
+    # every call, and at a Jaccard of 15/17 an unseeded run missed the pair now and then
+    assert near_copy_rate(real, synth, threshold=15 / 17, random_state=0).details["copied_docs"] == 2
+    assert near_copy_rate(real, synth, threshold=1.0, random_state=0).details["copied_docs"] == 1
     d = near_copy_rate(real, synth).details
     assert (d["threshold"], d["num_perm"]) == (0.8, 128)
     many = near_copy_rate([A], [A] * 25)
