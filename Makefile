@@ -32,11 +32,8 @@ demo-trend: install
 # FUZZ_EXAMPLES: hypothesis examples per fuzzed property in the suite (bounded; `make fuzz` runs long)
 FUZZ_EXAMPLES ?= 150
 
-# Tests marked slow (a real model build, Dask clusters, packaging, large calibrations: ~3 min) run when CI is
-# set (.ci/run sets CI=true) or with `make test SLOW=1`; a plain `make test` runs the rest (~9.5 min here).
-SLOW ?= $(CI)
 test: install
-	FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/python -m pytest -q tests $(if $(SLOW),,-m "not slow")
+	FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/python -m pytest -q tests
 
 bench: install
 	$(BIN)/python benchmarks/run.py
