@@ -106,10 +106,10 @@ def _null_gaps(real: DefectCounts, n_synth: int, share_of) -> tuple[list[float],
     buckets, or None when they hold no document."""
     gaps = []
     for a, b in SPLITS:
-        na, nb = sum(real.n[h] for h in a), sum(real.n[h] for h in b)
         va, vb = share_of(a), share_of(b)
-        if not na or not nb or va is None or vb is None:
+        if va is None or vb is None:  # a half with no document
             continue
+        na, nb = sum(real.n[h] for h in a), sum(real.n[h] for h in b)
         scale = ((1 / real.n_docs + 1 / n_synth) / (1 / na + 1 / nb)) ** 0.5
         gaps.append((vb - va) * scale)
     half = real.n_docs // 2
