@@ -1,0 +1,163 @@
+"""metrics.diversity_semantic: input checks, the content-keyed sample, Vendi's and the mean cosine's
+jackknife CIs, cluster fitting and the cluster entropy, each against a brute-force or hand computation."""
+import math
+
+import numpy as np
+import pytest
+from vendi_score import vendi
+
+from metrics.diversity_semantic import (assign_clusters, cluster_entropy, fit_clusters, mean_pairwise_cosine,
+                                        row_order, vendi_score, vendi_score_kernel)
+
+
+def unit(x):
+    return x / np.linalg.norm(x, axis=1, keepdims=True)
+
+
+@pytest.mark.parametrize("bad, msg", [
+    (np.zeros(4), r"non-empty 2-D array, got shape \(4,\)"),
+    (np.zeros((0, 3)), r"non-empty 2-D array, got shape \(0, 3\)"),
+    (np.array([[1.0, np.nan]]), "contain NaN or infinite values"),
+    (np.zeros((3, 2)), "are all zero"),
+])
+def test_bad_embeddings_say_what_is_wrong(bad, msg):
+    with pytest.raises(ValueError, match=msg):
+        vendi_score(bad)
+    with pytest.raises(ValueError, match="^embeddings "):
+        mean_pairwise_cosine(bad)
+
+
+def test_zero_rows_are_left_out_with_a_warning():
+    x = np.array([[1.0, 0.0], [0.0, 0.0], [0.0, 2.0], [0.0, 0.0]])
+    r = mean_pairwise_cosine(x)
+    assert r.value == 0.0 and r.n == 2 and r.warnings == ["2 all-zero embedding rows left out"]
+    v = vendi_score(x)
+    assert v.value == pytest.approx(2.0) and v.n == 2 and v.warnings == ["2 all-zero embedding rows left out"]
+    assert mean_pairwise_cosine(x[[0, 2]]).warnings == []
+
+
+def test_mean_pairwise_cosine_needs_two_documents():
+    with pytest.raises(ValueError, match="at least two documents"):
+        mean_pairwise_cosine(np.array([[1.0, 2.0]]))
+    r = mean_pairwise_cosine(np.array([[1.0, 0.0], [1.0, 1.0]]))
+    assert r.value == pytest.approx(math.sqrt(0.5)) and r.n == 2 and r.ci is None  # < 20 docs: no CI
+
+
+def jackknife_reference(stat, n, random_state):
+    """Delete-a-group jackknife over 10 groups of a seeded permutation, written out."""
+    g = np.random.default_rng(random_state).permutation(n) % 10
+    loo = [stat(np.flatnonzero(g != j)) for j in range(10)]
+    se = math.sqrt(9 / 10 * sum((v - np.mean(loo)) ** 2 for v in loo))
+    full = stat(np.arange(n))
+    return full - 1.96 * se, full + 1.96 * se
+
+
+def test_mean_pairwise_cosine_ci_is_the_brute_force_jackknife():
+    x = np.random.default_rng(4).standard_normal((40, 5)) + 0.3
+    s = unit(x) @ unit(x).T
+
+    def brute(ix):
+        sub = s[np.ix_(ix, ix)]
+        return (sub.sum() - np.trace(sub)) / (len(ix) * (len(ix) - 1))
+
+    r = mean_pairwise_cosine(x, random_state=7)
+    assert r.value == pytest.approx(brute(np.arange(40)))
+    assert r.ci == pytest.approx(jackknife_reference(brute, 40, 7))
+    assert r.n == 40 and r.warnings == []
+
+
+def test_row_order_is_keyed_on_content_and_seeded():
+    x = np.random.default_rng(5).standard_normal((30, 3))
+    p = np.random.default_rng(6).permutation(30)
+    o = row_order(x, 1)
+    assert sorted(o) == list(range(30))
+    assert np.array_equal(x[o], x[p][row_order(x[p], 1)])  # shuffling the rows changes nothing
+    assert not np.array_equal(o, row_order(x, 2))  # another seed, another order
+    assert np.array_equal(o, row_order(x, 1))
+
+
+def test_vendi_sample_is_the_head_of_the_seeded_order():
+    x = unit(np.random.default_rng(7).standard_normal((50, 6)))
+    r = vendi_score(x, sample_size=30, random_state=3)
+    head = x[row_order(x, 3)[:30]]
+    assert r.n == 30 and r.sampled is True and r.details == {"dim": 6}
+    assert r.value == pytest.approx(vendi.score_X(head), rel=1e-9)
+    full = vendi_score(x, random_state=3)
+    assert full.n == 50 and full.sampled is False and full.value == pytest.approx(vendi.score_X(x), rel=1e-9)
+
+
+def entropy_exp(eig):
+    p = np.clip(eig, 0, None) / np.clip(eig, 0, None).sum()
+    p = p[p > 0]
+    return math.exp(-(p * np.log(p)).sum())
+
+
+def test_vendi_ci_is_the_first_order_group_jackknife():
+    # groups: position in the seeded content order modulo 10; each left-out group's eigenvalues to first
+    # order, v_i' (X'X - X_g'X_g) v_i, written here with the full matrix product
+    x = unit(np.random.default_rng(8).standard_normal((40, 4)))
+    r = vendi_score(x, random_state=2)
+    xs = x[row_order(x, 2)]
+    lam, vecs = np.linalg.eigh(xs.T @ xs)
+    loo = []
+    for j in range(10):
+        xg = xs[np.arange(40) % 10 == j]
+        loo.append(entropy_exp(np.diag(vecs.T @ (xs.T @ xs - xg.T @ xg) @ vecs)))
+    se = math.sqrt(9 / 10 * sum((v - np.mean(loo)) ** 2 for v in loo))
+    assert r.value == pytest.approx(entropy_exp(lam))
+    assert r.ci == pytest.approx((r.value - 1.96 * se, r.value + 1.96 * se))
+    assert vendi_score(x[:19]).ci is None and vendi_score(x[:20]).ci is not None
+
+
+def test_vendi_kernel_clips_negative_eigenvalues_and_checks_shape():
+    # eigenvalues of K/n: 1.5 and -0.5; the negative one is clipped, leaving one effective item
+    assert vendi_score_kernel([[1.0, 2.0], [2.0, 1.0]]) == pytest.approx(1.0)
+    assert vendi_score_kernel(np.eye(5)) == pytest.approx(5.0)
+    for bad in ([1.0, 1.0], [[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]], np.zeros((0, 0))):
+        with pytest.raises(ValueError, match="non-empty square matrix"):
+            vendi_score_kernel(bad)
+    with pytest.raises(ValueError, match="NaN or infinite"):
+        vendi_score_kernel([[1.0, np.inf], [np.inf, 1.0]])
+
+
+def test_fit_clusters_lowers_k_to_a_fortieth_of_the_sample():
+    x = np.random.default_rng(9).standard_normal((400, 5))
+    assert fit_clusters([x[:200], x[200:]], k=30, random_state=0).shape == (10, 5)  # 400 // 40
+    assert fit_clusters([x], k=30, sample_size=120, random_state=0).shape == (3, 5)  # the sample counts
+    assert fit_clusters([x[:41]], k=30, random_state=0).shape == (2, 5)  # at least 2
+    assert fit_clusters([x], k=4, random_state=0).shape == (4, 5)  # k itself when smaller
+    c = fit_clusters([x], k=4, random_state=0)
+    assert np.linalg.norm(c, axis=1) == pytest.approx(np.ones(4))
+    with pytest.raises(ValueError, match="need at least 4 documents to fit 2 clusters"):
+        fit_clusters([x[:3]], random_state=0)
+    assert fit_clusters([x[:4]], random_state=0).shape == (2, 5)
+
+
+def test_fit_clusters_separates_two_directions():
+    rng = np.random.default_rng(10)
+    a = np.array([1.0, 0.0, 0.0]) + 0.01 * rng.standard_normal((60, 3))
+    b = np.array([0.0, 0.0, 1.0]) + 0.01 * rng.standard_normal((60, 3))
+    c = fit_clusters([a, b], k=2, random_state=1)
+    assert sorted(np.abs(c).argmax(axis=1).tolist()) == [0, 2]
+    assert sorted(assign_clusters(a, c).tolist()) == [int(np.abs(c[:, 0]).argmax())] * 60
+
+
+def test_assign_clusters_largest_cosine():
+    cent = np.array([[1.0, 0.0], [0.0, 1.0], [-1.0, 0.0]])
+    x = np.array([[5.0, 1.0], [0.1, 3.0], [-2.0, 1.0], [1.0, 0.9]])
+    assert assign_clusters(x, cent).tolist() == [0, 1, 2, 0]
+
+
+def test_cluster_entropy_hand_computed_with_ci_and_details():
+    cent = np.eye(4)
+    x = np.vstack([np.eye(4)[[0, 0, 1, 2]]])  # counts 2, 1, 1, 0 over 4 cells
+    r = cluster_entropy(x, cent)
+    p = np.array([0.5, 0.25, 0.25])
+    h = -(p * np.log(p)).sum() + (3 - 1) / (2 * 4)
+    var = ((p * np.log(p) ** 2).sum() - ((p * np.log(p)).sum()) ** 2) / 4
+    se = math.sqrt(var) / math.log(4)
+    assert r.value == pytest.approx(h / math.log(4))
+    assert r.ci == pytest.approx((h / math.log(4) - 1.96 * se, h / math.log(4) + 1.96 * se))
+    assert r.n == 4 and r.details == {"k": 4, "counts": [2, 1, 1, 0], "occupied": 3}
+    one = cluster_entropy(np.tile([1.0, 0.0], (5, 1)), np.eye(2))
+    assert one.value == 0.0 and one.ci == (0.0, 0.0)

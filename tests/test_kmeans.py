@@ -1,0 +1,58 @@
+"""metrics.kmeans: the one faiss k-means, its shared settings and the single-thread context."""
+import faiss
+import numpy as np
+import pytest
+
+from metrics.kmeans import faiss_single_thread, fit_kmeans
+
+
+def test_single_thread_inside_and_previous_setting_restored_even_on_error():
+    before = faiss.omp_get_max_threads()
+    faiss.omp_set_num_threads(2)
+    try:
+        with faiss_single_thread():
+            assert faiss.omp_get_max_threads() == 1
+        assert faiss.omp_get_max_threads() == 2
+        with pytest.raises(RuntimeError):
+            with faiss_single_thread():
+                raise RuntimeError("boom")
+        assert faiss.omp_get_max_threads() == 2
+    finally:
+        faiss.omp_set_num_threads(before)
+
+
+def test_fit_kmeans_passes_every_setting_to_faiss():
+    x = np.random.default_rng(0).normal(size=(100, 4))  # float64: cast to float32 for faiss
+    km = fit_kmeans(x, 3.0, seed=5.0, niter=7, nredo=2, spherical=True, max_points_per_centroid=20)
+    cp = km.cp
+    assert (km.k, km.d) == (3, 4)
+    assert (cp.niter, cp.nredo, cp.spherical, cp.seed) == (7, 2, True, 5)
+    assert (cp.min_points_per_centroid, cp.max_points_per_centroid, cp.verbose) == (1, 20, False)
+    assert km.centroids.shape == (3, 4)
+    assert np.linalg.norm(km.centroids, axis=1) == pytest.approx(np.ones(3), abs=1e-5)  # spherical
+
+
+def test_fit_kmeans_defaults_and_extra_options():
+    x = np.random.default_rng(1).normal(size=(60, 2)).astype(np.float32)
+    km = fit_kmeans(x, 2, seed=0, update_index=True)
+    cp = km.cp
+    assert (cp.niter, cp.nredo, cp.spherical, cp.max_points_per_centroid) == (20, 1, False, 256)
+    assert cp.update_index is True  # **faiss_options reach faiss
+    assert np.linalg.norm(km.centroids, axis=1).max() > 1.01  # not spherical: centroids are not unit rows
+
+
+def test_fit_kmeans_finds_two_separated_blobs_and_is_seeded():
+    rng = np.random.default_rng(2)
+    x = np.vstack([rng.normal(size=(40, 3)) * 0.1, rng.normal(size=(40, 3)) * 0.1 + 10.0])
+    km = fit_kmeans(x, 2, seed=3)
+    _, lab = km.index.search(np.ascontiguousarray(x, dtype=np.float32), 1)
+    lab = lab[:, 0]
+    assert len(set(lab[:40])) == 1 and len(set(lab[40:])) == 1 and lab[0] != lab[40]
+    assert sorted(km.centroids[:, 0].round()) == [0.0, 10.0]
+    assert np.array_equal(km.centroids, fit_kmeans(x, 2, seed=3).centroids)
+
+
+def test_fit_kmeans_is_silent(capfd):
+    fit_kmeans(np.random.default_rng(3).normal(size=(50, 2)), 2, seed=0)
+    out, err = capfd.readouterr()
+    assert out == "" and err == ""
