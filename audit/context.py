@@ -11,7 +11,7 @@ from audit.corpus_index import DocIndex
 from audit.documents import Document
 from audit.sampling import content_order
 from metrics.fingerprint import FingerprintParams, fingerprint_batch, params_from_options
-from metrics.text import normalize, text_hash, tokenize
+from metrics.text import normalize, normalized_hash, text_hash, tokenize
 
 # Extra whole-corpus statistics, streamed over every document alongside the counts below.
 # name -> zero-argument factory of an accumulator with ``add(doc)`` and ``merge(other) -> new``.
@@ -170,6 +170,14 @@ class CorpusData:
             norm = self.parent.normalized
             return [norm[i] for i in self.indices]
         return [normalize(d.text) for d in self.docs]
+
+    @cached_property
+    def text_hashes(self) -> list[str]:
+        """``metrics.text.text_hash`` of each document (from ``normalized``); a subset shares its parent's."""
+        if self.parent is not None:
+            hashes = self.parent.text_hashes
+            return [hashes[i] for i in self.indices]
+        return [normalized_hash(t) for t in self.normalized]
 
     def subset(self, idx: np.ndarray, name: str) -> "CorpusData":
         return CorpusData(name=name, docs=[self.docs[i] for i in idx], embeddings=self.embeddings[idx],

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 from scipy.stats import binom, mannwhitneyu, norm
@@ -25,6 +26,7 @@ def dcr_copy_rate(
     reference_texts: Sequence[str] | None = None,
     synth_texts: Sequence[str] | None = None,
     max_examples: int = 10,
+    holdout_nearest: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> MetricResult:
     """Share of synthetic documents closer to the reference corpus than real held-out documents usually are.
 
@@ -39,11 +41,14 @@ def dcr_copy_rate(
         value in [0, 1], lower is better, ≈ ``quantile`` under no copying; CI: Wilson; p-value: one-sided
         binomial test against ``quantile``. details: threshold, medians, a shared-bin histogram of both
         DCR distributions (``histogram.edges``, ``.synth``, ``.holdout``) and the closest pairs.
+
+    ``holdout_nearest``: ``nearest(reference_emb, holdout_emb)`` when the caller already has it (the
+    semantic-copy baseline runs the same search), so it is not run twice.
     """
     if not 0 < quantile < 1:
         raise ValueError(f"dcr_copy_rate: quantile must be in (0, 1), got {quantile}")
     ref = check_embeddings(reference_emb, "dcr_copy_rate reference")
-    sim_h, _ = nearest(ref, holdout_emb)
+    sim_h, _ = nearest(ref, holdout_emb) if holdout_nearest is None else holdout_nearest
     sim_s, idx_s = nearest(ref, synth_emb)
     d_h = np.clip(1.0 - sim_h.astype(np.float64), 0.0, 2.0)
     d_s = np.clip(1.0 - sim_s.astype(np.float64), 0.0, 2.0)
@@ -84,6 +89,30 @@ def _nn_dist(train: np.ndarray, x: np.ndarray) -> np.ndarray:
     return np.sqrt(np.maximum(d[:, 0].astype(np.float64), 0.0))
 
 
+@dataclass(frozen=True)
+class CopyingCells:
+    """The k-means cells of a training sample for :func:`data_copying_score` (``copying_cells``)."""
+
+    k: int
+    kmeans: object  # the trained faiss.Kmeans
+    train_labels: np.ndarray  # each training row's cell
+
+
+def copying_cells(train: np.ndarray, *, n_cells: int = 10, random_state=None) -> CopyingCells:
+    """Partition ``train`` into ``min(n_cells, n // 2)`` seeded k-means cells, as :func:`data_copying_score` does.
+
+    Fit once and pass as ``cells=`` to several tests on the same training sample and seed (the copying
+    test and its real-vs-real baseline): the same fit, so the same cells, without training twice.
+    """
+    t = check_embeddings(train, "data_copying_score train").astype(np.float64)
+    k = max(1, min(n_cells, t.shape[0] // 2))
+    seed = int(np.random.default_rng(random_state).integers(2**31 - 1))
+    with faiss_single_thread():
+        km = fit_kmeans(t, k, niter=25, nredo=3, seed=seed, max_points_per_centroid=1_000_000)
+        labels = km.index.search(t.astype(np.float32), 1)[1][:, 0]
+    return CopyingCells(k, km, labels)
+
+
 def data_copying_score(
     train: np.ndarray,
     test: np.ndarray,
@@ -92,6 +121,7 @@ def data_copying_score(
     n_cells: int = 10,
     min_generated: int = 20,
     random_state=None,
+    cells: CopyingCells | None = None,
 ) -> MetricResult:
     """The data-copying test statistic C_T (Meehan, Chaudhuri & Dasgupta, AISTATS 2020).
 
@@ -109,18 +139,22 @@ def data_copying_score(
         less copying, not a better corpus: a value well above 0 is synthetic data farther from the real
         data than new real data is (a drift, which the drift rows judge); only copying is flagged here. p-value: one-sided normal test for copying, treating cell z-scores as independent
         N(0, 1). details: per-cell z-scores, weights and counts.
+
+    ``cells``: ``copying_cells(train, n_cells=n_cells, random_state=random_state)`` when the caller has
+    it already (``random_state`` is then not used).
     """
     t = check_embeddings(train, "data_copying_score train").astype(np.float64)
     p = check_embeddings(test, "data_copying_score test").astype(np.float64)
     q = check_embeddings(generated, "data_copying_score generated").astype(np.float64)
     if not (t.shape[1] == p.shape[1] == q.shape[1]):
         raise ValueError("data_copying_score: embedding dimensions differ")
-    k = max(1, min(n_cells, t.shape[0] // 2))
-    seed = int(np.random.default_rng(random_state).integers(2**31 - 1))
+    if cells is None:
+        cells = copying_cells(t, n_cells=n_cells, random_state=random_state)
+    elif len(cells.train_labels) != len(t):
+        raise ValueError("data_copying_score: cells were fitted on another training sample")
     with faiss_single_thread():
-        km = fit_kmeans(t, k, niter=25, nredo=3, seed=seed, max_points_per_centroid=1_000_000)
-        ct, cp, cq = (km.index.search(x.astype(np.float32), 1)[1][:, 0] for x in (t, p, q))
-        return _c_t(t, p, q, ct, cp, cq, k, min_generated)
+        cp, cq = (cells.kmeans.index.search(x.astype(np.float32), 1)[1][:, 0] for x in (p, q))
+        return _c_t(t, p, q, cells.train_labels, cp, cq, cells.k, min_generated)
 
 
 def _c_t(t, p, q, ct, cp, cq, k: int, min_generated: int) -> MetricResult:

@@ -17,15 +17,13 @@ def _check_tokens(name: str, *corpora: Sequence[Sequence[str]]) -> None:
 
 
 def _doc_term(tokens_a, tokens_b) -> tuple[sparse.csr_matrix, list[str]]:
+    """Document × word counts (float64, canonical CSR) and the words, in order of first occurrence."""
+    docs = list(tokens_a) + list(tokens_b)
     vocab: dict[str, int] = {}
-    rows, cols, vals = [], [], []
-    for r, toks in enumerate(list(tokens_a) + list(tokens_b)):
-        for w, c in Counter(toks).items():
-            rows.append(r)
-            cols.append(vocab.setdefault(w, len(vocab)))
-            vals.append(c)
-    x = sparse.csr_matrix((vals, (rows, cols)), shape=(len(tokens_a) + len(tokens_b), len(vocab)),
-                          dtype=np.float64)
+    cols = np.fromiter((vocab.setdefault(w, len(vocab)) for toks in docs for w in toks), dtype=np.int64)
+    rows = np.repeat(np.arange(len(docs)), [len(toks) for toks in docs])
+    # one entry per token; the conversion to CSR sums a document's repeated words into their count
+    x = sparse.csr_matrix((np.ones(len(cols)), (rows, cols)), shape=(len(docs), len(vocab)), dtype=np.float64)
     return x, list(vocab)
 
 

@@ -82,8 +82,12 @@ def semantic_copy_rate(
     real_texts: Sequence[str] | None = None,
     synth_texts: Sequence[str] | None = None,
     max_examples: int = 20,
+    nearest_rows: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> MetricResult:
     """Share of synthetic documents whose nearest real document has cosine ≥ ``threshold``.
+
+    ``nearest_rows``: ``nearest(real_emb, synth_emb)`` when the caller already has it (the same search
+    serves the DCR test), so it is not run twice.
 
     Returns
     -------
@@ -91,7 +95,7 @@ def semantic_copy_rate(
         value in [0, 1], lower is better; CI: Wilson interval; ``details["examples"]``: the closest
         (synthetic, real) pairs with both texts and their cosine, most similar first.
     """
-    sim, idx = nearest(real_emb, synth_emb)
+    sim, idx = nearest(real_emb, synth_emb) if nearest_rows is None else nearest_rows
     hit = np.flatnonzero(sim >= threshold - 1e-6)
     order = hit[np.lexsort((hit, -sim[hit]))][:max_examples]
     examples = [{

@@ -75,7 +75,12 @@ def normalize(text: str) -> str:
 
 def text_hash(text: str) -> str:
     """A stable 16-hex-digit hash of the normalised text."""
-    return hashlib.blake2b(normalize(text).encode("utf-8"), digest_size=8).hexdigest()
+    return normalized_hash(normalize(text))
+
+
+def normalized_hash(normalized: str) -> str:
+    """:func:`text_hash` of a text from its :func:`normalize` d form (when that is at hand already)."""
+    return hashlib.blake2b(normalized.encode("utf-8"), digest_size=8).hexdigest()
 
 
 @lru_cache(maxsize=1)

@@ -62,6 +62,18 @@ def _keywords(tokens_by_cluster: list[Counter], n_keywords: int) -> list[list[st
     return out
 
 
+class _ContentWords(dict):
+    """token -> is it a content word, decided once per distinct token (corpora repeat their words)."""
+
+    def __init__(self, stop_words=None):
+        super().__init__()
+        self.stop = ENGLISH_STOP_WORDS if stop_words is None else stop_words
+
+    def __missing__(self, t: str) -> bool:
+        keep = self[t] = any(ch.isalpha() for ch in t) and t not in self.stop and len(t) > 1
+        return keep
+
+
 def _content(tokens: Sequence[str], stop_words=None) -> list[str]:
     """Content words: letters, not a stop word (scikit-learn's English list unless ``stop_words`` is
     given, e.g. ``metrics.language.stop_words`` of the corpora's languages), longer than one character."""
@@ -69,13 +81,19 @@ def _content(tokens: Sequence[str], stop_words=None) -> list[str]:
     return [t for t in tokens if any(ch.isalpha() for ch in t) and t not in stop and len(t) > 1]
 
 
+def _bags(docs_tokens, labels, k: int, stop_words=None) -> list[Counter]:
+    """Per cluster, the counts of its documents' content words (:func:`_content`)."""
+    content = _ContentWords(stop_words)
+    words: list[list[str]] = [[] for _ in range(k)]
+    for toks, lab in zip(docs_tokens, labels):
+        words[int(lab)] += [t for t in toks if content[t]]
+    return [Counter(w) for w in words]
+
+
 def cluster_keywords(docs_tokens: Sequence[Sequence[str]], labels: Sequence[int], k: int, *,
                      n_keywords: int = 5, stop_words=None) -> list[list[str]]:
     """c-TF-IDF keywords of each of ``k`` clusters, from the content words of its documents."""
-    counts = [Counter() for _ in range(k)]
-    for toks, lab in zip(docs_tokens, labels):
-        counts[int(lab)].update(_content(toks, stop_words))
-    return _keywords(counts, n_keywords)
+    return _keywords(_bags(docs_tokens, labels, k, stop_words), n_keywords)
 
 
 def fit_topics(
@@ -112,10 +130,7 @@ def fit_topics(
     cr, cs = np.bincount(lr, minlength=k), np.bincount(ls, minlength=k)
     pvals = np.array([fisher_exact([[cr[c], nr - cr[c]], [cs[c], ns - cs[c]]])[1] for c in range(k)])
     qvals = false_discovery_control(np.clip(pvals, 0.0, 1.0), method="bh")
-    bags = [Counter() for _ in range(k)]
-    for lab, toks in zip(labels, list(tokens_real) + list(tokens_synth)):
-        bags[lab].update(_content(toks, stop_words))
-    keywords = _keywords(bags, n_keywords)
+    keywords = _keywords(_bags(list(tokens_real) + list(tokens_synth), labels, k, stop_words), n_keywords)
     clusters = []
     for c in range(k):
         rs, ss = cr[c] / nr, cs[c] / ns

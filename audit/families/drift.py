@@ -17,7 +17,6 @@ from metrics.drift_mauve import mauve_score
 from metrics.diversity_lexical import word_tokens
 from audit.families.language import corpus_stop_words
 from metrics.drift_words import fightin_words, unigram_jsd
-from metrics.text import text_hash
 from metrics.topics import EXTRA, LOST, TopicFit, cluster_js, fit_topics, mode_coverage
 
 MIN_N = 20
@@ -53,7 +52,8 @@ def _topic_brief(sec: dict, statuses: tuple[str, ...], limit: int = 5) -> list[d
 def _canonical(c: CorpusData) -> tuple[CorpusData, np.ndarray]:
     """The corpus in a fixed order (by text hash, then id), so seeded folds and samples do not depend on
     the order of the input file: shuffling documents changes nothing."""
-    order = np.array(sorted(range(len(c)), key=lambda i: (text_hash(c.docs[i].text), c.docs[i].id)), dtype=int)
+    hashes = c.text_hashes  # text_hash of each document, computed once per corpus and shared with its halves
+    order = np.array(sorted(range(len(c)), key=lambda i: (hashes[i], c.docs[i].id)), dtype=int)
     return c.subset(order, c.name), order
 
 

@@ -22,9 +22,9 @@ from audit.compare import pairwise_entry, per_corpus_entry
 from audit.context import AuditContext, CorpusData, CorpusStats
 from audit.families import FamilyOutput
 from audit.families.duplication_full import full_rows
-from metrics.copying_distance import data_copying_score, dcr_copy_rate
+from metrics.copying_distance import copying_cells, data_copying_score, dcr_copy_rate
 from metrics.duplication import excess_p_value
-from metrics.duplication_semantic import semantic_copy_rate, semantic_duplicate_rate
+from metrics.duplication_semantic import nearest, semantic_copy_rate, semantic_duplicate_rate
 from metrics.fingerprint import params_from_options
 from metrics.result import MetricResult
 
@@ -95,12 +95,14 @@ def run(ctx: AuditContext) -> FamilyOutput:
     # --- semantic copies real -> synthetic; baseline: real half B "copying" real half A ---
     have_halves = len(half_a) > 0 and len(half_b) > 0
 
-    def sem_copy(r: CorpusData, q: CorpusData) -> MetricResult:
+    def sem_copy(r: CorpusData, q: CorpusData, rows=None) -> MetricResult:
         return semantic_copy_rate(r.embeddings, q.embeddings, threshold=sem_thr, real_ids=_ids(r),
-                                  synth_ids=_ids(q), real_texts=r.texts, synth_texts=q.texts)
+                                  synth_ids=_ids(q), real_texts=r.texts, synth_texts=q.texts, nearest_rows=rows)
 
+    # each half B document's nearest half A document: the copy baseline and DCR's holdout share this search
+    b_to_a = nearest(half_a.embeddings, half_b.embeddings) if have_halves else None
     value = mark(sem_copy(real, synth), synth)
-    base = mark(sem_copy(half_a, half_b), half_b) if have_halves else None
+    base = mark(sem_copy(half_a, half_b, b_to_a), half_b) if have_halves else None
     value = with_baseline_p(value, base, "copied_docs")
     out.entries.append(_sample_scope(pairwise_entry("semantic_copy_rate", value, base, details={
         "reference": f"real sample ({len(real)} docs)",
@@ -115,7 +117,7 @@ def run(ctx: AuditContext) -> FamilyOutput:
         q = o.get("dcr_quantile", 0.05)
         dcr_kw = dict(quantile=q, reference_ids=_ids(half_a), reference_texts=half_a.texts)
         dcr = mark(dcr_copy_rate(half_a.embeddings, half_b.embeddings, synth.embeddings, synth_ids=_ids(synth),
-                                 synth_texts=synth.texts, **dcr_kw), synth)
+                                 synth_texts=synth.texts, holdout_nearest=b_to_a, **dcr_kw), synth)
         dbase = dcr_copy_rate(half_a.embeddings, b2.embeddings, b1.embeddings, **dcr_kw)
         out.entries.append(_sample_scope(pairwise_entry("dcr_copy_rate", dcr, dbase, details={
             "reference": "real half A", "holdout": "real half B",
@@ -123,10 +125,10 @@ def run(ctx: AuditContext) -> FamilyOutput:
         out.sections["dcr"] = {"histogram": dcr.details["histogram"], "threshold": dcr.details["threshold"],
                                "quantile": q, "value": dcr.value}
         ct_kw = dict(n_cells=o.get("copying_cells", 10), min_generated=o.get("copying_min_generated", 20))
-        ct = mark(data_copying_score(half_a.embeddings, half_b.embeddings, synth.embeddings,
-                                     random_state=ctx.rng(341), **ct_kw), synth)
-        ctb = data_copying_score(half_a.embeddings, b2.embeddings, b1.embeddings, random_state=ctx.rng(341),
-                                 **ct_kw)
+        cells = copying_cells(half_a.embeddings, n_cells=ct_kw["n_cells"], random_state=ctx.rng(341))  # one fit
+        ct = mark(data_copying_score(half_a.embeddings, half_b.embeddings, synth.embeddings, cells=cells, **ct_kw),
+                  synth)
+        ctb = data_copying_score(half_a.embeddings, b2.embeddings, b1.embeddings, cells=cells, **ct_kw)
         out.entries.append(_sample_scope(pairwise_entry(
             "data_copying_score", ct, ctb if ctb.value is not None else None,
             details={"train": "real half A", "test": "real half B",

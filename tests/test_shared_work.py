@@ -1,0 +1,92 @@
+"""Work done once and shared must give exactly what computing it again gives (issue 13, speed).
+
+Each test sets the shared path beside the computation it replaced (written out here as the
+reference) and asks for equality, not closeness: the report must stay byte-identical.
+"""
+from collections import Counter
+
+import numpy as np
+from scipy import sparse
+
+from audit.context import build_context
+from audit.documents import Document as Doc
+from metrics.copying_distance import copying_cells, data_copying_score, dcr_copy_rate
+from metrics.drift_words import _doc_term
+from metrics.duplication_semantic import nearest, semantic_copy_rate
+from metrics.text import text_hash, tokenize
+from metrics.topics import _bags, _content
+
+
+def _unit(rng, n, d=24):
+    x = rng.standard_normal((n, d)).astype(np.float32)
+    return x / np.linalg.norm(x, axis=1, keepdims=True)
+
+
+def test_copy_baseline_and_dcr_share_one_search():
+    rng = np.random.default_rng(5)
+    a, b, s = _unit(rng, 300), _unit(rng, 280), _unit(rng, 260)
+    b[:7] = a[:7]  # some copies, so examples and hits are not empty
+    rows = nearest(a, b)
+    assert semantic_copy_rate(a, b, nearest_rows=rows, threshold=0.9) == semantic_copy_rate(a, b, threshold=0.9)
+    shared = dcr_copy_rate(a, b, s, holdout_nearest=rows)
+    assert shared == dcr_copy_rate(a, b, s)
+    assert shared.details["threshold"] > 0
+
+
+def test_copying_cells_fitted_once_give_the_same_test():
+    rng = np.random.default_rng(6)
+    train, test, gen = _unit(rng, 400, 8), _unit(rng, 300, 8), _unit(rng, 300, 8)
+    gen[:60] = train[:60] + 1e-3  # copies of training points
+    cells = copying_cells(train, n_cells=5, random_state=np.random.default_rng([1, 341]))
+    for p, q in ((test, gen), (test[150:], test[:150])):  # the test and, on the same cells, its baseline
+        alone = data_copying_score(train, p, q, n_cells=5, random_state=np.random.default_rng([1, 341]))
+        assert data_copying_score(train, p, q, n_cells=5, cells=cells) == alone
+    assert alone.details["cells_used"] > 0
+
+
+def _doc_term_reference(tokens_a, tokens_b):  # the construction _doc_term replaced
+    vocab, rows, cols, vals = {}, [], [], []
+    for r, toks in enumerate(list(tokens_a) + list(tokens_b)):
+        for w, c in Counter(toks).items():
+            rows.append(r)
+            cols.append(vocab.setdefault(w, len(vocab)))
+            vals.append(c)
+    x = sparse.csr_matrix((vals, (rows, cols)), shape=(len(tokens_a) + len(tokens_b), len(vocab)),
+                          dtype=np.float64)
+    return x, list(vocab)
+
+
+def test_doc_term_equals_per_document_counts():
+    a = [tokenize(t) for t in ("the cat sat on the mat", "", "a dog, a cat; the end the end")]
+    b = [tokenize(t) for t in ("cats and dogs", "the the the", "mat")]
+    x, vocab = _doc_term(a, b)
+    ref, ref_vocab = _doc_term_reference(a, b)
+    assert vocab == ref_vocab
+    for m in (x, ref):
+        assert m.has_canonical_format
+    assert np.array_equal(x.indptr, ref.indptr) and np.array_equal(x.indices, ref.indices)
+    assert np.array_equal(x.data, ref.data) and x.data.dtype == ref.data.dtype
+    assert x[2, vocab.index("the")] == 2 and x[4, vocab.index("the")] == 3
+
+
+def test_topic_bags_equal_per_document_updates():
+    docs = [tokenize(t) for t in ("The cats sat, 3 times", "x y zz the cats", "2024 is a year",
+                                  "Über naïve café", "", "it's the cats' mat")]
+    labels = np.array([0, 1, 0, 2, 1, 2])
+    for stop in (None, {"cats", "mat"}):
+        ref = [Counter() for _ in range(3)]
+        for toks, lab in zip(docs, labels):
+            ref[lab].update(_content(toks, stop))
+        assert _bags(docs, labels, 3, stop) == ref
+    assert _bags(docs, labels, 3)[0]["cats"] == 1 and "the" not in _bags(docs, labels, 3)[0]
+
+
+def test_text_hashes_are_text_hash_and_shared_with_halves():
+    texts = ["Hello  World", "hello world", "Ünïcode\u00a0text", "x" * 50, "Another one", "and more"]
+    docs = [Doc(id=str(i), text=t) for i, t in enumerate(texts)]
+    emb = np.eye(len(texts), dtype=np.float32)
+    ctx = build_context(docs, docs, emb, emb, seed=3)
+    assert ctx.real.text_hashes == [text_hash(t) for t in texts]
+    assert ctx.real.text_hashes[0] == ctx.real.text_hashes[1]  # normalised first
+    for half in (ctx.real_a, ctx.real_b):
+        assert half.text_hashes == [text_hash(d.text) for d in half.docs]
