@@ -21,8 +21,9 @@ A check is only written when it can fail: a threshold at or beyond the metric's 
 own noise alone is more than ``NOISE_LIMIT`` times the registry's fail tolerance (the check would only
 catch what is already absurd). Skipped metrics are listed in the config as comments, with the reason.
 
-Speed: inside each calibration split the families run with ``noise_splits=1`` (the splits *are* the
-noise measurement), so ``audit init`` costs about what one ``audit compare`` costs.
+Speed: inside each calibration split the families run without their own noise floor where it is the
+costly part (diversity, drift: ``AuditContext.noise_floor``) and with ``noise_splits=1`` elsewhere (the
+splits *are* the noise measurement and no row's floor is read).
 
 Halves are half the size of the corpus compared in ``audit compare``, so their noise is about √2 larger:
 the thresholds err on the side of not flagging real data.
@@ -106,8 +107,13 @@ class HalfStats:
 
 
 def calibrate(real_docs, real_emb: np.ndarray, *, seeds: int = 5, seed: int = 0, families=None,
-              half_size: int | None = None, progress=None) -> Calibration:
-    """Run the metric families on ``seeds`` random half-vs-half splits of the real corpus."""
+              half_size: int | None = None, progress=None, noise_floor: bool = False) -> Calibration:
+    """Run the metric families on ``seeds`` random half-vs-half splits of the real corpus.
+
+    ``noise_floor``: also compute each row's own noise floor inside a split (on quarters of the corpus).
+    Calibration never reads it (the splits are the noise measurement), so it is off; the samples are the
+    same either way (tested), only the cost differs.
+    """
     from audit.context import build_context
     from audit.sampling import content_order
     from audit.pipeline import FAMILIES, Progress, run_context
@@ -125,7 +131,8 @@ def calibrate(real_docs, real_emb: np.ndarray, *, seeds: int = 5, seed: int = 0,
         perm = content_order(real_docs, [seed, 7919, s])  # by content: a shuffled file calibrates the same
         a, b = np.sort(perm[:half]), np.sort(perm[half:2 * half])
         ctx = build_context([real_docs[i] for i in a], [real_docs[i] for i in b], real_emb[a], real_emb[b],
-                            seed=seed + s, options=options, real_stats=halves.of(a), synth_stats=halves.of(b))
+                            seed=seed + s, options=options, real_stats=halves.of(a), synth_stats=halves.of(b),
+                            noise_floor=noise_floor)
         progress.note(f"Calibration split {s + 1}/{seeds}: {half} vs {half} real documents")
         entries, _ = run_context(ctx, families, progress)
         for e in entries:

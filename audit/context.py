@@ -196,6 +196,9 @@ class AuditContext:
     seed: int
     options: dict[str, Any] = field(default_factory=dict)
     shared: dict[str, Any] = field(default_factory=dict)  # computed once, used by several families
+    # False: the runners may skip the metrics on the real halves (no noise floor on the rows). Only for
+    # `audit init`, whose calibration splits are themselves the noise measurement and read no floor.
+    noise_floor: bool = True
 
     def rng(self, salt: int = 0) -> np.random.Generator:
         """A generator for one metric: same seed + salt -> same numbers, independent of run order."""
@@ -214,6 +217,7 @@ def build_context(
     real_stats: CorpusStats | None = None,
     synth_stats: CorpusStats | None = None,
     options: dict[str, Any] | None = None,
+    noise_floor: bool = True,
 ) -> AuditContext:
     """Assemble the context and split the real sample into two disjoint seeded halves (the noise floor)."""
     params = params_from_options(options or {})
@@ -234,4 +238,4 @@ def build_context(
     half = len(perm) // 2
     a, b = np.sort(perm[:half]), np.sort(perm[half:2 * half])
     return AuditContext(real, synth, real.subset(a, "real_a"), real.subset(b, "real_b"), seed,
-                        options=dict(options or {}))
+                        options=dict(options or {}), noise_floor=noise_floor)

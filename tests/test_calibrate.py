@@ -172,3 +172,38 @@ def test_half_stats_equal_adding_the_half_one_document_at_a_time():
         gi, wi = got.index, want.index
         for col in ("exact", "idh", "n_tokens", "bands", "fp_hash", "fp_doc"):
             assert np.array_equal(getattr(gi, col).array(), getattr(wi, col).array()), col
+
+
+def test_calibration_without_floors_gives_the_same_samples(news):
+    """`audit init` skips each row's own noise floor inside a split (diversity, drift): calibration reads
+    only the rows' values and which rows are info/insufficient, and those must not change."""
+    texts = news[0][:240]
+    emb = HashEmbedder().encode(texts)
+    docs = docs_from_texts(texts, "real")
+    fams = ("diversity", "drift")
+    with_floor = calibrate(docs, emb, seeds=2, families=fams, noise_floor=True)
+    without = calibrate(docs, emb, seeds=2, families=fams)
+    assert with_floor.metrics.keys() == without.metrics.keys()
+    assert len(without.metrics) >= 20
+    for name, m in with_floor.metrics.items():
+        o = without.metrics[name]
+        assert (m.real, m.synth, m.value) == (o.real, o.synth, o.value), name
+        excluded = [v in ("info", "insufficient") for v in m.verdicts]
+        assert excluded == [v in ("info", "insufficient") for v in o.verdicts], name
+    assert any(m.real or m.value for m in without.metrics.values())
+
+
+def test_a_context_without_floor_skips_the_halves(news):
+    """The switch really removes the work on the halves: no row carries a noise floor."""
+    from audit.pipeline import run_context
+
+    texts = news[0][:200]
+    emb = HashEmbedder().encode(texts)
+    ctx = build_context(docs_from_texts(texts[:100], "real"), docs_from_texts(texts[100:], "synth"),
+                        emb[:100], emb[100:], noise_floor=False)
+    entries, _ = run_context(ctx, ("diversity", "drift"))
+    # tail survival's values are themselves made of the halves (rare words of one half found in the other)
+    rows = [e for e in entries if e.verdict not in ("info", "insufficient") and e.name != "tail_survival_score"]
+    assert len(rows) >= 15
+    assert all(e.noise_floor is None and "noise" not in e.details for e in rows), \
+        [e.name for e in rows if e.noise_floor is not None or "noise" in e.details]

@@ -52,6 +52,8 @@ def _safe(fn: Callable[[CorpusData], MetricResult], c: CorpusData) -> MetricResu
 
 def _four(ctx: AuditContext, name: str, fn: Callable[[CorpusData], MetricResult], **kw):
     """The metric on real, synthetic and the real halves; its noise over several real splits."""
+    if not ctx.noise_floor:  # `audit init`'s calibration splits: they are the noise measurement
+        return per_corpus_entry(name, _safe(fn, ctx.real), _safe(fn, ctx.synth), **kw)
     r, s, a, b = (_safe(fn, c) for c in (ctx.real, ctx.synth, ctx.real_a, ctx.real_b))
     k = splits_for(ctx, name)
     gaps = split_gaps(ctx, lambda c: _safe(fn, c).value, k, first=(a.value, b.value))

@@ -62,6 +62,12 @@ def run(ctx: AuditContext) -> FamilyOutput:
     (R, order_r), (S, order_s) = _canonical(ctx.real), _canonical(ctx.synth)
     A, B = _canonical(ctx.real_a)[0], _canonical(ctx.real_b)[0]
     opts = ctx.options
+    floor = ctx.noise_floor  # False in `audit init`'s calibration splits, which are the noise measurement
+
+    def halves(compute):
+        """The metric on (real half A, real half B): the row's noise floor, unless none is wanted."""
+        return compute() if floor else None
+
     if min(len(R), len(S)) < MIN_N or min(len(A), len(B)) < 2:
         return out
     # equal-size samples for the size-dependent metrics: the size of a real half
@@ -75,8 +81,8 @@ def run(ctx: AuditContext) -> FamilyOutput:
     stop = corpus_stop_words(ctx)  # of the corpora's languages
     fit = fit_topics(R.embeddings, S.embeddings, R.tokens, S.tokens, k=opts.get("topics_k"),
                      random_state=ctx.rng(31), stop_words=stop)
-    fit_floor = fit_topics(A.embeddings, B.embeddings, A.tokens, B.tokens, k=fit.k, random_state=ctx.rng(31),
-                           stop_words=stop)
+    fit_floor = halves(lambda: fit_topics(A.embeddings, B.embeddings, A.tokens, B.tokens, k=fit.k,
+                                          random_state=ctx.rng(31), stop_words=stop))
     topics = _topic_section(fit, R, S)
     labels_real, labels_synth = [0] * len(R), [0] * len(S)
     for i, lab in zip(order_r, fit.labels_real):
@@ -96,7 +102,7 @@ def run(ctx: AuditContext) -> FamilyOutput:
 
     # --- classifier two-sample test --------------------------------------------------------------
     auc = classifier_auc(R.embeddings, S.embeddings, random_state=ctx.rng(10))
-    base = classifier_auc(A.embeddings, B.embeddings, random_state=ctx.rng(10))
+    base = halves(lambda: classifier_auc(A.embeddings, B.embeddings, random_state=ctx.rng(10)))
     examples = {}
     if auc.details:
         examples = {"most_synthetic": _resolve(S, auc.details["most_synthetic"]),
@@ -108,7 +114,7 @@ def run(ctx: AuditContext) -> FamilyOutput:
     # --- MMD² ----------------------------------------------------------------------------------
     cap = opts.get("mmd_max_n", 1500)
     mmd = mmd2_rbf(R.embeddings, S.embeddings, max_n=cap, random_state=ctx.rng(11))
-    mmd_base = mmd2_rbf(A.embeddings, B.embeddings, max_n=cap, random_state=ctx.rng(11))
+    mmd_base = halves(lambda: mmd2_rbf(A.embeddings, B.embeddings, max_n=cap, random_state=ctx.rng(11)))
     witness = {"synth_excess": _resolve(S, mmd.details["synth_excess"]),
                "real_deficit": _resolve(R, mmd.details["real_deficit"])}
     out.sections["drift_examples"]["mmd"] = witness
@@ -118,21 +124,23 @@ def run(ctx: AuditContext) -> FamilyOutput:
     # --- Fréchet at fixed n ------------------------------------------------------------------------
     n_fd = min(m, opts.get("frechet_n", 1000))
     fd = frechet_distance(Rm.embeddings, Sm.embeddings, n=n_fd, n_perm=30, random_state=ctx.rng(12))
-    fd_base = frechet_distance(A2.embeddings, B2.embeddings, n=n_fd, random_state=ctx.rng(12))
+    fd_base = halves(lambda: frechet_distance(A2.embeddings, B2.embeddings, n=n_fd, random_state=ctx.rng(12)))
     out.entries.append(pairwise_entry("frechet_distance", fd, fd_base, min_n=MIN_N, details={"drivers": drivers}))
 
     # --- MAUVE at the same fixed n, so both runs get the same bucket count ---------------------------
     n_mv = min(m, opts.get("mauve_max_n", 2000))
     mv = mauve_score(Rm.embeddings, Sm.embeddings, max_n=n_mv, random_state=ctx.rng(15))
-    mv_base = mauve_score(A2.embeddings, B2.embeddings, max_n=n_mv, random_state=ctx.rng(15))
-    out.entries.append(pairwise_entry("mauve_score", mv, mv_base if mv_base.value is not None else None,
+    mv_base = halves(lambda: mauve_score(A2.embeddings, B2.embeddings, max_n=n_mv, random_state=ctx.rng(15)))
+    out.entries.append(pairwise_entry("mauve_score", mv, mv_base if mv_base is not None and mv_base.value is not None else None,
                                       min_n=MIN_N, details={"drivers": drivers}))
 
     # --- precision / recall / density / coverage --------------------------------------------------
     if m > 5:
         cap = opts.get("prdc_max_n", 2000)
         pr = prdc(Rm.embeddings, Sm.embeddings, k=5, max_n=cap, random_state=ctx.rng(13))
-        pr_base = prdc(A2.embeddings, B2.embeddings, k=5, max_n=cap, random_state=ctx.rng(13))
+        pr_base = halves(lambda: prdc(A2.embeddings, B2.embeddings, k=5, max_n=cap, random_state=ctx.rng(13)))
+        if pr_base is None:
+            pr_base = dict.fromkeys(("precision", "recall", "coverage", "density"))
         outside = [_doc(Sm, o["index"]) for o in pr["precision"].details["outside"][:5]]
         uncovered = [_doc(Rm, u["index"], distance_ratio=u["distance_ratio"])
                      for u in pr["coverage"].details["uncovered"][:5]]
@@ -142,20 +150,23 @@ def run(ctx: AuditContext) -> FamilyOutput:
                                           details={"topics_lost": lost}))
         out.entries.append(pairwise_entry("coverage_score", pr["coverage"], pr_base["coverage"], min_n=MIN_N,
                                           details={"uncovered": uncovered, "topics_lost": lost}))
+        rr = None if pr_base["density"] is None else pr_base["density"].value
         out.entries.append(info_entry(
             "knn_density", pr["density"],
-            reason=f"{pr['density'].value:.3f} vs real-vs-real {pr_base['density'].value:.3f} (1 = match)",
-            details={"real_vs_real": pr_base["density"].value, "ci": list(pr["density"].ci or [])}))
+            reason=f"{pr['density'].value:.3f}" + ("" if rr is None else f" vs real-vs-real {rr:.3f}") + " (1 = match)",
+            details={"real_vs_real": rr, "ci": list(pr["density"].ci or [])}))
 
     # --- topic modes ---------------------------------------------------------------------------
-    out.entries.append(pairwise_entry("mode_coverage_score", mode_coverage(fit), mode_coverage(fit_floor),
-                                      min_n=MIN_N, details={"topics_extra": extra}))
-    out.entries.append(pairwise_entry("cluster_js_drift", cluster_js(fit), cluster_js(fit_floor), min_n=MIN_N))
+    out.entries.append(pairwise_entry("mode_coverage_score", mode_coverage(fit),
+                                      None if fit_floor is None else mode_coverage(fit_floor), min_n=MIN_N,
+                                      details={"topics_extra": extra}))
+    out.entries.append(pairwise_entry("cluster_js_drift", cluster_js(fit), None if fit_floor is None else cluster_js(fit_floor),
+                                      min_n=MIN_N))
 
     # --- words -----------------------------------------------------------------------------------
     try:
         jsd = unigram_jsd(Rm.tokens, Sm.tokens, random_state=ctx.rng(14))
-        jsd_base = unigram_jsd(A2.tokens, B2.tokens, random_state=ctx.rng(14))
+        jsd_base = halves(lambda: unigram_jsd(A2.tokens, B2.tokens, random_state=ctx.rng(14)))
     except ValueError:
         pass  # a corpus without tokens: nothing to compare
     else:
