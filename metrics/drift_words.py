@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
+from itertools import chain
 
 import numpy as np
 from scipy import sparse
@@ -19,8 +20,9 @@ def _check_tokens(name: str, *corpora: Sequence[Sequence[str]]) -> None:
 def _doc_term(tokens_a, tokens_b) -> tuple[sparse.csr_matrix, list[str]]:
     """Document × word counts (float64, canonical CSR) and the words, in order of first occurrence."""
     docs = list(tokens_a) + list(tokens_b)
-    vocab: dict[str, int] = {}
-    cols = np.fromiter((vocab.setdefault(w, len(vocab)) for toks in docs for w in toks), dtype=np.int64)
+    flat = list(chain.from_iterable(docs))
+    vocab = {w: i for i, w in enumerate(dict.fromkeys(flat))}  # dict.fromkeys keeps first occurrences' order
+    cols = np.fromiter(map(vocab.__getitem__, flat), dtype=np.int64, count=len(flat))
     rows = np.repeat(np.arange(len(docs)), [len(toks) for toks in docs])
     # one entry per token; the conversion to CSR sums a document's repeated words into their count
     x = sparse.csr_matrix((np.ones(len(cols)), (rows, cols)), shape=(len(docs), len(vocab)), dtype=np.float64)
