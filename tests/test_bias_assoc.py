@@ -130,3 +130,129 @@ def test_sentence_cap_is_seeded_and_order_independent():
     rev = bias_profile(texts[::-1], GM, OM, sentiment=VADER, max_sentences_per_group=10, random_state=1)
     assert sorted(x for s in p.sentences for _l, x in s) == sorted(x for s in rev.sentences for _l, x in s)
     assert [len(s) for s in p.sentences] == [len(s) for s in rev.sentences][::-1]
+
+
+# --- supports, thresholds and details, on label sets written by hand ---------------------------------
+
+F, M_ = ("gender", "female"), ("gender", "male")
+
+
+def docs(spec):
+    """[(groups, attributes, count), ...] -> aligned lists of frozensets."""
+    g, a = [], []
+    for groups, attrs, k in spec:
+        g += [frozenset(groups)] * k
+        a += [frozenset(attrs)] * k
+    return g, a
+
+
+def test_log_relative_risk_uses_alpha():
+    assert log_relative_risk(8, 20, 12, 40, alpha=1.0) == pytest.approx(math.log((9 / 22) / (5 / 22)))
+    assert log_relative_risk(0, 5, 0, 10, alpha=0.5) == pytest.approx(0.0)
+
+
+def test_association_table_support_thresholds_are_inclusive():
+    # group mentioned in exactly min_group_docs docs of each corpus, the pair in exactly min_pair_docs together
+    rg, ra = docs([({F}, {"nurse"}, 2), ({F}, set(), 1), (set(), {"nurse"}, 1), (set(), set(), 4)])
+    sg, sa = docs([({F}, {"nurse"}, 1), ({F}, set(), 2), (set(), set(), 3)])
+    rows, skipped = association_table(rg, ra, sg, sa, min_group_docs=3, min_pair_docs=3)
+    assert skipped == 0 and len(rows) == 1
+    r = rows[0]
+    assert (r["real_group_docs"], r["synth_group_docs"], r["real_cooc"], r["synth_cooc"]) == (3, 3, 2, 1)
+    assert r["real_assoc"] == pytest.approx(math.log((2.5 / 4) / (1.5 / 6)))
+    assert r["synth_assoc"] == pytest.approx(math.log((1.5 / 4) / (0.5 / 4)))
+    assert r["attribute"] == "nurse" and type(r["attribute"]) is str
+    assert association_table(rg, ra, sg, sa, min_group_docs=4, min_pair_docs=3) == ([], 1)  # real group: 3 < 4
+    assert association_table(sg, sa, rg, ra, min_group_docs=4, min_pair_docs=3) == ([], 1)  # synth group: 3 < 4
+    assert association_table(rg, ra, sg, sa, min_group_docs=3, min_pair_docs=4) == ([], 1)  # pair: 3 < 4
+
+
+def test_association_table_rows_sorted_by_amplification_then_names():
+    rg, ra = docs([({F, M_}, {"nurse", "pilot"}, 5), (set(), set(), 5)])
+    sg, sa = docs([({F, M_}, {"nurse", "pilot"}, 5), (set(), set(), 5)])
+    rows, _ = association_table(rg, ra, sg, sa, min_group_docs=1, min_pair_docs=1)
+    assert [(r["group"], r["attribute"]) for r in rows] == [("female", "nurse"), ("female", "pilot"),
+                                                           ("male", "nurse"), ("male", "pilot")]
+    sg2, sa2 = docs([({F, M_}, {"nurse", "pilot"}, 5), ({M_}, {"pilot"}, 5), (set(), set(), 5)])
+    rows, _ = association_table(rg, ra, sg2, sa2, min_group_docs=1, min_pair_docs=1)
+    assert [r["amplification"] for r in rows] == sorted((r["amplification"] for r in rows), reverse=True)
+    # synth: the 5 female docs all name a nurse, none of the 10 others does (real: 5 of 5 and 0 of 5)
+    assert (rows[0]["group"], rows[0]["attribute"]) == ("female", "nurse")
+    assert rows[0]["amplification"] == pytest.approx(math.log((5.5 / 6) / (0.5 / 11)) - math.log(11))
+    assert all(r["factor"] == pytest.approx(math.exp(r["amplification"])) for r in rows)
+
+
+def test_empty_corpora_name_which():
+    g, a = docs([({F}, {"nurse"}, 1)])
+    with pytest.raises(ValueError, match="^real corpus: empty corpus"):
+        association_table([], [], g, a)
+    with pytest.raises(ValueError, match="^synthetic corpus: empty corpus"):
+        association_table(g, a, [], [])
+    with pytest.raises(ValueError, match="aligned"):
+        association_table(g, a, g, a + a)
+
+
+def test_amplification_counts_strength_either_sign_and_min_pairs_boundary():
+    # real: no association; synth: the group avoids the attribute (negative association) -> stronger tie
+    rg, ra = docs([({F}, {"nurse"}, 4), ({F}, set(), 4), (set(), {"nurse"}, 4), (set(), set(), 4)])
+    sg, sa = docs([({F}, {"nurse"}, 1), ({F}, set(), 7), (set(), {"nurse"}, 7), (set(), set(), 1)])
+    rows, _ = association_table(rg, ra, sg, sa, min_group_docs=1, min_pair_docs=1)
+    (r,) = rows
+    assert r["real_assoc"] == pytest.approx(0.0) and r["synth_assoc"] < 0
+    m = stereotype_amplification_drift(rg, ra, sg, sa, min_group_docs=1, min_pair_docs=1, min_pairs=1)
+    assert m.value == pytest.approx(abs(r["synth_assoc"])) and m.n == 16
+    assert m.details == {"pairs": 1, "insufficient_pairs": 0, "amplified_pairs": 1}
+    back = stereotype_amplification_drift(sg, sa, rg, ra, min_group_docs=1, min_pair_docs=1, min_pairs=1)
+    assert back.value == 0.0 and back.details["amplified_pairs"] == 0  # weaker is not amplified
+    zero = stereotype_amplification_drift(rg, ra, sg, sa, min_group_docs=1, min_pair_docs=1, min_pairs=0)
+    assert zero.value == m.value  # at least one pair is always needed
+    short = stereotype_amplification_drift(rg, ra, sg, sa, min_group_docs=1, min_pair_docs=1, min_pairs=2)
+    assert short.value is None and short.n == 16
+    assert short.details == {"pairs": 1, "insufficient_pairs": 0}
+    assert short.warnings == ["insufficient support: 1 (group, attribute) pairs co-occur often enough, 2 needed"]
+    # default supports: 10 group docs in each corpus, 5 pair docs together
+    assert stereotype_amplification_drift(rg, ra, sg, sa, min_pairs=1).details == {"pairs": 0,
+                                                                                   "insufficient_pairs": 1}
+
+
+def test_amplification_n_is_the_smaller_corpus():
+    rg, ra = docs([({F}, {"nurse"}, 10), (set(), set(), 10)])
+    sg, sa = docs([({F}, {"nurse"}, 10), (set(), set(), 2)])
+    m = stereotype_amplification_drift(rg, ra, sg, sa, min_pairs=1)
+    assert m.n == 12 and m.details["pairs"] == 1
+
+
+def S(*groups):
+    return frozenset(groups)
+
+
+def test_sentiment_table_hand_with_missing_groups_and_thresholds():
+    real = [[(S(F), 0.5), (S(F, M_), -0.5)], [(S(M_), 0.25)]]
+    synth = [[(S(F), 1.0)], [(S(("age", "old")), 0.0)]]
+    rows = {r["group"]: r for r in sentiment_table(real, synth, min_sentences=1)}
+    base_r, base_s = (0.5 - 0.5 + 0.25) / 3, 0.5
+    f, m, old = rows["female"], rows["male"], rows["old"]
+    assert (f["real_sentences"], f["synth_sentences"]) == (2, 1)
+    assert f["real_mean"] == 0.0 and f["synth_mean"] == 1.0
+    assert f["real_relative"] == pytest.approx(-base_r) and f["synth_relative"] == pytest.approx(0.5)
+    assert f["insufficient"] is False
+    assert m["synth_mean"] is None and m["synth_relative"] is None and m["insufficient"] is True
+    assert m["real_mean"] == pytest.approx(-0.125) and m["real_relative"] == pytest.approx(-0.125 - base_r)
+    assert old["real_mean"] is None and old["real_relative"] is None and old["axis"] == "age"
+    assert [r["group"] for r in sentiment_table(real, synth, min_sentences=1)] == ["old", "female", "male"]
+    rows2 = {r["group"]: r for r in sentiment_table(real, synth, min_sentences=2)}
+    assert rows2["female"]["insufficient"] is True  # 1 synthetic sentence < 2
+    assert sentiment_table([[]], [[]]) == []
+
+
+def test_group_sentiment_drift_details_and_threshold():
+    real = [[(S(F), 0.5)], [(S(M_), -0.5)]] * 2
+    synth = [[(S(F), -0.5)], [(S(M_), 0.5)]] * 2
+    d = group_sentiment_drift(real, synth, min_sentences=2)
+    assert d.value == pytest.approx(1.0) and d.n == 4 and d.details == {"groups": 2}
+    few = group_sentiment_drift(real, synth, min_sentences=3)
+    assert few.value is None and few.details == {"groups": 0} and few.n == 4
+    assert few.warnings == ["insufficient: no group has 3+ sentences in both corpora"]
+    assert group_sentiment_drift(real, synth[:3], min_sentences=1).n == 3
+    with pytest.raises(ValueError, match="empty corpus"):
+        group_sentiment_drift(real, [])

@@ -1,4 +1,5 @@
 import json
+from collections import Counter
 import math
 import random
 
@@ -223,3 +224,198 @@ def test_runner_flags_erased_group(make_ctx):
     assert rows[("religion", "muslim")]["synth_per_1k"] == 0.0
     assert rows[("religion", "muslim")]["real_per_1k"] == pytest.approx(125.0)
     assert rows[("religion", "christian")]["ratio"] is None  # absent from real
+
+
+# --- gender share and the profile, by hand ------------------------------------------------------------
+
+def test_gender_term_counts_and_share_details():
+    from metrics.bias import gender_term_counts
+
+    toks = [["She", "she", "he", "him", "mr", "ms"], [], ["woman", "men", "boys", "girl"]]
+    assert gender_term_counts(toks).tolist() == [[2, 3], [0, 0], [2, 2]]  # "She" is not lower-cased here
+    r = gender_term_share(toks)
+    assert r.value == pytest.approx(4 / 9) and r.n == 3 and r.warnings == []
+    assert r.details == {"female": 4, "male": 5, "gendered_terms": 9, "per_1k_docs": 3000.0}
+    none = gender_term_share([["x"], ["y"]])
+    assert none.value is None and none.n == 2 and none.warnings == ["no gendered term in the corpus"]
+    assert none.details == {"female": 0, "male": 0, "gendered_terms": 0, "per_1k_docs": 0.0}
+    empty = gender_term_share([])
+    assert empty.value is None and empty.n == 0 and empty.details["per_1k_docs"] == 0.0
+
+
+class Tone:
+    """A stand-in for VADER: the compound score is the number of "!" in the sentence, and every call is
+    recorded."""
+
+    def __init__(self):
+        self.seen = []
+
+    def polarity_scores(self, text):
+        self.seen.append(text)
+        return {"compound": text.count("!")}
+
+
+def test_bias_profile_groups_attributes_and_sentences_by_hand():
+    occ = matcher_for(occupations_lexicon())
+    texts = ["A woman is a nurse! The sky is blue. A man sings!!", "No group. A nurse works.", ""]
+    tone = Tone()
+    p = bias_profile(texts, M, occ, sentiment=tone)
+    assert p.groups == [frozenset({("gender", "female"), ("gender", "male")}), frozenset(), frozenset()]
+    assert p.attributes == [frozenset({"nurse"}), frozenset({"nurse"}), frozenset()]
+    assert p.sentences == [[(frozenset({("gender", "female")}), 1.0), (frozenset({("gender", "male")}), 2.0)],
+                           [], []]
+    assert tone.seen == ["A woman is a nurse!", "A man sings!!"]  # only sentences that name a group
+    assert type(p.sentences[0][0][1]) is float and len(p) == 3
+    bare = bias_profile(texts, M)
+    assert bare.groups == p.groups and bare.attributes == [frozenset()] * 3 and bare.sentences == [[], [], []]
+    sub = p.subset([1, 0])
+    assert sub.groups == p.groups[1::-1] and sub.attributes == p.attributes[1::-1]
+    assert sub.sentences == p.sentences[1::-1] and len(sub) == 2
+    with pytest.raises(ValueError, match="^document 1 is not a string$"):
+        bias_profile(["ok", 3], M)
+
+
+def test_bias_profile_sentence_cap_per_group():
+    texts = [f"The woman {i} smiled{'!' * (i % 3)}. The man {i} spoke." for i in range(12)]
+    all_ = bias_profile(texts, M, sentiment=Tone(), max_sentences_per_group=None)
+    assert sum(len(s) for s in all_.sentences) == 24
+    tone = Tone()
+    capped = bias_profile(texts, M, sentiment=tone, max_sentences_per_group=5, random_state=0)
+    per_group = Counter(lab for s in capped.sentences for labs, _ in s for lab in labs)
+    assert per_group == {("gender", "female"): 5, ("gender", "male"): 5} and len(tone.seen) == 10
+    # the 5 kept of each group: those with the smallest keyed hash of their text (blake2b, key = the seed)
+    import hashlib
+
+    def rank(s, seed):
+        return hashlib.blake2b(s.encode("utf-8"), digest_size=8, key=str(seed).encode()).digest()
+
+    women = [f"The woman {i} smiled{'!' * (i % 3)}." for i in range(12)]
+    assert sorted(t for t in tone.seen if "woman" in t) == sorted(sorted(women, key=lambda s: rank(s, 0))[:5])
+    other = Tone()
+    bias_profile(texts, M, sentiment=other, max_sentences_per_group=5, random_state=1)
+    assert set(other.seen) != set(tone.seen)
+    exact = bias_profile(texts, M, sentiment=Tone(), max_sentences_per_group=12)
+    assert exact.sentences == all_.sentences  # a group at exactly the cap keeps everything
+    both = ["The woman and the man met."] * 3 + ["The woman left."] * 3
+    t2 = Tone()
+    bias_profile(both, M, sentiment=t2, max_sentences_per_group=3)
+    # male: its 3 sentences (at the cap); female: 3 of 6, the "left" ones if their hash is smaller
+    left_first = rank("The woman left.", 0) < rank("The woman and the man met.", 0)
+    assert sorted(t2.seen) == sorted(["The woman and the man met."] * 3 + ["The woman left."] * (3 if left_first else 0))
+
+
+# --- representation: supports, labels, CIs against exact distributions --------------------------------
+
+def lab_docs(spec):
+    """[(labels, count), ...] -> list of frozensets."""
+    return [frozenset(labs) for labs, k in spec for _ in range(k)]
+
+
+F, MA, OLD = ("gender", "female"), ("gender", "male"), ("age", "old")
+
+
+def exact_quantile(values, probs, q):
+    order = np.argsort(values)
+    cdf = np.cumsum(np.asarray(probs)[order])
+    return float(np.asarray(values)[order][np.searchsorted(cdf, q)])
+
+
+def test_representation_table_ci_is_the_binomial_bootstrap_of_the_smoothed_ratio():
+    from scipy.stats import binom
+
+    real = lab_docs([({F}, 6), (set(), 14)])  # 6 of 20
+    synth = lab_docs([({F}, 15), (set(), 10)])  # 15 of 25
+    (row,) = representation_table(real, synth, n_boot=20_000, random_state=0)
+    br, bs = np.arange(21), np.arange(26)
+    ratio = ((bs[None, :] + 0.5) / 26) / ((br[:, None] + 0.5) / 21)
+    prob = binom.pmf(br, 20, 0.3)[:, None] * binom.pmf(bs, 25, 0.6)[None, :]
+    v, pr = ratio.ravel(), prob.ravel()
+    lo, hi = row["ci"]
+    eps = 1e-12  # exp(log - log) vs the plain ratio
+    assert exact_quantile(v, pr, 0.02) - eps <= lo <= exact_quantile(v, pr, 0.03) + eps
+    assert exact_quantile(v, pr, 0.97) - eps <= hi <= exact_quantile(v, pr, 0.98) + eps
+    assert row["ratio"] == pytest.approx(0.6 / 0.3) and row["real_per_1k"] == 300.0 and row["synth_per_1k"] == 600.0
+    assert (row["real_count"], row["synth_count"], row["insufficient"]) == (6, 15, False)
+    assert type(row["ci"][0]) is float
+
+
+def test_representation_table_labels_min_count_and_absent_groups():
+    real = lab_docs([({F}, 2), (set(), 3)])
+    synth = lab_docs([({F}, 1), ({OLD}, 2), (set(), 1)])
+    rows = representation_table(real, synth, random_state=0, n_boot=50)
+    assert [(r["axis"], r["group"]) for r in rows] == [("age", "old"), ("gender", "female")]
+    old, fem = rows
+    assert old["ratio"] is None and old["real_per_1k"] == 0.0 and old["synth_per_1k"] == 500.0
+    assert old["insufficient"] is True  # 0 + 2 < 5
+    assert fem["insufficient"] is True and fem["ratio"] == pytest.approx(0.25 / 0.4)
+    rows3 = representation_table(real, synth, random_state=0, n_boot=50, min_count=3)
+    assert [r["insufficient"] for r in rows3] == [True, False]  # female: 2 + 1 = 3 is enough
+    given = representation_table(real, synth, labels=[MA, F], random_state=0, n_boot=50)
+    assert [r["group"] for r in given] == ["female", "male"]  # only the given labels, sorted
+    male = given[1]
+    assert (male["real_count"], male["synth_count"], male["ratio"]) == (0, 0, None)
+    # absent from both: every resample is 0 and 0, the smoothed ratio (0.5/5) / (0.5/6) exactly
+    assert male["ci"] == pytest.approx([(0.5 / 5) / (0.5 / 6)] * 2)
+    with pytest.raises(ValueError, match="^synthetic corpus: empty corpus"):
+        representation_table(real, [])
+    with pytest.raises(ValueError, match="^real corpus: empty corpus"):
+        representation_table([], synth)
+
+
+def test_representation_drift_min_count_labels_and_largest_gaps():
+    real = lab_docs([({F}, 4), ({MA}, 2), ({OLD}, 1), (set(), 3)])  # n = 10
+    synth = lab_docs([({F}, 1), ({MA}, 2), ({OLD}, 1), (set(), 1)])  # n = 5
+
+    def lr(ks, ns, kr, nr):
+        return math.log((ks + 0.5) / (ns + 1)) - math.log((kr + 0.5) / (nr + 1))
+
+    r = representation_drift(real, synth, min_count=2, n_boot=50, random_state=0)
+    gaps = {"female": lr(1, 5, 4, 10), "male": lr(2, 5, 2, 10), "old": lr(1, 5, 1, 10)}
+    assert r.value == pytest.approx(np.mean([abs(g) for g in gaps.values()]))
+    assert r.details["groups"] == 3 and r.details["min_count"] == 2 and r.n == 5
+    worst = r.details["largest_gaps"]
+    assert abs(gaps["old"]) == pytest.approx(abs(gaps["male"])) and abs(gaps["male"]) > abs(gaps["female"])
+    assert [w["group"] for w in worst] == ["old", "male", "female"]  # a tie keeps the (axis, group) order
+    assert worst[2] == {"axis": "gender", "group": "female", "log_ratio": pytest.approx(gaps["female"]),
+                        "real_per_1k": 400.0, "synth_per_1k": 200.0}
+    r3 = representation_drift(real, synth, min_count=3, n_boot=50, random_state=0)
+    assert r3.details["groups"] == 2  # old: 1 + 1 = 2 < 3; male: 2 + 2 = 4
+    only = representation_drift(real, synth, labels=[OLD], min_count=2, n_boot=50, random_state=0)
+    assert only.value == pytest.approx(abs(gaps["old"])) and only.details["groups"] == 1
+    none = representation_drift(real, synth, min_count=50)
+    assert none.value is None and none.n == 5 and none.details == {"groups": 0}
+    assert none.warnings == ["no group is mentioned in 50+ documents"]
+
+
+def test_representation_drift_keeps_the_ten_largest_gaps():
+    groups = [("g", f"x{i:02d}") for i in range(12)]
+    real = lab_docs([({g}, 1 + i) for i, g in enumerate(groups)])
+    synth = lab_docs([({g}, 13 - i) for i, g in enumerate(groups)])
+    r = representation_drift(real, synth, min_count=1, n_boot=20, random_state=0)
+    worst = r.details["largest_gaps"]
+    assert len(worst) == 10 and r.details["groups"] == 12
+    assert {w["group"] for w in worst} == {f"x{i:02d}" for i in range(12)} - {"x05", "x06"}
+
+
+def test_representation_drift_ci_is_a_document_bootstrap():
+    # the reference: resample the documents of each corpus with replacement, recompute the mean |log ratio|
+    real = lab_docs([({F}, 6), ({MA}, 3), (set(), 11)])
+    synth = lab_docs([({F}, 3), ({MA}, 6), (set(), 11)])
+    keys = [MA, F]
+
+    def drift(docs_r, docs_s):
+        out = []
+        for k in keys:
+            kr, ks = sum(k in d for d in docs_r), sum(k in d for d in docs_s)
+            out.append(abs(math.log((ks + 0.5) / 21) - math.log((kr + 0.5) / 21)))
+        return np.mean(out)
+
+    rng = np.random.default_rng(123)
+    ref = [drift([real[i] for i in rng.integers(20, size=20)], [synth[i] for i in rng.integers(20, size=20)])
+           for _ in range(4000)]
+    r = representation_drift(real, synth, min_count=1, n_boot=4000, random_state=0)
+    assert r.value == pytest.approx(drift(real, synth))
+    assert r.ci[0] == pytest.approx(np.percentile(ref, 2.5), abs=0.04)
+    assert r.ci[1] == pytest.approx(np.percentile(ref, 97.5), abs=0.04)
+    other = representation_drift(real, synth, min_count=1, n_boot=4000, random_state=1)
+    assert other.ci != r.ci  # seeded

@@ -136,3 +136,61 @@ def test_simulator_command_writes_a_manifest_and_never_overwrites_user_files(tmp
     (mine / "gen1.jsonl").write_text("{}\n")
     assert main([str(real), "--out", str(mine), "--generations", "2"]) == 2
     assert (mine / "gen1.jsonl").read_text() == "{}\n"
+
+
+# --- confidence, bounds, start and bands, by hand or against scipy --------------------------------
+
+def test_mann_kendall_tau_and_slope_ci_against_scipy_at_the_given_confidence():
+    from scipy import stats
+
+    y = [3.0, 1.0, 2.0, 5.0, 4.0, 6.0]
+    x = np.arange(6, dtype=float)
+    for conf in (0.95, 0.8):
+        t = mann_kendall(y, confidence=conf)
+        ts = stats.theilslopes(y, x, alpha=conf)
+        assert t.slope_ci == pytest.approx((ts.low_slope, ts.high_slope))
+    assert mann_kendall(y, confidence=0.8).slope_ci != mann_kendall(y).slope_ci
+    t = mann_kendall(y)
+    assert t.tau == pytest.approx(stats.kendalltau(x, y).statistic) and t.n == 6 and t.s == _s(y)
+    assert type(t.s) is int and type(t.tau) is float and type(t.slope_ci[0]) is float
+    three = mann_kendall([1.0, 3.0, 2.0])  # three points are enough for a CI
+    assert three.slope == 0.5 and three.slope_ci == (-1.0, 2.0)
+    assert mann_kendall([1.0, 1.0, 2.0]) is not None  # one value differs: a series to test
+
+
+def test_first_outside_bounds_start_and_missing_values():
+    v = [0.5, None, 0.9, float("nan"), 0.1, 0.5]
+    assert first_outside(v, None, 0.8) == 2  # above the high end
+    assert first_outside(v, 0.2, None) == 4
+    assert first_outside(v, 0.2, 0.8) == 2
+    assert first_outside(v, 0.2, 0.8, start=3) == 4
+    assert first_outside(v, 0.1, 0.9) is None  # the ends belong to the band
+    assert first_outside(v, None, None) is None
+    assert first_outside([0.5, 0.1, None, 0.1, float("nan")], 0.2, None, sustained=True) == 1  # gaps skipped
+    assert first_outside([0.1, 0.5, 0.1], 0.2, None, sustained=True, start=1) == 2
+    assert first_outside([0.1, 0.1, 0.5], 0.2, None, sustained=True) is None
+
+
+def test_longest_worsening_run_refuses_an_unknown_direction():
+    with pytest.raises(ValueError) as e:
+        longest_worsening_run([1.0, 2.0], "up")
+    assert str(e.value) == "better must be 'higher' or 'lower' (got 'up')"
+    assert longest_worsening_run([], "lower") == 0 and longest_worsening_run([1.0], "higher") == 0
+    assert longest_worsening_run([1.0, 1.1, 1.2, 1.1, 1.2], "lower", tolerance=0.1 - 1e-9) == 2
+
+
+def test_tail_survival_by_band_default_bands_labels_and_empty_bands():
+    ref = [["common"] * 101 + ["mid"] * 21 + ["six"] * 6 + ["two"] * 2 + ["one", "ab", "x1y", "ok1"] + ["."] * 3]
+    tgt = [["common", "six", "ab"]]
+    r = tail_survival_by_band(ref, tgt, budget=10_000)
+    rows = r.details["bands"]
+    assert [b["band"] for b in rows] == ["1", "2-5", "6-20", "21-100", "101+"]
+    assert [(b["types"], b["survived"]) for b in rows] == [(1, 0), (1, 0), (1, 1), (1, 0), (1, 1)]
+    assert [b["share"] for b in rows] == [0.0, 0.0, 1.0, 0.0, 1.0]
+    assert r.value == 0.0 and r.n == 1 and r.details["budget"] == 10_000
+    empty = tail_survival_by_band([["alpha", "alpha"]], tgt, budget=100)
+    assert empty.value is None and empty.n == 0
+    assert empty.details["bands"][0] == {"band": "1", "types": 0, "survived": 0, "share": None}
+    assert empty.details["bands"][1]["share"] == 0.0
+    cut = tail_survival_by_band([["alpha", "beta", "gamma", "delta"]], [["beta"]], budget=2, bands=((1, 1),))
+    assert cut.details["bands"][0]["types"] == 2  # only the budget's two words are read
