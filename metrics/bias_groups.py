@@ -5,7 +5,6 @@ Inputs are per-document label sets (``frozenset`` of ``(axis, group)``) from
 """
 from __future__ import annotations
 
-import math
 from collections import Counter
 from collections.abc import Sequence
 
@@ -28,11 +27,6 @@ def group_doc_counts(doc_labels: Sequence[frozenset[Label]]) -> Counter:
     for labs in doc_labels:
         c.update(set(labs))
     return c
-
-
-def smoothed_log_ratio(k_s: float, n_s: int, k_r: float, n_r: int, alpha: float = ALPHA) -> float:
-    """log of (synthetic rate / real rate) with add-``alpha`` smoothing: log((k_s+a)/(n_s+2a)) - log((k_r+a)/(n_r+2a))."""
-    return math.log((k_s + alpha) / (n_s + 2 * alpha)) - math.log((k_r + alpha) / (n_r + 2 * alpha))
 
 
 def representation_table(
