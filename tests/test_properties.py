@@ -102,3 +102,111 @@ def test_runner_rows_and_bh(make_ctx, corpora_dir):
     assert rows["nonprintable_rate"].synth == 1.0 and rows["nonprintable_rate"].verdict == "fail"
     assert rows["nonprintable_rate"].details["examples_synth"][0]["id"] == "0"
     assert all(e.p_adjusted >= e.p_value for e in entries if e.p_value is not None)
+
+
+# --- each property, summary and test at its edges, by hand or against scipy ---------------------------
+
+def test_sentences_words_and_shares_by_hand():
+    p = document_properties(["Wait... what? 3.5 is fine!! 你好。再见！", "   ", "ab_cd", "The cat sat."])
+    assert p["sentences"].tolist() == [5, 0, 1, 1]  # "3.5" is no sentence end; CJK stops need no space
+    assert p["chars"].tolist() == [34, 3, 5, 12]
+    assert p["mean_word_length"][3] == pytest.approx(3.0) and np.isnan(p["mean_word_length"][1])
+    assert p["mean_word_length"][2] == 5.0  # "ab_cd" is one word
+    assert p["punctuation_share"][2] == pytest.approx(1 / 5)  # "_" is not alphanumeric
+    assert p["punctuation_share"][3] == pytest.approx(1 / 10) and p["digit_share"][3] == 0.0
+    assert p["uppercase_share"][3] == pytest.approx(1 / 9)
+    assert all(np.isnan(p[k][1]) for k in ("punctuation_share", "digit_share", "uppercase_share",
+                                           "flesch_reading_ease", "type_token_ratio"))
+    assert np.isnan(document_properties(["123 456"])["uppercase_share"][0])  # no letters
+    assert p["type_token_ratio"].tolist()[3] == 1.0
+    assert document_properties(["a b a B"])["type_token_ratio"][0] == 0.5  # lower-cased words
+    assert set(p) == {"chars", "words", "sentences", "mean_word_length", "flesch_reading_ease",
+                      "type_token_ratio", "punctuation_share", "digit_share", "uppercase_share",
+                      "near_empty", "nonprintable"}
+
+
+def test_flesch_by_hand_and_syllables_from_pyphen():
+    import pyphen
+
+    # 3 words, 1 sentence, 3 syllables: 206.835 - 1.015 * 3 - 84.6 * 1
+    assert flesch_reading_ease("The cat sat.") == pytest.approx(206.835 - 1.015 * 3 - 84.6)
+    assert flesch_reading_ease("the cat sat") == pytest.approx(206.835 - 1.015 * 3 - 84.6)  # no stop: 1 sentence
+    assert flesch_reading_ease("The cat sat. The cat sat.") == pytest.approx(206.835 - 1.015 * 3 - 84.6)
+    from metrics.properties import syllables
+
+    assert syllables("extraordinary") == len(pyphen.Pyphen(lang="en_US").positions("extraordinary")) + 1 == 5
+    assert flesch_reading_ease("extraordinary") == pytest.approx(206.835 - 1.015 - 84.6 * 5)
+    assert document_properties(["The cat sat."])["flesch_reading_ease"][0] == pytest.approx(119.19)
+
+
+def test_near_empty_threshold_and_nonprintable_classes():
+    p = document_properties(["one two", "one two three"], near_empty_words=3)
+    assert p["near_empty"].tolist() == [1.0, 0.0]
+    assert document_properties(["one two"], near_empty_words=2)["near_empty"].tolist() == [0.0]
+    bad = ["a\x07b", "a\x7fb", "a\x85b", "a\x9fb", "a\ufffdb", "a\ue000b", "a\uf8ffb", "a\ud800b", "a\x0bb", "a\x1fb"]
+    good = ["a\nb\tc\rd", "a\xa0b", "café", "a\x20b"]
+    assert document_properties(bad)["nonprintable"].tolist() == [1.0] * len(bad)
+    assert document_properties(good)["nonprintable"].tolist() == [0.0] * len(good)
+
+
+def test_property_errors_say_what():
+    with pytest.raises(ValueError, match="^document_properties: no documents$"):
+        document_properties([])
+    with pytest.raises(ValueError, match="^document_properties: expected str, got int$"):
+        document_properties(["a", 3])
+    with pytest.raises(ValueError, match="^mean_words: no documents$"):
+        mean_words([])
+    for fn, name in ((mean_property, "mean_property"), (doc_rate, "doc_rate")):
+        with pytest.raises(ValueError, match=f"^{name}: no finite values$"):
+            fn([np.nan, np.inf])
+    with pytest.raises(ValueError, match="^distribution_test: no finite values$"):
+        distribution_test([1.0], [np.nan])
+    with pytest.raises(ValueError, match="^shared_histogram: no finite values$"):
+        shared_histogram([np.nan], [1.0])
+
+
+def test_mean_property_ci_and_details_by_hand():
+    m = mean_property([1.0, 2.0, 3.0, np.inf, 4.0])
+    half = 1.96 * np.std([1, 2, 3, 4], ddof=1) / 2
+    assert m.value == 2.5 and m.n == 4 and m.ci == pytest.approx((2.5 - half, 2.5 + half))
+    assert m.details == {"median": 2.5, "p95": pytest.approx(3.85)}
+    one = mean_property([7.0])
+    assert one.ci == (7.0, 7.0) and one.n == 1
+
+
+def test_doc_rate_is_wilson():
+    for flags in ([0, 0, 1, 1], [1, 0, 0, 0, 0, 0, 0, 0, 0, 0], [0] * 7, [1] * 3):
+        k, n = sum(flags), len(flags)
+        r = doc_rate(flags + [np.nan])
+        ref = stats.binomtest(k, n).proportion_ci(method="wilson")
+        assert r.value == k / n and r.n == n and r.details == {"count": k}
+        # z = 1.96 here, scipy's 1.95996...: the ends agree to 1e-5
+        assert r.ci == pytest.approx((max(0.0, ref.low), min(1.0, ref.high)), abs=1e-5)
+
+
+def test_distribution_test_picks_ks_or_fisher_and_reports_the_smaller_size():
+    a, b = [0.0, 0.5, 1.0, np.nan], [0.2, 0.4, 2.0, 3.0, 4.0]
+    t = distribution_test(a, b)
+    ks = stats.ks_2samp([0.0, 0.5, 1.0], b[:])
+    assert t.details == {"test": "ks", "ks": pytest.approx(ks.statistic)} and t.p_value == pytest.approx(ks.pvalue)
+    assert t.value == pytest.approx(stats.wasserstein_distance([0.0, 0.5, 1.0], b)) and t.n == 3
+    f = distribution_test([0.0, 0.0, 0.0], [0.0, 1.0, 1.0, 1.0])  # one side all zeros: still flags
+    assert f.details == {"test": "fisher"} and f.n == 3
+    assert f.p_value == pytest.approx(stats.fisher_exact([[0, 3], [3, 1]])[1])
+    assert f.value == pytest.approx(0.75)
+    assert distribution_test([0.0, 1.0], [1.0, 1.0]).details["test"] == "fisher"
+    assert distribution_test([0.0, 1.0], [1.0, 2.0]).details["test"] == "ks"
+
+
+def test_shared_histogram_edges_clipping_and_degenerate_range():
+    h = shared_histogram([0.0, 1.0, 2.0], [3.0, 4.0, np.nan], bins=4, upper_q=75)
+    hi = float(np.percentile([0, 1, 2, 3, 4], 75))  # 3.0
+    assert h["edges"] == pytest.approx(list(np.linspace(0.0, hi, 5)))
+    assert h["real"] == [1, 1, 1, 0] and h["synth"] == [0, 0, 0, 2]  # 4.0 is clipped into the last bin
+    assert h["clipped_above"] == 3.0
+    flat = shared_histogram([2.0, 2.0], [2.0], bins=2)
+    assert flat["edges"] == [2.0, 2.5, 3.0] and flat["real"] == [2, 0] and flat["synth"] == [1, 0]
+    assert flat["clipped_above"] == 3.0
+    assert len(shared_histogram([0.0, 1.0], [1.0])["edges"]) == 31  # 30 bins by default
+    top = shared_histogram(list(range(100)), [1000.0])  # default: up to the 99th percentile
+    assert top["clipped_above"] == pytest.approx(np.percentile(list(range(100)) + [1000.0], 99))
