@@ -60,3 +60,61 @@ def test_bad_input():
         homogenization_rate([])
     with pytest.raises(ValueError, match="at least two"):
         homogenization_rate(["one document"])
+
+
+# --- by hand: tokens, empty documents, the cut, the CI and the most typical document ---------------------
+
+def test_rouge_tokens_ascii_rule_and_script_fallback():
+    assert rouge_tokens("Hello, World! It's 3pm.") == ["hello", "world", "it", "s", "3pm"]
+    assert rouge_tokens("Привет, мир") == ["привет", "мир"]  # letters outside ASCII: the script-aware words
+    assert rouge_tokens("café") == ["café"]
+    assert rouge_tokens("№ 5 — ok") == ["5", "ok"]  # non-ASCII but no letter: the ASCII rule
+
+
+def test_rouge_l_f1_by_hand():
+    from metrics.diversity_homogenization import rouge_l_f1
+
+    assert rouge_l_f1(list("abcd"), list("axcyd")) == pytest.approx(2 * 3 / 9)  # LCS a c d
+    assert rouge_l_f1([], []) == 0.0 and rouge_l_f1(["a"], []) == 0.0
+
+
+def test_per_doc_means_with_empty_documents_by_hand():
+    docs = [["a", "b", "c"], ["a", "c"], [], ["x"]]
+    # pairs: (0,1) LCS 2 -> 4/5; (0,2) 0; (0,3) 0; (1,2) 0; (1,3) 0; (2,3) 0 (an empty document scores 0)
+    assert homogenization_per_doc(docs).tolist() == pytest.approx([0.8 / 3, 0.8 / 3, 0.0, 0.0])
+    assert homogenization_per_doc([[], []]).tolist() == [0.0, 0.0]
+    with pytest.raises(ValueError, match="^homogenization needs at least two documents$"):
+        homogenization_per_doc([["a"]])
+
+
+def test_rate_ci_cut_sample_and_typical_document():
+    texts = ["a b c d", "a b c e", "a x y z", "q r s t"]
+    per = homogenization_per_doc([rouge_tokens(t) for t in texts])
+    r = homogenization_rate(texts, sample_size=None)
+    half = 1.96 * np.std(per, ddof=1) / 2
+    assert r.value == pytest.approx(per.mean()) and r.ci == pytest.approx((per.mean() - half, per.mean() + half))
+    assert r.n == 4 and r.sampled is False
+    assert r.details["sample_docs"] == 4 and r.details["max_tokens"] == 300
+    assert r.details["most_typical_doc"] == {"score": pytest.approx(per.max()), "text": texts[int(per.argmax())]}
+    assert r.details["most_typical_doc"]["text"] in ("a b c d", "a b c e")
+    cut = homogenization_rate(texts, sample_size=None, max_tokens=1)
+    assert cut.value == pytest.approx(np.mean([2 / 3, 2 / 3, 2 / 3, 0.0]))  # first tokens a, a, a, q
+    assert cut.details["max_tokens"] == 1
+    s = homogenization_rate(texts, sample_size=3, random_state=0)
+    assert s.n == 3 and s.sampled is True and s.details["sample_docs"] == 3
+    assert homogenization_rate(texts, sample_size=4).sampled is False
+    same = homogenization_rate(["w"] * 3, sample_size=None)
+    assert same.value == 1.0 and same.ci == (1.0, 1.0)  # the CI stays inside 0..1
+    apart = homogenization_rate(["a", "b", "c"], sample_size=None)
+    assert apart.value == 0.0 and apart.ci == (0.0, 0.0)
+    long_text = "z " * 400
+    assert len(homogenization_rate([long_text, long_text + "y"], sample_size=None).details["most_typical_doc"]["text"]) == 300
+
+
+def test_rate_ci_is_clipped_to_the_unit_interval():
+    texts = ["a", "a", "b", "c", "d"]  # per-doc means 1/4, 1/4, 0, 0, 0: the normal CI dips below 0
+    r = homogenization_rate(texts, sample_size=None)
+    per = np.array([0.25, 0.25, 0.0, 0.0, 0.0])
+    half = 1.96 * per.std(ddof=1) / np.sqrt(5)
+    assert per.mean() - half < 0
+    assert r.ci == pytest.approx((0.0, per.mean() + half))

@@ -1,0 +1,154 @@
+"""metrics.diversity_repetition at its edges: the jackknife written out, BLEU's smoothing, n-gram order and
+brevity against nltk, the self-BLEU / self-repetition CIs and samples, boilerplate openings and the report's
+examples, by hand."""
+import math
+
+import numpy as np
+import pytest
+from nltk.translate.bleu_score import SmoothingFunction
+from nltk.translate.bleu_score import sentence_bleu as nltk_bleu
+
+from metrics.diversity_repetition import (boilerplate_examples, boilerplate_opening_rate, jackknife_ci, opening,
+                                          self_bleu, self_repetition, sentence_bleu)
+
+
+def test_jackknife_ci_written_out_and_its_group_count():
+    x = np.arange(30, dtype=float) ** 1.5
+
+    def stat(ix):
+        return float(x[ix].mean())
+
+    for groups, seed in ((10, 4), (3, 1)):
+        g = np.random.default_rng(seed).permutation(30) % groups
+        loo = [x[g != j].mean() for j in range(groups)]
+        se = math.sqrt((groups - 1) / groups * sum((v - np.mean(loo)) ** 2 for v in loo))
+        assert jackknife_ci(stat, 30, groups=groups, random_state=seed) == pytest.approx(
+            (x.mean() - 1.96 * se, x.mean() + 1.96 * se))
+    assert jackknife_ci(stat, 19) is None and jackknife_ci(stat, 20) is not None
+    assert jackknife_ci(stat, 5, groups=3) is None and jackknife_ci(stat, 6, groups=3) is not None
+
+
+def test_sentence_bleu_epsilon_order_and_errors_against_nltk():
+    hyp = "the cat sat on the mat today".split()
+    refs = ["the cat is on the mat".split(), "a dog sat on a mat today again and again".split()]
+    for eps in (0.1, 0.3):
+        ref = nltk_bleu(refs, hyp, smoothing_function=SmoothingFunction(epsilon=eps).method1)
+        assert sentence_bleu(hyp, refs, epsilon=eps) == pytest.approx(ref)
+    for n in (1, 2, 3):
+        w = tuple([1 / n] * n)
+        ref = nltk_bleu(refs, hyp, weights=w, smoothing_function=SmoothingFunction().method1)
+        assert sentence_bleu(hyp, refs, max_n=n) == pytest.approx(ref)
+    with pytest.raises(ValueError, match="need at least one reference"):
+        sentence_bleu(hyp, [])
+    assert sentence_bleu(["zzz"], refs) == 0.0 and sentence_bleu([], refs) == 0.0
+
+
+def test_sentence_bleu_brevity_uses_the_closest_reference_length_ties_to_the_shorter():
+    hyp = "a b c d".split()
+    # references of length 3 and 5 are both 1 away: the shorter one (3) sets no penalty (hyp is longer)
+    refs = ["a b c".split(), "a b c d e".split()]
+    assert sentence_bleu(hyp, refs) == pytest.approx(1.0)
+    assert sentence_bleu(hyp, refs[::-1]) == pytest.approx(1.0)
+    # only a longer reference: penalty exp(1 - 5/4)
+    assert sentence_bleu(hyp, [refs[1]]) == pytest.approx(math.exp(1 - 5 / 4))
+    assert sentence_bleu(hyp, [hyp]) == 1.0
+
+
+def test_self_bleu_ci_sample_and_cut():
+    docs = [f"w{i} w{i + 1} w{i + 2} common phrase here x{i}".split() for i in range(12)]
+    sm = SmoothingFunction().method1
+    vals = [nltk_bleu([d for j, d in enumerate(docs) if j != i], docs[i], smoothing_function=sm) for i in range(12)]
+    r = self_bleu(docs, sample_size=None)
+    half = 1.96 * np.std(vals, ddof=1) / math.sqrt(12)
+    assert r.value == pytest.approx(np.mean(vals)) and r.ci == pytest.approx((np.mean(vals) - half, np.mean(vals) + half))
+    assert r.details == {"max_tokens": 200, "max_n": 4} and r.sampled is False and r.n == 12
+    cut = self_bleu(docs, sample_size=None, max_tokens=3, max_n=2)
+    short = [d[:3] for d in docs]
+    vals = [nltk_bleu([d for j, d in enumerate(short) if j != i], short[i], weights=(0.5, 0.5),
+                      smoothing_function=sm) for i in range(12)]
+    assert cut.value == pytest.approx(np.mean(vals)) and cut.details == {"max_tokens": 3, "max_n": 2}
+    s = self_bleu(docs, sample_size=5, random_state=0)
+    assert s.n == 5 and s.sampled is True
+    assert self_bleu(docs, sample_size=12).sampled is False
+    with pytest.raises(ValueError, match="at least two documents"):
+        self_bleu([["a", "b"]])
+    with pytest.raises(ValueError, match="at least two documents"):
+        self_bleu(docs, sample_size=1)
+
+
+def test_self_bleu_document_without_shared_words_scores_zero():
+    docs = [["a", "b", "c"], ["a", "b", "c"], ["x", "y"]]
+    sm = SmoothingFunction().method1
+    r = self_bleu(docs, sample_size=None)
+    vals = [nltk_bleu([d for j, d in enumerate(docs) if j != i], docs[i], smoothing_function=sm) for i in range(3)]
+    assert vals[2] == 0.0 and r.value == pytest.approx(np.mean(vals))
+
+
+def test_self_repetition_n_ci_details_and_sample():
+    docs = [["a", "b", "c", "."], ["a", "b", "c", "d"], ["a", "b", "x", "y"], ["q", "r", "s", "t"]]
+    r = self_repetition(docs, n=2, sample_size=None)
+    # bigrams: doc0 {ab, bc}: ab in 2 others, bc in 1 -> log(4); doc1 {ab, bc, cd}: 2 + 1 + 0 -> log(4);
+    # doc2 {ab, bx, xy}: 2 -> log(3); doc3: 0
+    vals = [math.log(4), math.log(4), math.log(3), 0.0]
+    half = 1.96 * np.std(vals, ddof=1) / 2
+    assert r.value == pytest.approx(np.mean(vals)) and r.ci == pytest.approx((np.mean(vals) - half, np.mean(vals) + half))
+    assert r.details == {"n": 2, "top_ngrams": [{"ngram": "a b", "docs": 3}, {"ngram": "b c", "docs": 2}]}
+    assert r.n == 4 and r.sampled is False
+    assert self_repetition(docs, n=2, sample_size=None, top=1).details["top_ngrams"] == [{"ngram": "a b", "docs": 3}]
+    one = self_repetition(docs[:1], sample_size=None)
+    assert one.value == 0.0 and one.ci == (0.0, 0.0) and one.n == 1
+    s = self_repetition(docs, n=2, sample_size=2, random_state=0)
+    assert s.n == 2 and s.sampled is True
+    assert self_repetition(docs).details["n"] == 4  # 4-grams by default
+
+
+def test_opening_and_boilerplate_rate_details():
+    assert opening("Sure, here is it") == "sure here is" and opening("Two words") is None
+    assert opening("Two words", n=2) == "two words"
+    texts = ["Sure here it is"] * 3 + ["Hi there you"] * 2 + ["Once upon a"] + ["short"]
+    r = boilerplate_opening_rate(texts)
+    assert r.value == pytest.approx((3 * 2 + 2 * 1) / (6 * 5)) and r.n == 6
+    assert r.details == {"n": 3, "max_share": 0.5, "top": [{"opening": "sure here it", "share": 0.5},
+                                                          {"opening": "hi there you", "share": pytest.approx(1 / 3)}]}
+    assert r.ci is None  # 6 documents: fewer than two per jackknife group
+    two = boilerplate_opening_rate(texts, n=1)
+    assert two.value == pytest.approx((3 * 2 + 2 * 1) / (7 * 6)) and two.details["n"] == 1
+    few = boilerplate_opening_rate(["a b c", "x y"])
+    assert few.value is None and few.n == 1 and few.warnings == ["fewer than two documents with 3 words"]
+    many = boilerplate_opening_rate([f"doc {i % 4} here" for i in range(40)], random_state=1)
+    assert many.value == pytest.approx(4 * 10 * 9 / (40 * 39)) and many.ci is not None
+
+
+def test_boilerplate_examples_shares_ratios_examples_and_phrases():
+    real = [("r1", "Once upon a time there was a cat"), ("r2", "Sure here is a dog"), ("r3", "x y z w")]
+    synth = [("s1", "Sure here is a tale of old"), ("s2", "Sure here is a song of old"),
+             ("s3", "Sure here is more of old"), ("s4", "Once upon a mat")]
+    sec = boilerplate_examples(real, synth, random_state=0)
+    assert sec["n_docs"] == {"real": 3, "synth": 4}
+    (op,) = sec["openings"]  # only openings seen more than once on a side are candidates
+    assert op["ngram"] == "sure here is" and op["real_share"] == pytest.approx(1 / 3) and op["synth_share"] == 0.75
+    assert op["ratio"] == pytest.approx(((3 + 0.5) / 5) / ((1 + 0.5) / 4))
+    assert sorted(e["id"] for e in op["examples"]) == ["s1", "s2", "s3"]
+    assert {e["text"] for e in op["examples"]} == {t for i, t in synth[:3]}
+    # the only 4-gram in more than one synthetic document: "sure here is a" (s1, s2; real: r2)
+    (ph,) = sec["phrases"]
+    assert ph["ngram"] == "sure here is a" and ph["synth_share"] == 0.5 and ph["real_share"] == pytest.approx(1 / 3)
+    assert ph["ratio"] == pytest.approx(((2 + 0.5) / 5) / ((1 + 0.5) / 4))
+    assert sorted((e["id"], e["text"]) for e in ph["examples"]) == [("s1", "sure here is a tale of old"),
+                                                                    ("s2", "sure here is a song of old")]
+
+
+def test_boilerplate_examples_top_limits_and_snippets():
+    synth = [(f"s{i}", "alpha beta gamma delta " + " ".join(f"w{i}_{j}" for j in range(30))) for i in range(5)]
+    real = [("r0", "nothing alike at all here")] * 2
+    sec = boilerplate_examples(real, synth, top=2, n_phrase=2)
+    assert [p["ngram"] for p in sec["phrases"]] == ["alpha beta", "beta gamma"]  # ties broken by the n-gram
+    assert len(sec["phrases"][0]["examples"]) == 3  # at most three examples
+    snip = sec["phrases"][1]["examples"][0]["text"]
+    assert snip.startswith("alpha beta gamma delta") and len(snip.split()) == 1 + 2 + 12
+    # openings: the synthetic side's shared one, then the real side's (seen twice there, never in synth)
+    assert [(o["ngram"], o["synth_share"], o["real_share"]) for o in sec["openings"]] == [
+        ("alpha beta gamma", 1.0, 0.0), ("nothing alike at", 0.0, 1.0)]
+    assert sec["openings"][1]["examples"] == [] and len(sec["openings"][0]["examples"]) == 3
+    capped = boilerplate_examples(real, synth, sample_size=3, random_state=0)
+    assert capped["n_docs"] == {"real": 2, "synth": 3}
