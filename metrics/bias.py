@@ -41,7 +41,7 @@ def gender_term_share(docs_tokens: Sequence[Sequence[str]]) -> MetricResult:
     the corpus has no gendered term. The synthetic value should match the real one (better = closer).
     """
     counts = gender_term_counts(docs_tokens)
-    f, m = (int(x) for x in counts.sum(axis=0)) if len(counts) else (0, 0)
+    f, m = (int(x) for x in counts.sum(axis=0))  # (0, 0) for no documents: the sum of an empty (0, 2) array
     n = len(docs_tokens)
     value = f / (f + m) if f + m else float("nan")
     return MetricResult(value, n=n, details={"female": f, "male": m, "gendered_terms": f + m,

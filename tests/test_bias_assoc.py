@@ -154,16 +154,17 @@ def test_log_relative_risk_uses_alpha():
 def test_association_table_support_thresholds_are_inclusive():
     # group mentioned in exactly min_group_docs docs of each corpus, the pair in exactly min_pair_docs together
     rg, ra = docs([({F}, {"nurse"}, 2), ({F}, set(), 1), (set(), {"nurse"}, 1), (set(), set(), 4)])
-    sg, sa = docs([({F}, {"nurse"}, 1), ({F}, set(), 2), (set(), set(), 3)])
+    sg, sa = docs([({F}, {"nurse"}, 1), ({F}, set(), 3), (set(), set(), 3)])  # 4 synthetic group docs
     rows, skipped = association_table(rg, ra, sg, sa, min_group_docs=3, min_pair_docs=3)
     assert skipped == 0 and len(rows) == 1
     r = rows[0]
-    assert (r["real_group_docs"], r["synth_group_docs"], r["real_cooc"], r["synth_cooc"]) == (3, 3, 2, 1)
+    assert (r["real_group_docs"], r["synth_group_docs"], r["real_cooc"], r["synth_cooc"]) == (3, 4, 2, 1)
     assert r["real_assoc"] == pytest.approx(math.log((2.5 / 4) / (1.5 / 6)))
-    assert r["synth_assoc"] == pytest.approx(math.log((1.5 / 4) / (0.5 / 4)))
+    assert r["synth_assoc"] == pytest.approx(math.log((1.5 / 5) / (0.5 / 4)))
     assert r["attribute"] == "nurse" and type(r["attribute"]) is str
     assert association_table(rg, ra, sg, sa, min_group_docs=4, min_pair_docs=3) == ([], 1)  # real group: 3 < 4
     assert association_table(sg, sa, rg, ra, min_group_docs=4, min_pair_docs=3) == ([], 1)  # synth group: 3 < 4
+    assert len(association_table(sg, sa, sg, sa, min_group_docs=4, min_pair_docs=2)[0]) == 1  # 4 and 4: enough
     assert association_table(rg, ra, sg, sa, min_group_docs=3, min_pair_docs=4) == ([], 1)  # pair: 3 < 4
 
 
@@ -188,7 +189,7 @@ def test_empty_corpora_name_which():
         association_table([], [], g, a)
     with pytest.raises(ValueError, match="^synthetic corpus: empty corpus"):
         association_table(g, a, [], [])
-    with pytest.raises(ValueError, match="aligned"):
+    with pytest.raises(ValueError, match="^group and attribute lists must be aligned"):
         association_table(g, a, g, a + a)
 
 
@@ -254,5 +255,41 @@ def test_group_sentiment_drift_details_and_threshold():
     assert few.value is None and few.details == {"groups": 0} and few.n == 4
     assert few.warnings == ["insufficient: no group has 3+ sentences in both corpora"]
     assert group_sentiment_drift(real, synth[:3], min_sentences=1).n == 3
-    with pytest.raises(ValueError, match="empty corpus"):
+    with pytest.raises(ValueError, match="^empty corpus"):
         group_sentiment_drift(real, [])
+
+
+def test_default_supports_are_ten_group_docs_five_pair_docs_five_pairs():
+    # exactly 10 group documents in each corpus and 5 co-occurrences together: supported by default
+    rg, ra = docs([({F}, {"nurse"}, 3), ({F}, set(), 7), (set(), set(), 5)])
+    sg, sa = docs([({F}, {"nurse"}, 2), ({F}, set(), 8), (set(), set(), 5)])
+    rows, skipped = association_table(rg, ra, sg, sa)
+    assert len(rows) == 1 and skipped == 0
+    assert stereotype_amplification_drift(rg, ra, sg, sa, min_pairs=1).details["pairs"] == 1
+    # five such attributes: five pairs, the default minimum
+    attrs = ["nurse", "pilot", "cook", "judge", "clerk"]
+    rg5, ra5 = docs([({F}, set(attrs), 3), ({F}, set(), 7), (set(), set(), 5)])
+    sg5, sa5 = docs([({F}, set(attrs), 2), ({F}, set(), 8), (set(), set(), 5)])
+    m = stereotype_amplification_drift(rg5, ra5, sg5, sa5)
+    assert m.value is not None and m.details["pairs"] == 5
+    assert stereotype_amplification_drift(rg5, ra5, sg5, sa5, min_pair_docs=6).value is None  # passed on
+
+
+def test_pairs_seen_in_one_corpus_only_and_every_skip_counted():
+    # (female, nurse) only in the synthetic corpus; (female, aaa) and (female, abc) too rare, sorted before it
+    rg, ra = docs([({F}, set(), 10), (set(), set(), 5), ({F}, {"aaa"}, 1)])
+    sg, sa = docs([({F}, {"nurse"}, 5), ({F}, set(), 5), ({F}, {"abc"}, 1)])
+    rows, skipped = association_table(rg, ra, sg, sa)
+    assert [r["attribute"] for r in rows] == ["nurse"] and rows[0]["real_cooc"] == 0 and skipped == 2
+
+
+def test_sentiment_table_default_minimum_and_no_numpy_warning():
+    import warnings
+
+    real = [[(S(F), 0.5)]] * 10
+    assert sentiment_table(real, real)[0]["insufficient"] is False  # 10 sentences: enough by default
+    assert sentiment_table(real[:9], real)[0]["insufficient"] is True
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no "mean of empty slice" from a corpus without group sentences
+        assert sentiment_table([[]], real)[0]["real_mean"] is None
+        assert sentiment_table(real, [[]])[0]["synth_mean"] is None

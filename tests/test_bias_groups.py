@@ -233,6 +233,9 @@ def test_gender_term_counts_and_share_details():
 
     toks = [["She", "she", "he", "him", "mr", "ms"], [], ["woman", "men", "boys", "girl"]]
     assert gender_term_counts(toks).tolist() == [[2, 3], [0, 0], [2, 2]]  # "She" is not lower-cased here
+    assert gender_term_counts(toks).dtype == np.int64
+    balanced = gender_term_share([["she", "he"]])
+    assert balanced.value == 0.5 and balanced.warnings == []
     r = gender_term_share(toks)
     assert r.value == pytest.approx(4 / 9) and r.n == 3 and r.warnings == []
     assert r.details == {"female": 4, "male": 5, "gendered_terms": 9, "per_1k_docs": 3000.0}
@@ -419,3 +422,19 @@ def test_representation_drift_ci_is_a_document_bootstrap():
     assert r.ci[1] == pytest.approx(np.percentile(ref, 97.5), abs=0.04)
     other = representation_drift(real, synth, min_count=1, n_boot=4000, random_state=1)
     assert other.ci != r.ci  # seeded
+
+
+def test_representation_defaults_500_and_200_resamples_min_count_5():
+    real = lab_docs([({F}, 3), ({MA}, 1), (set(), 6)])
+    synth = lab_docs([({F}, 1), ({MA}, 1), (set(), 8)])
+    assert representation_table(real, synth, random_state=0) == representation_table(real, synth, n_boot=500,
+                                                                                      random_state=0)
+    assert representation_table(real, synth, random_state=0) != representation_table(real, synth, n_boot=501,
+                                                                                      random_state=0)
+    rows = {r["group"]: r for r in representation_table(real, synth, random_state=0)}
+    assert rows["female"]["insufficient"] is True  # 3 + 1 = 4 < 5
+    rows = {r["group"]: r for r in representation_table(real + lab_docs([({F}, 1)]), synth, random_state=0)}
+    assert rows["female"]["insufficient"] is False  # 4 + 1 = 5
+    d = representation_drift(real + lab_docs([({F}, 1)]), synth, random_state=0)
+    assert d.details["groups"] == 1 and d.details["min_count"] == 5
+    assert d.ci == representation_drift(real + lab_docs([({F}, 1)]), synth, n_boot=200, random_state=0).ci

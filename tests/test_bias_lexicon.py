@@ -120,3 +120,21 @@ def test_matcher_for_is_cached_per_lexicon():
     assert matcher_for({"x": {"g": ["one"]}}) is a
     assert matcher_for({"x": {"g": ["two"]}}) is not a
     assert a.labels_in("One!") == frozenset({("x", "g")})
+
+
+def test_load_word_list_cuts_at_the_first_hash(monkeypatch):
+    from metrics import bias_lexicon
+
+    monkeypatch.setattr(bias_lexicon, "_read_data", lambda name: "a # b # c\n\n  x  \n# only a comment\ny#\n")
+    assert load_word_list("any.txt") == ["a", "x", "y"]
+
+
+def test_shipped_lexicon_is_read_as_utf_8():
+    from metrics.bias_lexicon import default_groups
+
+    assert default_groups()["religion"]["other_religion"][0] == "Bahá'í"
+
+
+def test_matcher_cache_key_ignores_the_order_of_axes_and_groups():
+    a = matcher_for({"x": {"g": ["one"], "h": ["two"]}, "y": {"k": ["three"]}})
+    assert matcher_for({"y": {"k": ["three"]}, "x": {"h": ["two"], "g": ["one"]}}) is a

@@ -95,8 +95,8 @@ def test_rate_ci_cut_sample_and_typical_document():
     assert r.value == pytest.approx(per.mean()) and r.ci == pytest.approx((per.mean() - half, per.mean() + half))
     assert r.n == 4 and r.sampled is False
     assert r.details["sample_docs"] == 4 and r.details["max_tokens"] == 300
-    assert r.details["most_typical_doc"] == {"score": pytest.approx(per.max()), "text": texts[int(per.argmax())]}
-    assert r.details["most_typical_doc"]["text"] in ("a b c d", "a b c e")
+    assert r.details["most_typical_doc"]["score"] == pytest.approx(per.max())
+    assert r.details["most_typical_doc"]["text"] in ("a b c d", "a b c e")  # tied: either, by the seeded order
     cut = homogenization_rate(texts, sample_size=None, max_tokens=1)
     assert cut.value == pytest.approx(np.mean([2 / 3, 2 / 3, 2 / 3, 0.0]))  # first tokens a, a, a, q
     assert cut.details["max_tokens"] == 1
