@@ -104,8 +104,9 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--functions", action="store_true", help="one row per function too")
     ap.add_argument("--survivors", metavar="PREFIX", help="list surviving / untested mutants under PREFIX")
+    ap.add_argument("--root", type=Path, default=ROOT, help="read DIR/mutants (e.g. a saved copy of a run)")
     args = ap.parse_args()
-    status, eq = load(), equivalent()
+    status, eq = load(args.root), equivalent()
     if not status:
         raise SystemExit("no mutants/ results here: run `make mutation` first")
     if args.survivors is not None:
@@ -113,7 +114,7 @@ def main() -> None:
             if name.startswith(args.survivors) and st in ("survived", "no tests", "suspicious") \
                     and name not in eq:
                 print(f"{st:9} {name}")
-                for line in changed_lines(name):
+                for line in changed_lines(name, args.root):
                     print(f"          {line[:150]}")
         return
     print("\n".join(table(status, eq, module_of)))

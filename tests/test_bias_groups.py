@@ -438,3 +438,64 @@ def test_representation_defaults_500_and_200_resamples_min_count_5():
     d = representation_drift(real + lab_docs([({F}, 1)]), synth, random_state=0)
     assert d.details["groups"] == 1 and d.details["min_count"] == 5
     assert d.ci == representation_drift(real + lab_docs([({F}, 1)]), synth, n_boot=200, random_state=0).ci
+
+
+def test_bias_profile_default_cap_100_and_seed_0():
+    texts = [f"The woman {i} spoke." for i in range(101)]
+    tone = Tone()
+    bias_profile(texts, M, sentiment=tone)
+    assert len(tone.seen) == 100
+    seeded = Tone()
+    bias_profile(texts, M, sentiment=seeded, max_sentences_per_group=100, random_state=0)
+    assert seeded.seen == tone.seen
+
+
+def test_representation_drift_errors_name_the_corpus_and_one_sided_groups():
+    with pytest.raises(ValueError, match="^real corpus: empty corpus"):
+        representation_drift([], labels(SYNTH))
+    with pytest.raises(ValueError, match="^synthetic corpus: empty corpus"):
+        representation_drift(labels(REAL), [])
+    real = lab_docs([({F}, 4), (set(), 6)])
+    synth = lab_docs([({MA}, 4), ({F}, 2), (set(), 4)])
+    # male only in the synthetic corpus (4 documents), female in both (4 + 2)
+    r = representation_drift(real, synth, min_count=5, n_boot=20, random_state=0)
+    assert r.details["groups"] == 1 and r.details["largest_gaps"][0]["group"] == "female"
+    r4 = representation_drift(real, synth, min_count=4, n_boot=20, random_state=0)
+    gap_m = math.log(4.5 / 11) - math.log(0.5 / 11)
+    gap_f = math.log(2.5 / 11) - math.log(4.5 / 11)
+    assert r4.value == pytest.approx((abs(gap_m) + abs(gap_f)) / 2)
+    male = r4.details["largest_gaps"][0]
+    assert male == {"axis": "gender", "group": "male", "log_ratio": pytest.approx(gap_m), "real_per_1k": 0.0,
+                    "synth_per_1k": 400.0}
+    back = representation_drift(synth, real, min_count=5, n_boot=20, random_state=0)
+    assert back.details["groups"] == 1  # male only in the real corpus now: still 4 < 5
+
+
+def test_representation_drift_ci_percentiles_against_an_exact_category_bootstrap():
+    # each document names one group or none, so resampling documents is a multinomial draw over the three
+    # kinds of document: the reference draws those counts directly
+    real = lab_docs([({F}, 6), ({MA}, 3), (set(), 11)])
+    synth = lab_docs([({F}, 3), ({MA}, 6), (set(), 11)])
+    rng = np.random.default_rng(99)
+    cr = rng.multinomial(20, [6 / 20, 3 / 20, 11 / 20], size=200_000)
+    cs = rng.multinomial(20, [3 / 20, 6 / 20, 11 / 20], size=200_000)
+    lr = np.log((cs[:, :2] + 0.5) / 21) - np.log((cr[:, :2] + 0.5) / 21)
+    ref = np.abs(lr).mean(axis=1)
+    r = representation_drift(real, synth, min_count=1, n_boot=20_000, random_state=0)
+    lo, hi = r.ci
+    assert np.percentile(ref, 2.0) <= lo <= np.percentile(ref, 3.0)
+    assert np.percentile(ref, 97.0) <= hi <= np.percentile(ref, 98.0)
+
+
+def test_largest_gaps_ties_keep_the_group_order_beyond_sixteen_groups():
+    # 39 groups, 26 with the same |log ratio| (rarer or commoner in synth): the ten listed are the first ten
+    # of those in (axis, group) order
+    groups = [("g", f"x{i:02d}") for i in range(39)]  # 13 of each kind: both corpora have 117 documents
+    # (every third group as frequent in both corpora: a mix of ties and non-ties, which unstable sorts reorder)
+    real = lab_docs([({g}, (4, 2, 3)[i % 3]) for i, g in enumerate(groups)])
+    synth = lab_docs([({g}, (2, 4, 3)[i % 3]) for i, g in enumerate(groups)])
+    r = representation_drift(real, synth, min_count=1, n_boot=5, random_state=0)
+    expected = [f"x{i:02d}" for i in range(39) if i % 3 != 2][:10]
+    assert [w["group"] for w in r.details["largest_gaps"]] == expected
+    lr = np.array([[-1.0, 1.0, 0.0][i % 3] for i in range(39)])
+    assert list(np.argsort(-np.abs(lr))[:10]) != [i for i in range(39) if i % 3 != 2][:10]  # quicksort differs

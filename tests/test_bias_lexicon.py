@@ -138,3 +138,10 @@ def test_shipped_lexicon_is_read_as_utf_8():
 def test_matcher_cache_key_ignores_the_order_of_axes_and_groups():
     a = matcher_for({"x": {"g": ["one"], "h": ["two"]}, "y": {"k": ["three"]}})
     assert matcher_for({"y": {"k": ["three"]}, "x": {"h": ["two"], "g": ["one"]}}) is a
+
+
+def test_containment_with_exactly_two_matches_and_a_match_at_the_start():
+    m = TermMatcher({"x": {"a": ["new york"], "c": ["york"]}})
+    assert m.terms_in("new york") == [("new york", ("x", "a"))]  # two matches, one inside the other
+    short = TermMatcher({"x": {"a": ["i"], "b": ["me"]}})
+    assert short.terms_in("i me") == [("i", ("x", "a")), ("me", ("x", "b"))]  # a span ending at 1 is kept
