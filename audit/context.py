@@ -12,6 +12,7 @@ from audit.documents import Document
 from audit.sampling import content_order
 from metrics.fingerprint import FingerprintParams, fingerprint_batch, params_from_options
 from metrics.text import normalize, normalized_hash, text_hash, tokenize
+from metrics.token_ids import TokenIds
 
 # Extra whole-corpus statistics, streamed over every document alongside the counts below.
 # name -> zero-argument factory of an accumulator with ``add(doc)`` and ``merge(other) -> new``.
@@ -163,6 +164,13 @@ class CorpusData:
             toks = self.parent.tokens
             return [toks[i] for i in self.indices]
         return [tokenize(d.text) for d in self.docs]
+
+    @cached_property
+    def token_ids(self) -> TokenIds:
+        """The tokens as ids into one vocabulary per corpus (a subset is a view on its parent's)."""
+        if self.parent is not None:
+            return self.parent.token_ids.subset(self.indices)
+        return TokenIds.encode(self.tokens)
 
     @cached_property
     def normalized(self) -> list[str]:

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from metrics.result import MetricResult
-from metrics.text import ngrams
+from metrics.token_ids import TokenIds
 
 
 # -- shared sampling helpers --------------------------------------------------------------------------
@@ -25,19 +25,31 @@ def check_docs(docs: Sequence, what: str = "documents") -> None:
         raise ValueError(f"no {what}: the corpus is empty")
 
 
+def _salt(random_state) -> bytes:
+    return int(np.random.default_rng(random_state).integers(0, 2**63 - 1)).to_bytes(8, "little")
+
+
 def seeded_order(keys: Sequence[str], random_state=None) -> list[int]:
     """Indices of ``keys`` in a seeded order that depends only on the keys' content, not their position.
 
     Shuffling the input therefore gives the same order of documents (and the same metric value);
-    a different seed gives a different order.
+    a different seed gives a different order. Ties (equal keys) keep their positions' order.
     """
-    salt = int(np.random.default_rng(random_state).integers(0, 2**63 - 1)).to_bytes(8, "little")
+    salt = _salt(random_state)
 
     def key(i: int) -> tuple[bytes, str]:
         k = keys[i]
         return hashlib.blake2b(salt + k.encode("utf-8", "surrogatepass"), digest_size=8).digest(), k
 
     return sorted(range(len(keys)), key=key)
+
+
+def token_order(docs_tokens: Sequence[Sequence[str]], random_state=None) -> list[int]:
+    """``seeded_order`` of the documents' :func:`token_key`; for :class:`TokenIds`, from the corpus's
+    ranks computed once per seed (a subset's order is the corpus's order restricted to it)."""
+    if isinstance(docs_tokens, TokenIds):
+        return docs_tokens.order(_salt(random_state)).tolist()
+    return seeded_order([token_key(t) for t in docs_tokens], random_state)
 
 
 def token_key(tokens: Sequence[str]) -> str:
@@ -52,7 +64,7 @@ def budget_tokens(docs_tokens: Sequence[Sequence[str]], budget: int, random_stat
     """
     out: list[list[str]] = []
     total = 0
-    for i in seeded_order([token_key(t) for t in docs_tokens], random_state):
+    for i in token_order(docs_tokens, random_state):
         if total >= budget:
             break
         toks = list(docs_tokens[i])
@@ -75,22 +87,39 @@ def word_tokens(docs_tokens: Sequence[Sequence[str]]) -> list[list[str]]:
     return [[t for t in toks if t[:1].isalnum() or t[:1] == "_"] for toks in docs_tokens]
 
 
-def _ngram_counts(docs_tokens, n: int, budget: int, random_state) -> tuple[Counter, int]:
-    """Counts of the first ``budget`` n-grams (within documents) in seeded order."""
+def _ngram_table(docs_tokens, n: int, budget: int, random_state) -> tuple[np.ndarray, np.ndarray, int]:
+    """The first ``budget`` n-grams (within documents) in seeded order, counted.
+
+    Returns the distinct n-grams as rows of token ids (in order of first appearance), their counts and
+    the number of n-grams taken. Packs each n-gram into one int64 when the vocabulary allows.
+    """
     if n < 1:
         raise ValueError("n must be >= 1")
     if budget < 1:
         raise ValueError("budget must be >= 1")
     check_docs(docs_tokens)
-    counts: Counter = Counter()
-    total = 0
-    for i in seeded_order([token_key(t) for t in docs_tokens], random_state):
-        grams = list(ngrams(list(docs_tokens[i]), n))[: budget - total]
-        counts.update(grams)
-        total += len(grams)
-        if total >= budget:
-            break
-    return counts, total
+    ids = docs_tokens if isinstance(docs_tokens, TokenIds) else TokenIds.encode(docs_tokens)
+    order = ids.order(_salt(random_state))
+    grams = np.maximum(ids.lengths()[order] - (n - 1), 0)
+    cum = np.cumsum(grams)
+    k = int(np.searchsorted(cum, budget))  # the document that reaches the budget (cut there)
+    if k < len(order):
+        order, grams = order[:k + 1], grams[:k + 1].copy()
+        grams[k] = budget - (int(cum[k - 1]) if k else 0)
+    total = int(grams.sum())
+    flat, begin = ids.gather(order, np.where(grams > 0, grams + (n - 1), 0))
+    start = np.repeat(begin - (np.cumsum(grams) - grams), grams) + np.arange(total, dtype=np.int64)
+    rows = np.stack([flat[start + j] for j in range(n)], axis=1) if total else np.zeros((0, n), np.int32)
+    v = max(1, len(ids.vocab))
+    if v ** n < 2 ** 63:
+        code = np.zeros(total, dtype=np.int64)
+        for j in range(n):
+            code = code * v + rows[:, j]
+        _, first, counts = np.unique(code, return_index=True, return_counts=True)
+    else:  # pragma: no cover - a vocabulary past 2M words at n = 3
+        _, first, counts = np.unique(rows, axis=0, return_index=True, return_counts=True)
+    seen = np.argsort(first, kind="stable")
+    return rows[first[seen]], counts[seen], total
 
 
 def _budget_warning(total: int, budget: int, n: int) -> list[str]:
@@ -121,10 +150,10 @@ def distinct_n(
     warning says so. ``details["ead"]`` gives Expectation-Adjusted Distinct (Liu et al., ACL 2022) with
     V = the unigram vocabulary of the same sample raised to the n-th power (capped at 1e12).
     """
-    counts, total = _ngram_counts(docs_tokens, n, budget, random_state)
+    grams, counts, total = _ngram_table(docs_tokens, n, budget, random_state)
     if total == 0:
         return MetricResult(float("nan"), n=len(docs_tokens), warnings=["no n-grams"])
-    uni = {g[0] for g in counts} | {g[-1] for g in counts}
+    uni = np.union1d(grams[:, 0], grams[:, -1])  # the words that start or end an n-gram
     vocab = min(float(len(uni)) ** n, 1e12)
     ead = expectation_adjusted_distinct(len(counts), total, int(vocab))
     return MetricResult(len(counts) / total, n=len(docs_tokens), details={"ngrams": total, "ead": ead},
@@ -139,10 +168,10 @@ def ngram_entropy(
     In bits, from 0 (one n-gram repeated) to log2(budget); higher = more varied. The plug-in estimate
     grows with the sample, hence the fixed budget: compare corpora only at the same budget.
     """
-    counts, total = _ngram_counts(docs_tokens, n, budget, random_state)
+    _, counts, total = _ngram_table(docs_tokens, n, budget, random_state)
     if total == 0:
         return MetricResult(float("nan"), n=len(docs_tokens), warnings=["no n-grams"])
-    p = np.fromiter(counts.values(), dtype=float) / total
+    p = counts.astype(float) / total  # in order of first appearance, as a Counter would sum them
     h = float(-(p * np.log2(p)).sum())
     return MetricResult(h, n=len(docs_tokens), details={"ngrams": total, "types": len(counts)},
                         warnings=_budget_warning(total, budget, n))

@@ -132,10 +132,10 @@ def run(ctx: AuditContext) -> FamilyOutput:
 
     for n in (1, 2, 3):
         out.entries.append(_four(ctx, f"distinct_{n}_score", lambda c, n=n: distinct_n(
-            c.tokens, n=n, budget=budget, random_state=ctx.rng(10 + n)), details=lex))
+            c.token_ids, n=n, budget=budget, random_state=ctx.rng(10 + n)), details=lex))
     for n, name in ((1, "unigram_entropy_score"), (2, "bigram_entropy_score")):
         out.entries.append(_four(ctx, name, lambda c, n=n: ngram_entropy(
-            c.tokens, n=n, budget=budget, random_state=ctx.rng(20 + n)), details=lex))
+            c.token_ids, n=n, budget=budget, random_state=ctx.rng(20 + n)), details=lex))
     out.entries.append(_four(ctx, "mattr_score", lambda c: mattr_corpus(c.tokens, window=50)))
     out.entries.append(_four(ctx, "compression_ratio", lambda c: compression_ratio(
         c.texts, budget_bytes=bbudget, chunk_bytes=chunk, random_state=ctx.rng(30)),

@@ -1,0 +1,134 @@
+"""Documents' tokens as integer ids: one vocabulary per corpus, 4 bytes per token, shared by its subsets.
+
+:class:`TokenIds` is a ``Sequence`` of token lists (``ids[i]`` gives document ``i``'s tokens as strings),
+so every metric that takes ``docs_tokens`` accepts it unchanged; the lexical metrics detect it and count
+n-grams with NumPy instead of Python tuples. A subset (a half of the real corpus, a noise split) is a
+view on the same arrays: its rows, 8 bytes per document.
+
+The content-keyed seeded order of :func:`metrics.diversity_lexical.seeded_order` is a sort by
+``(blake2b(salt + key), key)``, position breaking ties. A subset's order is therefore the whole
+corpus's order restricted to the subset: the corpus ranks its documents once per salt (equal keys
+share a rank) and a subset sorts its rows by those ranks, stably. The last few salts' ranks are kept
+(4 bytes per document each).
+"""
+from __future__ import annotations
+
+import hashlib
+from collections import OrderedDict
+from collections.abc import Sequence
+
+import numpy as np
+
+RANKS_KEPT = 4  # salts whose ranks are kept: a metric runs one salt over a corpus and its subsets in turn
+
+
+class TokenIds(Sequence):
+    """Token lists encoded as ``int32`` ids into ``vocab``; a view on a subset of the documents.
+
+    ``flat``: every document's ids, one after another; ``offsets[r]:offsets[r + 1]`` the ids of root
+    document ``r``; ``rows``: the root documents in this view (None: all of them, in order).
+    """
+
+    def __init__(self, vocab: list[str], flat: np.ndarray, offsets: np.ndarray,
+                 rows: np.ndarray | None = None, root: TokenIds | None = None):
+        self.vocab = vocab
+        self.flat = flat
+        self.offsets = offsets
+        self.rows = rows
+        self._root = root if root is not None else self
+        if root is None:
+            self._ranks: OrderedDict[bytes, np.ndarray] = OrderedDict()
+
+    @classmethod
+    def encode(cls, docs_tokens: Sequence[Sequence[str]]) -> TokenIds:
+        """Encode token lists (the ids are given in order of first appearance)."""
+        index: dict[str, int] = {}
+        setdefault = index.setdefault
+        flat: list[int] = []
+        lengths = np.zeros(len(docs_tokens) + 1, dtype=np.int64)
+        for i, toks in enumerate(docs_tokens):
+            flat.extend([setdefault(t, len(index)) for t in toks])
+            lengths[i + 1] = len(toks)
+        return cls(list(index), np.asarray(flat, dtype=np.int32), np.cumsum(lengths))
+
+    # -- the Sequence of token lists --------------------------------------------------------------------
+    def __len__(self) -> int:
+        return len(self.offsets) - 1 if self.rows is None else len(self.rows)
+
+    def _root_row(self, i: int) -> int:
+        return i if self.rows is None else int(self.rows[i])
+
+    def __getitem__(self, i):
+        if isinstance(i, slice):
+            return [self[j] for j in range(*i.indices(len(self)))]
+        r = self._root_row(range(len(self))[i])
+        vocab = self.vocab
+        return [vocab[t] for t in self.flat[self.offsets[r]:self.offsets[r + 1]].tolist()]
+
+    def subset(self, idx) -> TokenIds:
+        """The documents ``idx`` (positions in this view) as a view on the same arrays."""
+        idx = np.asarray(idx, dtype=np.int64)
+        rows = idx if self.rows is None else self.rows[idx]
+        return TokenIds(self.vocab, self.flat, self.offsets, rows, self._root)
+
+    def root_rows(self) -> np.ndarray:
+        return np.arange(len(self), dtype=np.int64) if self.rows is None else self.rows
+
+    def lengths(self) -> np.ndarray:
+        """Tokens per document of this view."""
+        r = self.root_rows()
+        return self.offsets[r + 1] - self.offsets[r]
+
+    def gather(self, positions: np.ndarray, counts: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """The ids of the documents at ``positions`` (of this view), concatenated, and where each starts.
+
+        ``counts``: take only each document's first ``counts[k]`` tokens.
+        """
+        r = self.root_rows()[positions]
+        start = self.offsets[r]
+        take = self.offsets[r + 1] - start if counts is None else np.asarray(counts, dtype=np.int64)
+        begin = np.concatenate([[0], np.cumsum(take)[:-1]]).astype(np.int64)
+        idx = np.arange(int(take.sum()), dtype=np.int64) + np.repeat(start - begin, take)
+        return self.flat[idx], begin
+
+    # -- the content-keyed seeded order -----------------------------------------------------------------
+    def order(self, salt: bytes) -> np.ndarray:
+        """Positions of this view's documents in the order ``sorted`` by ``(blake2b(salt + key), key)``."""
+        ranks = self._root._ranks_for(salt)
+        return np.argsort(ranks[self.root_rows()], kind="stable")
+
+    def _ranks_for(self, salt: bytes) -> np.ndarray:
+        """Rank of every root document by ``(digest, key)``; equal keys share a rank."""
+        if salt in self._ranks:
+            self._ranks.move_to_end(salt)
+            return self._ranks[salt]
+        n = len(self.offsets) - 1
+        vocab = self.vocab
+        toks = [vocab[t] for t in self.flat.tolist()]
+        off = self.offsets.tolist()
+        keys = ["\x1f".join(toks[off[r]:off[r + 1]]) for r in range(n)]  # metrics.diversity_lexical.token_key
+        del toks
+        head = hashlib.blake2b(salt, digest_size=8)
+        digest = np.empty(n, dtype=np.uint64)
+        for r, k in enumerate(keys):
+            h = head.copy()
+            h.update(k.encode("utf-8", "surrogatepass"))
+            digest[r] = int.from_bytes(h.digest(), "big")  # big-endian: compares like the digest's bytes
+        order = np.argsort(digest, kind="stable")
+        d = digest[order]
+        new = np.ones(n, dtype=bool)  # does this position start a new (digest, key)?
+        new[1:] = d[1:] != d[:-1]
+        starts = np.flatnonzero(new)
+        ends = np.append(starts[1:], n)
+        tied = ends - starts > 1
+        for s, e in zip(starts[tied].tolist(), ends[tied].tolist()):  # equal digests: by key, then position
+            run = sorted(order[s:e].tolist(), key=keys.__getitem__)  # stable; the run is in position order
+            order[s:e] = run
+            for j in range(s + 1, e):
+                new[j] = keys[run[j - s]] != keys[run[j - s - 1]]
+        ranks = np.empty(n, dtype=np.int32)
+        ranks[order] = np.cumsum(new) - 1
+        self._ranks[salt] = ranks
+        while len(self._ranks) > RANKS_KEPT:
+            self._ranks.popitem(last=False)
+        return ranks
