@@ -18,6 +18,9 @@ from metrics.result import MetricResult
 from metrics.token_ids import TokenIds
 
 
+PACK_LIMIT = 2 ** 63  # n-grams are packed into one int64 while vocabulary ** n stays below this
+
+
 # -- shared sampling helpers --------------------------------------------------------------------------
 def check_docs(docs: Sequence, what: str = "documents") -> None:
     """Raise a clear ``ValueError`` on empty input or on non-text items."""
@@ -111,12 +114,12 @@ def _ngram_table(docs_tokens, n: int, budget: int, random_state) -> tuple[np.nda
     start = np.repeat(begin - (np.cumsum(grams) - grams), grams) + np.arange(total, dtype=np.int64)
     rows = np.stack([flat[start + j] for j in range(n)], axis=1) if total else np.zeros((0, n), np.int32)
     v = max(1, len(ids.vocab))
-    if v ** n < 2 ** 63:
+    if v ** n < PACK_LIMIT:
         code = np.zeros(total, dtype=np.int64)
         for j in range(n):
             code = code * v + rows[:, j]
         _, first, counts = np.unique(code, return_index=True, return_counts=True)
-    else:  # pragma: no cover - a vocabulary past 2M words at n = 3
+    else:  # a vocabulary past 2M words at n = 3: the rows themselves
         _, first, counts = np.unique(rows, axis=0, return_index=True, return_counts=True)
     seen = np.argsort(first, kind="stable")
     return rows[first[seen]], counts[seen], total
@@ -211,7 +214,10 @@ def mattr_corpus(docs_tokens: Sequence[Sequence[str]], *, window: int = 50) -> M
     """
     check_docs(docs_tokens)
     vals = []
-    for w in word_tokens(docs_tokens):
+    docs = docs_tokens
+    if isinstance(docs_tokens, TokenIds):  # only the documents long enough are spelt out
+        docs = [docs_tokens[i] for i in np.flatnonzero(docs_tokens.per_document("words", is_word) >= window)]
+    for w in word_tokens(docs):
         if len(w) >= window:
             vals.append(mattr(w, window=window))
     skipped = len(docs_tokens) - len(vals)

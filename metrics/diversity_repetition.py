@@ -11,13 +11,13 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from metrics.diversity_lexical import check_docs, seeded_order, token_key, word_tokens
+from metrics.diversity_lexical import check_docs, seeded_order, token_order, word_tokens
 from metrics.result import MetricResult
 from metrics.text import ngrams, top_counts, words
 
 
-def _sample(keys: Sequence[str], sample_size: int | None, random_state) -> list[int]:
-    order = seeded_order(keys, random_state)
+def _sample(docs_tokens: Sequence[Sequence[str]], sample_size: int | None, random_state) -> list[int]:
+    order = token_order(docs_tokens, random_state)
     return order if sample_size is None else order[:sample_size]
 
 
@@ -82,7 +82,7 @@ def self_bleu(
     give the clipped count against "all documents but this one"). CI: normal approximation over documents.
     """
     check_docs(docs_tokens)
-    idx = _sample([token_key(t) for t in docs_tokens], sample_size, random_state)
+    idx = _sample(docs_tokens, sample_size, random_state)
     docs = [list(docs_tokens[i])[:max_tokens] for i in idx]
     m = len(docs)
     if m < 2:
@@ -134,7 +134,7 @@ def self_repetition(
     CI: normal approximation over documents. ``details["top_ngrams"]``: the most widely shared n-grams.
     """
     check_docs(docs_tokens)
-    idx = _sample([token_key(t) for t in docs_tokens], sample_size, random_state)
+    idx = _sample(docs_tokens, sample_size, random_state)
     sets = [set(ngrams(w, n)) for w in word_tokens([docs_tokens[i] for i in idx])]
     df = Counter(g for s in sets for g in s)
     vals = np.array([math.log1p(sum(df[g] - 1 for g in s)) for s in sets])
@@ -196,7 +196,7 @@ def boilerplate_examples(
     check_docs(synth)
 
     def prep(pairs):
-        idx = _sample([t for _, t in pairs], sample_size, random_state)
+        idx = seeded_order([t for _, t in pairs], random_state)[:sample_size]
         return [(pairs[i][0], pairs[i][1], words(pairs[i][1])) for i in idx]
 
     r, s = prep(real), prep(synth)

@@ -10,15 +10,26 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from metrics.diversity_lexical import budget_tokens, check_docs
+from metrics.diversity_lexical import _salt, budget_tokens, check_docs, is_word
 from metrics.result import MetricResult
 from metrics.stats import wilson_interval
+from metrics.token_ids import TokenIds
 
 
 def _word_counts(docs_tokens: Sequence[Sequence[str]], budget: int, random_state) -> tuple[Counter, int]:
     check_docs(docs_tokens)
     if budget < 1:
         raise ValueError("budget must be >= 1")
+    if isinstance(docs_tokens, TokenIds):  # the same words as budget_tokens, counted with NumPy
+        order = docs_tokens.order(_salt(random_state))
+        cum = np.cumsum(docs_tokens.per_document("words", is_word)[order])
+        order = order[:int(np.searchsorted(cum, budget)) + 1]  # up to the document that reaches the budget
+        flat, _ = docs_tokens.gather(order)
+        taken = flat[docs_tokens.vocab_mask("words")[flat]][:budget]
+        c = np.bincount(taken)
+        seen = np.flatnonzero(c)
+        vocab = docs_tokens.vocab
+        return Counter(dict(zip([vocab[i] for i in seen.tolist()], c[seen].tolist()))), len(taken)
     sample = budget_tokens(docs_tokens, budget, random_state, words_only=True)
     c = Counter(t for toks in sample for t in toks)
     return c, sum(c.values())

@@ -38,6 +38,7 @@ class TokenIds(Sequence):
         self._root = root if root is not None else self
         if root is None:
             self._ranks: OrderedDict[bytes, np.ndarray] = OrderedDict()
+            self._memo: dict[str, np.ndarray] = {}
 
     @classmethod
     def encode(cls, docs_tokens: Sequence[Sequence[str]]) -> TokenIds:
@@ -78,6 +79,23 @@ class TokenIds(Sequence):
         """Tokens per document of this view."""
         r = self.root_rows()
         return self.offsets[r + 1] - self.offsets[r]
+
+    def per_document(self, name: str, is_counted) -> np.ndarray:
+        """How many of each document's tokens satisfy ``is_counted(token)`` (computed once per corpus)."""
+        root = self._root
+        if name not in root._memo:
+            hit = np.fromiter((bool(is_counted(t)) for t in root.vocab), dtype=bool, count=len(root.vocab))
+            per = np.zeros(len(root.offsets) - 1, dtype=np.int32)
+            nonempty = root.offsets[1:] > root.offsets[:-1]
+            if len(root.flat):
+                per[nonempty] = np.add.reduceat(hit[root.flat].astype(np.int32), root.offsets[:-1][nonempty])
+            root._memo[name] = per
+            root._memo[name + ":vocab"] = hit
+        return root._memo[name][self.root_rows()]
+
+    def vocab_mask(self, name: str) -> np.ndarray:
+        """The vocabulary mask of an earlier :meth:`per_document` call."""
+        return self._root._memo[name + ":vocab"]
 
     def gather(self, positions: np.ndarray, counts: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
         """The ids of the documents at ``positions`` (of this view), concatenated, and where each starts.

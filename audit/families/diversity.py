@@ -76,7 +76,7 @@ def _mean_result(x: MetricResult, y: MetricResult) -> MetricResult:
 
 def _tail_entry(ctx: AuditContext, budget: int, seed):
     def surv(ref: CorpusData, tgt: CorpusData) -> MetricResult:
-        return _safe(lambda _: tail_survival(ref.tokens, tgt.tokens, budget=budget, random_state=seed), ref)
+        return _safe(lambda _: tail_survival(ref.token_ids, tgt.token_ids, budget=budget, random_state=seed), ref)
 
     ab, ba = surv(ctx.real_a, ctx.real_b), surv(ctx.real_b, ctx.real_a)
     a_s, b_s = surv(ctx.real_a, ctx.synth), surv(ctx.real_b, ctx.synth)
@@ -136,22 +136,22 @@ def run(ctx: AuditContext) -> FamilyOutput:
     for n, name in ((1, "unigram_entropy_score"), (2, "bigram_entropy_score")):
         out.entries.append(_four(ctx, name, lambda c, n=n: ngram_entropy(
             c.token_ids, n=n, budget=budget, random_state=ctx.rng(20 + n)), details=lex))
-    out.entries.append(_four(ctx, "mattr_score", lambda c: mattr_corpus(c.tokens, window=50)))
+    out.entries.append(_four(ctx, "mattr_score", lambda c: mattr_corpus(c.token_ids, window=50)))
     out.entries.append(_four(ctx, "compression_ratio", lambda c: compression_ratio(
         c.texts, budget_bytes=bbudget, chunk_bytes=chunk, random_state=ctx.rng(30)),
         details={"budget_bytes": bbudget}))
     m_bleu = min(opt.get("bleu_sample", 500), docs)
     out.entries.append(_four(ctx, "self_bleu_rate", lambda c: self_bleu(
-        c.tokens, sample_size=m_bleu, random_state=ctx.rng(31)), details={"sample_docs": m_bleu}))
+        c.token_ids, sample_size=m_bleu, random_state=ctx.rng(31)), details={"sample_docs": m_bleu}))
     m_hom = min(opt.get("homogenization_sample", 300), docs)
     out.entries.append(_four(ctx, "homogenization_rate", lambda c: homogenization_rate(
         c.texts, sample_size=m_hom, random_state=ctx.rng(37)), details={"sample_docs": m_hom}))
     m_rep = min(opt.get("repetition_sample", 2000), docs)
     out.entries.append(_four(ctx, "self_repetition_rate", lambda c: self_repetition(
-        c.tokens, sample_size=m_rep, random_state=ctx.rng(32)), details={"sample_docs": m_rep}))
+        c.token_ids, sample_size=m_rep, random_state=ctx.rng(32)), details={"sample_docs": m_rep}))
     out.entries.append(_tail_entry(ctx, wbudget, ctx.rng(33)))
     out.entries.append(_four(ctx, "zipf_exponent", lambda c: zipf_exponent(
-        c.tokens, budget=wbudget, random_state=ctx.rng(34)), details={"budget_words": wbudget}))
+        c.token_ids, budget=wbudget, random_state=ctx.rng(34)), details={"budget_words": wbudget}))
     out.entries.append(_four(ctx, "boilerplate_opening_rate", lambda c: boilerplate_opening_rate(
         c.texts, random_state=ctx.rng(35))))
     try:
