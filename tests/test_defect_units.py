@@ -141,7 +141,7 @@ def test_escape_spans_by_hand():
 def test_repair_leaves_impossible_code_points():
     assert repair_escapes("<U+110000> \\U00110000") == "<U+110000> \\U00110000"
     assert repair_escapes("\\U0001F62D and \\u00e9") == "😭 and é"
-    assert repair_escapes("<U+00E9>") == "é"
+    assert repair_escapes("<U+00E9>") == "é" and repair_escapes("\\U0001F62D") == "😭"
 
 
 def test_mojibake_span():
@@ -374,3 +374,24 @@ def test_length_pile_up_boundaries():
     assert length_pile_up({100: 10, 60: 4}, width=0.5, max_above=0.5)["excess"] == 14
     assert length_pile_up({10: 5}, min_length=10)["cap"] == 10
     assert length_pile_up({}) == {"share": 0.0, "excess": 0, "cap": None, "window": None, "n": 0}
+
+
+def test_defect_specs_table_invariants():
+    """The registry entries (declarative data): checked for what every entry must hold, not re-typed."""
+    import importlib
+
+    import metrics.registry_defects as rd
+    from metrics.registry import REGISTRY, MetricSpec
+
+    rd = importlib.reload(rd)  # the entries are built inside the test, so a change to their helper shows
+    specs = [MetricSpec(**kw) for kw in rd.DEFECT_SPECS]
+    names = [s.name for s in specs]
+    assert len(set(names)) == len(names) == 20
+    for s in specs:
+        assert s.family == "defects" and s.kind == "per_corpus" and s.absolute is True, s.name
+        assert s.title and s.description and 0 < s.warn < s.fail < 1, s.name
+        assert (s.better == "lower") == s.name.endswith("_rate") == ("lower is better" in s.description), s.name
+        assert (s.better == "closer") == s.name.endswith("_share"), s.name
+        assert REGISTRY[s.name] == s  # the registry serves these entries as they are
+    assert {s.name[:-len("_share")] for s in specs if s.better == "closer"} == {
+        "markdown_header", "markdown_list", "markdown_bold", "code_fence", "emoji", "url", "mention", "hashtag"}

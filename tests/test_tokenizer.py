@@ -97,3 +97,22 @@ def test_no_other_word_splitter():
                         node.value.startswith(r"\w+") or r"[^\w\s]" in node.value or node.value == r"[^a-z0-9]+"):
                     found.add(str(f.relative_to(ROOT)))
     assert found <= ALLOWED.keys(), found - ALLOWED.keys()
+
+
+def test_segmenter_names_say_which_segmenter_each_script_gets(monkeypatch):
+    import metrics.text as text_mod
+
+    assert text_mod.segmenter_names() == {"chinese": "jieba", "japanese_thai_lao_khmer_myanmar": "icu"}
+    monkeypatch.setattr(text_mod, "_icu_word_breaker", lambda: None)
+    assert text_mod.segmenter_names()["japanese_thai_lao_khmer_myanmar"] == "characters (icu4py missing)"
+
+
+def test_small_helpers_by_hand():
+    from metrics.text import ngrams, normalize, text_hash, tokenize_all, top_counts
+
+    assert tokenize_all(["A b", "C."]) == [["a", "b"], ["c", "."]]
+    assert list(ngrams(["a", "b", "c"], 2)) == [("a", "b"), ("b", "c")]
+    assert normalize("  Ｆｕｌｌ\u00a0 WIDTH\n ") == "full width"  # NFKC, casefold, one space, stripped
+    assert text_hash("A  b") == text_hash("a b") != text_hash("ab") and len(text_hash("x")) == 16
+    assert top_counts({"b": 2, "a": 2, "c": 3}) == [("c", 3), ("a", 2), ("b", 2)]
+    assert top_counts({"b": 2, "a": 2, "c": 3}, 2) == [("c", 3), ("a", 2)]

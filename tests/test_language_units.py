@@ -1,0 +1,179 @@
+"""Unit tests written for mutation testing (issue 16) of metrics/language.py and metrics/langid_batch.py:
+hand-computed mixes, distances and chi-square values, the accumulator's rules at their boundaries, and the
+batch identifier against py3langid's own ``classify`` text by text."""
+import math
+
+import pytest
+
+from audit.documents import Document
+from metrics.langid_batch import automaton_tables, classify_many
+from metrics.language import (
+    LanguageMix, _chi2_p, dominant_script, document_languages, identifier, identify, identify_all,
+    identify_many, language_mismatch, language_mix_drift, language_name, mix_distance, mix_table, stop_words,
+)
+from metrics.stats import wilson_interval
+from metrics.text import text_hash
+
+TEXTS = ["The committee will publish its report on Tuesday.", "Der Ausschuss veröffentlicht den Bericht.",
+         "a", "Привет", "委员会将在星期二发布报告。", "x" * 400, "Le comité publiera son rapport mardi.", "ok ok"]
+
+
+def test_batch_classify_equals_classify_text_by_text():
+    ident = identifier()
+    want = [ident.classify(t) for t in TEXTS]
+    assert classify_many(ident, TEXTS) == want
+    assert classify_many(ident, TEXTS, automaton_tables(ident)) == want
+    assert classify_many(ident, ["a"]) == [ident.classify("a")]
+    assert classify_many(ident, []) == []
+
+
+def test_identify_many_equals_identify():
+    texts = TEXTS + ["12345 !!!", "", "1" * 300 + " English words after the first 300 characters"]
+    got = identify_many(texts)
+    assert got == [identify(t) for t in texts]
+    assert got[-1] == ("und", 0.0) and got[-2] == ("und", 0.0)
+    assert identify_all(texts[:2]) == ["en", "de"]
+
+
+def test_document_languages_use_the_label_left_while_streaming():
+    docs = [Document(id="1", text="The report is out today.", metadata={"language": "fr"}),
+            Document(id="2", text="The report is out today.")]
+    assert document_languages(docs) == ["fr", "en"]
+
+
+def test_language_names():
+    assert language_name("und") == "undetermined" and language_name("zh") == "Chinese"
+    assert language_name("xx") == "xx"
+
+
+@pytest.mark.parametrize("text,script", [
+    ("の漢字漢字", "kana"),  # kana in exactly 20% of the letters
+    ("の漢字漢字漢", "han"),  # 1 in 6
+    ("ｱｲｳ", "kana"), ("abcабв", "cyrillic"),  # a tie goes to the first name
+    ("1" * 300 + "abc", "none"), ("1" * 299 + "é", "latin"), ("!!", "none"), ("«»", "none"),
+])
+def test_dominant_script_by_hand(text, script):
+    assert dominant_script(text) == script
+
+
+def test_stop_words_per_language():
+    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+    import stopwordsiso
+
+    assert stop_words(["en"]) == frozenset(ENGLISH_STOP_WORDS)
+    de = {w.casefold() for w in stopwordsiso.stopwords("de")}
+    assert stop_words(["de"]) == frozenset(de) and stop_words(["en", "de", "und"]) == frozenset(de | ENGLISH_STOP_WORDS)
+    assert stop_words(["und"]) == frozenset() and stop_words(["xx"]) == frozenset()
+
+
+# --- distances --------------------------------------------------------------------------------------
+def test_mix_distance_by_hand():
+    assert mix_distance({"en": 1, "de": 1}, {"en": 2}) == pytest.approx(0.5)  # de only in a
+    assert mix_distance({"en": 2}, {"en": 1, "de": 1}) == pytest.approx(0.5)
+    assert math.isnan(mix_distance({}, {"en": 1})) and math.isnan(mix_distance({"en": 1}, {}))
+
+
+def test_chi_square_by_hand():
+    # keys de, en, fr; rows [10, 30, 0] and [0, 10, 30]; expected 5, 20, 15 per row: chi2 = 50, 2 df
+    assert _chi2_p({"en": 30, "de": 10}, {"en": 10, "fr": 30}) == pytest.approx(math.exp(-25), rel=1e-6)
+    # [[10, 0], [0, 10]]: chi2 = 20, 1 df, no continuity correction
+    assert _chi2_p({"en": 10}, {"de": 10}) == pytest.approx(math.erfc(math.sqrt(10)), rel=1e-6)
+    assert _chi2_p({"en": 3, "de": 0}, {"en": 5, "de": 0}) == 1.0  # a language with no document is no column
+    assert _chi2_p({}, {}) == 1.0
+
+
+def test_language_mix_drift_by_hand():
+    r = language_mix_drift({"en": 3, "de": 1}, {"en": 1, "de": 1, "fr": 2})
+    assert r.value == pytest.approx(0.5) and r.n == 4
+    assert r.details == {"over": [{"language": "fr", "name": "French", "excess": 0.5}]}  # de: excess 0
+    many = language_mix_drift({"en": 1}, {k: 1 for k in ("sv", "da", "fi", "nl", "pl", "it", "es")})
+    assert [o["language"] for o in many.details["over"]] == ["da", "es", "fi", "it", "nl"]  # ties by code, 5
+    assert many.n == 1 and many.details["over"][0]["excess"] == pytest.approx(1 / 7)
+    ranked = language_mix_drift({"en": 10}, {"en": 2, "de": 5, "fr": 3})
+    assert [o["language"] for o in ranked.details["over"]] == ["de", "fr"]
+    empty = language_mix_drift({}, {"en": 3})
+    assert empty.n == 0 and empty.p_value is None and empty.details == {}
+    assert empty.value is None or math.isnan(empty.value)
+
+
+# --- the accumulator --------------------------------------------------------------------------------
+def _doc(i, text):
+    return Document(id=str(i), text=text)
+
+
+def test_count_rules():
+    mix = LanguageMix(k_examples=2)
+    texts = [f"text number {i}" for i in range(5)]
+    mix._count(_doc(0, texts[0]), "en", 0.5)  # at the confidence limit: certain
+    mix._count(_doc(1, texts[1]), "en", 0.49)
+    for i in (2, 3, 4):
+        mix._count(_doc(i, texts[i]), "de", 0.9)
+    assert mix.n_docs == 5 and mix.languages == {"en": 2, "de": 3} and mix.uncertain == {"en": 1}
+    assert mix.scripts == {"latin": 5}
+    parity = {i: int(text_hash(t), 16) & 1 for i, t in enumerate(texts)}
+    assert sum(mix.half(0).values()) == list(parity.values()).count(0)
+    assert mix.half(1)["de"] == sum(parity[i] for i in (2, 3, 4))
+    de = sorted((text_hash(texts[i]), str(i), texts[i]) for i in (2, 3, 4))[:2]
+    assert mix.examples["de"] == de  # the two smallest hashes
+    assert mix._count(_doc(9, "x"), "fr", 1.0) == {"language": "fr"}
+
+
+def test_merge_keeps_the_smallest_examples_and_adds_counts():
+    a, b = LanguageMix(k_examples=1), LanguageMix(k_examples=1)
+    a._count(_doc(1, "alpha one"), "en", 0.9)
+    b._count(_doc(2, "beta two"), "en", 0.2)
+    b._count(_doc(3, "gamma"), "de", 0.9)
+    m = a.merge(b)
+    assert m.k_examples == 1 and m.n_docs == 3 and m.languages == {"en": 2, "de": 1}
+    assert m.uncertain == {"en": 1} and sum(m.halves.values()) == 3 and m.scripts == {"latin": 3}
+    assert m.examples["en"] == [min((text_hash("alpha one"), "1", "alpha one"), (text_hash("beta two"), "2", "beta two"))]
+    assert m.examples["de"] == [(text_hash("gamma"), "3", "gamma")]
+
+
+def test_dominant_ties_and_empty():
+    mix = LanguageMix()
+    assert mix.dominant() == ("und", 0.0) and mix.dominant_script() == ("und", 0.0)
+    for i, (lang, text) in enumerate([("en", "one"), ("de", "zwei"), ("en", "три"), ("de", "четыре")]):
+        mix._count(_doc(i, text), lang, 1.0)
+    assert mix.dominant() == ("de", 0.5)  # 2 and 2: the first code
+    assert mix.dominant_script() == ("cyrillic", 0.5)
+
+
+def _mix(counts, script_text="word"):
+    mix = LanguageMix()
+    i = 0
+    for lang, n in counts.items():
+        for _ in range(n):
+            mix._count(_doc(i, f"{script_text} {lang} {i}"), lang, 1.0)
+            i += 1
+    return mix
+
+
+def test_mix_table_by_hand():
+    real, synth = _mix({"en": 3, "de": 1}), _mix({"de": 2, "fr": 2})
+    rows = mix_table(real, synth)
+    assert [r["language"] for r in rows] == ["de", "en", "fr"]  # 3, 3, 2 documents; ties by code
+    de = rows[0]
+    assert (de["name"], de["real_docs"], de["synth_docs"]) == ("German", 1, 2)
+    assert de["real_share"] == 0.25 and de["synth_share"] == 0.5
+    assert de["real_ci"] == list(wilson_interval(1, 4)) and de["real_uncertain"] == 0
+    assert [e["id"] for e in de["synth_examples"]] == sorted(
+        [str(i) for i in (0, 1)], key=lambda i: text_hash(f"word de {i}"))
+    assert len(mix_table(real, synth, limit=2)) == 2
+    empty = mix_table(LanguageMix(), synth)
+    assert empty[0]["real_share"] is None and empty[0]["real_docs"] == 0
+
+
+def test_mismatch_by_hand():
+    # ties go to the first code: de (50%) in both, so no mismatch
+    assert language_mismatch(_mix({"en": 5, "de": 5}), _mix({"fr": 5, "de": 5})) is None
+    real = _mix({"de": 6, "en": 4})
+    m = language_mismatch(real, _mix({"fr": 5, "en": 5}, "слово"), min_share=0.5)
+    assert m == {"kind": "script", "real": "de", "synth": "en", "real_share": 0.6, "synth_share": 0.5,
+                 "real_script": "latin", "synth_script": "cyrillic",
+                 "text": "the corpora are in different languages: real is mostly German (60% of documents), "
+                         "synthetic mostly English (50%), in different scripts (latin vs cyrillic)"}
+    same_script = language_mismatch(real, _mix({"fr": 6, "en": 4}))
+    assert same_script["kind"] == "language" and same_script["text"].endswith("mostly French (60%)")
+    assert language_mismatch(real, _mix({"fr": 6, "en": 4}), min_share=0.61) is None
+    assert language_mismatch(_mix({"de": 6, "en": 4}), _mix({"de": 9})) is None
