@@ -29,11 +29,9 @@ def semantic_duplicate_pairs(emb: np.ndarray, *, threshold: float = 0.95) -> lis
         raise ValueError(f"semantic_duplicate_pairs: threshold must be in [-1, 1], got {threshold}")
     # faiss keeps scores strictly above the radius; nudge it so ``>= threshold`` holds up to float error
     lims, dist, lab = _index(x).range_search(x, float(threshold) - 1e-6)
-    pairs = []
-    for i in range(x.shape[0]):
-        for s, j in zip(dist[lims[i]:lims[i + 1]], lab[lims[i]:lims[i + 1]]):
-            if j > i:
-                pairs.append((i, int(j), min(1.0, float(s))))
+    rows = np.repeat(np.arange(x.shape[0]), np.diff(lims).astype(np.int64))  # the query row of each hit
+    keep = lab > rows  # each pair once, i < j
+    pairs = [(i, j, min(1.0, s)) for i, j, s in zip(rows[keep].tolist(), lab[keep].tolist(), dist[keep].tolist())]
     pairs.sort()
     return pairs
 

@@ -90,3 +90,19 @@ def test_text_hashes_are_text_hash_and_shared_with_halves():
     assert ctx.real.text_hashes[0] == ctx.real.text_hashes[1]  # normalised first
     for half in (ctx.real_a, ctx.real_b):
         assert half.text_hashes == [text_hash(d.text) for d in half.docs]
+
+
+def test_semantic_pairs_read_from_the_range_search_as_before():
+    from metrics.duplication_semantic import _index, semantic_duplicate_pairs
+
+    rng = np.random.default_rng(8)
+    x = _unit(rng, 120, 16)
+    x[60:70] = x[:10]  # exact copies (cosine 1 up to rounding)
+    noisy = x[20:40] + 0.05 * rng.standard_normal((20, 16)).astype(np.float32)
+    x[80:100] = noisy / np.linalg.norm(noisy, axis=1, keepdims=True)
+    lims, dist, lab = _index(x).range_search(x, 0.9 - 1e-6)
+    ref = sorted((i, int(j), min(1.0, float(s))) for i in range(len(x))  # the loop it replaced
+                 for s, j in zip(dist[lims[i]:lims[i + 1]], lab[lims[i]:lims[i + 1]]) if j > i)
+    got = semantic_duplicate_pairs(x, threshold=0.9)
+    assert got == ref and len(ref) >= 20
+    assert all(type(i) is int and type(j) is int and type(s) is float for i, j, s in got)
