@@ -23,7 +23,7 @@ class TrendTest:
     increasing); ``p_increasing`` / ``p_decreasing``: one-sided p-values (exact permutation distribution
     when there are no ties and n <= 50, else the normal approximation with tie correction, as in
     ``scipy.stats.kendalltau``); ``slope``: Theil-Sen median of pairwise slopes, per step; ``slope_ci``:
-    its confidence interval (Sen 1968), or None when n < 3.
+    its confidence interval (Sen 1968).
     """
 
     n: int
@@ -59,9 +59,8 @@ def mann_kendall(values: Sequence[float | None], *, confidence: float = 0.95) ->
     inc = stats.kendalltau(x, y, alternative="greater")
     dec = stats.kendalltau(x, y, alternative="less")
     ts = stats.theilslopes(y, x, alpha=confidence)
-    ci = (float(ts.low_slope), float(ts.high_slope)) if len(y) >= 3 else None
-    if ci is not None and not all(math.isfinite(c) for c in ci):
-        ci = None
+    # finite: scipy takes the CI ends from the sorted pairwise slopes of finite values (indices clipped)
+    ci = (float(ts.low_slope), float(ts.high_slope))
     return TrendTest(n=len(y), s=s, tau=float(inc.statistic), p_increasing=float(inc.pvalue),
                      p_decreasing=float(dec.pvalue), slope=float(ts.slope), slope_ci=ci)
 
@@ -73,9 +72,7 @@ def first_outside(values: Sequence[float | None], low: float | None, high: float
     ``sustained=True``: the first index from which every later finite value stays outside too (a single
     excursion that comes back does not count). None when no value is outside.
     """
-    def out(v) -> bool:
-        if v is None or not math.isfinite(float(v)):
-            return False
+    def out(v) -> bool:  # v is finite: idx holds only the finite values
         return (low is not None and v < low) or (high is not None and v > high)
 
     idx = [i for i in range(start, len(values)) if values[i] is not None and math.isfinite(float(values[i]))]

@@ -40,20 +40,20 @@ def test_zipf_drops_punctuation_and_checks_budget():
     with_punct = [d + [".", ","] * 5 for d in zipf_docs(freqs)]
     assert zipf_exponent(with_punct, budget=10**6).value == pytest.approx(zipf_exponent(zipf_docs(freqs),
                                                                                           budget=10**6).value)
-    with pytest.raises(ValueError, match="budget must be >= 1"):
+    with pytest.raises(ValueError, match="^budget must be >= 1$"):
         zipf_exponent(zipf_docs(freqs), budget=0)
     assert zipf_exponent([["a"]], budget=1).warnings == ["fewer than 10 repeated words"]
 
 
-REF = [["alpha"] * 5 + ["beta"] * 6 + ["ab"] + ["x42"] + ["gamma", "delta", "Zeta"] + ["."] * 4]
+REF = [["alpha"] * 5 + ["beta"] * 6 + ["ab"] + ["x42"] + ["cat", "delta", "Zeta"] + ["."] * 4]
 
 
 def test_rare_words_are_alphabetic_with_three_letters_and_at_most_max_count():
-    # rare: alpha (5 = max_count), gamma, delta, Zeta; not beta (6), ab (2 letters), x42 (not alphabetic)
+    # rare: alpha (5 = max_count), cat (3 letters), delta, Zeta; not beta (6), ab (2 letters), x42 (not alphabetic)
     r = tail_survival(REF, [["alpha", "Zeta", "beta", "ab"]], budget=1000)
     assert r.details["rare_types"] == 4 and r.details["survived"] == 2 and r.value == 0.5
     assert r.n == 4 and r.details["max_count"] == 5 and r.details["budget"] == 1000
-    assert r.details["examples_survived"] == ["Zeta", "alpha"] and r.details["examples_lost"] == ["delta", "gamma"]
+    assert r.details["examples_survived"] == ["Zeta", "alpha"] and r.details["examples_lost"] == ["cat", "delta"]
     assert r.ci == pytest.approx(tuple(binomtest(2, 4).proportion_ci(method="wilson")))
     r6 = tail_survival(REF, [["alpha"]], budget=1000, max_count=6)
     assert r6.details["rare_types"] == 5 and r6.value == pytest.approx(1 / 5)
@@ -87,5 +87,18 @@ def test_tail_examples_are_a_seeded_sorted_sample_of_at_most_examples():
     assert any(o != kept for o in others)
     r16 = tail_survival(ref, tgt, budget=1000, examples=16)
     assert len(r16.details["examples_lost"]) == 16 and len(r16.details["examples_survived"]) == 16
+    assert len(set(r16.details["examples_survived"])) == 16  # drawn without replacement
+    r15 = tail_survival(ref, tgt, budget=1000, random_state=0)
+    assert len(r15.details["examples_survived"]) == 15 == len(set(r15.details["examples_lost"]))  # 15 by default
     r20 = tail_survival(ref, tgt, budget=1000, examples=20)
     assert r20.details["examples_survived"] == sorted(ref[0][:20])  # all 20 when examples >= 20
+
+
+def test_default_budget_is_50000_words_and_default_max_rank_1000():
+    words = [f"w{i}" for i in range(1001)] * 2  # 1,001 words seen twice
+    z = zipf_exponent([words])
+    assert z.details["ranks_fitted"] == 1000 and z.warnings == ["only 2002 words (budget 50000)"]
+    exact = [[f"w{i % 20}" for i in range(49_999)] + ["rare"]]  # 50,000 words: the default budget
+    assert zipf_exponent(exact).warnings == [] and zipf_exponent(exact).details["words"] == 50_000
+    t = tail_survival(exact, exact, random_state=0)
+    assert t.warnings == [] and t.details["budget"] == 50_000 and t.value == 1.0

@@ -118,3 +118,9 @@ def test_rate_ci_is_clipped_to_the_unit_interval():
     half = 1.96 * per.std(ddof=1) / np.sqrt(5)
     assert per.mean() - half < 0
     assert r.ci == pytest.approx((0.0, per.mean() + half))
+
+
+def test_default_sample_is_300_documents():
+    texts = [f"w{i}" for i in range(301)]
+    r = homogenization_rate(texts, random_state=0)
+    assert r.n == 300 and r.sampled is True and r.value == 0.0

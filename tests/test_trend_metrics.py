@@ -194,3 +194,44 @@ def test_tail_survival_by_band_default_bands_labels_and_empty_bands():
     assert empty.details["bands"][1]["share"] == 0.0
     cut = tail_survival_by_band([["alpha", "beta", "gamma", "delta"]], [["beta"]], budget=2, bands=((1, 1),))
     assert cut.details["bands"][0]["types"] == 2  # only the budget's two words are read
+
+
+def test_slope_uses_the_positions_of_the_finite_values():
+    from scipy import stats
+
+    t = mann_kendall([1.0, None, 3.0, 7.0, float("nan"), 8.0])  # at steps 0, 2, 3, 5
+    ts = stats.theilslopes([1.0, 3.0, 7.0, 8.0], [0.0, 2.0, 3.0, 5.0])
+    assert t.slope == pytest.approx(ts.slope) and t.slope_ci == pytest.approx((ts.low_slope, ts.high_slope))
+    assert t.slope != pytest.approx(stats.theilslopes([1.0, 3.0, 7.0, 8.0]).slope)
+
+
+def test_first_outside_default_start_and_sustained_without_any_excursion():
+    assert first_outside([0.1, 0.5], 0.2, None) == 0
+    assert first_outside([0.1, 0.5, 0.1], 0.2, None, sustained=True) == 2
+    assert first_outside([0.5, 0.6], 0.2, None, sustained=True) is None
+    assert first_outside([None, float("nan")], 0.2, 0.3, sustained=True) is None
+
+
+def test_a_step_exactly_at_the_tolerance_is_noise():
+    assert longest_worsening_run([1.0, 1.5, 2.0], "lower", tolerance=0.5) == 0  # binary-exact steps of 0.5
+    assert longest_worsening_run([2.0, 1.5, 1.0], "higher", tolerance=0.5) == 0
+    assert longest_worsening_run([2.0, 1.5, 1.0], "higher", tolerance=0.25) == 2
+
+
+def test_tail_bands_read_words_only_within_the_seeded_budget():
+    from metrics.diversity_lexical import budget_tokens
+
+    ref = [[".", ".", "alpha", "beta"], ["gamma", "delta", "!"], ["epsilon", "zeta"], ["theta", "iota"]]
+    r = tail_survival_by_band(ref, [["alpha"]], budget=2, bands=((1, 1),))
+    assert r.details["bands"][0]["types"] == 2  # two words, punctuation not counted against the budget
+    for seed in (1, 2, 3):
+        taken = {t for d in budget_tokens(ref, 3, seed, words_only=True) for t in d}
+        r = tail_survival_by_band(ref, [sorted(taken)], budget=3, bands=((1, 1),), random_state=seed)
+        assert r.details["bands"][0] == {"band": "1", "types": 3, "survived": 3, "share": 1.0}
+
+
+def test_tail_bands_default_budget_is_50000_words():
+    doc = [[f"w{chr(97 + i % 20)}x" for i in range(50_000)] + ["rare"]]  # word 50,001 is past the budget
+    r = tail_survival_by_band(doc, doc, random_state=0)
+    assert r.details["budget"] == 50_000 and r.details["bands"][0]["types"] == 0 and r.value is None
+    assert tail_survival_by_band(doc, doc, budget=50_001).details["bands"][0]["types"] == 1
