@@ -48,11 +48,31 @@ def flesch_reading_ease(text: str) -> float:
     textstat's default English setting by a few points on dictionary words.
     """
     ws = words(text)
-    if not ws:
-        return float("nan")
-    n_sent = max(1, len([s for s in _SENT_END.split(text) if _HAS_WORD.search(s)]))
+    return _flesch(ws, _sentences(text)) if ws else float("nan")
+
+
+def _sentences(text: str) -> int:
+    """Runs of text ending in . ! ? (or a CJK full stop) that hold a word."""
+    return len([s for s in _SENT_END.split(text) if _HAS_WORD.search(s)])
+
+
+def _flesch(ws: list[str], n_sent: int) -> float:
     n_syl = sum(syllables(w) for w in ws)
-    return 206.835 - 1.015 * len(ws) / n_sent - 84.6 * n_syl / len(ws)
+    return 206.835 - 1.015 * len(ws) / max(1, n_sent) - 84.6 * n_syl / len(ws)
+
+
+# ASCII bytes of each character class, as str's own predicates define them (for bytes.translate counts)
+_ASCII_CLASSES = tuple(bytes(i for i in range(128) if pred(chr(i)))
+                       for pred in (str.isspace, str.isalpha, str.isalnum, str.isdigit, str.isupper))
+
+
+def _char_counts(t: str) -> tuple[int, ...]:
+    """Characters that are space, alphabetic, alphanumeric, digits, upper case (C-level counts)."""
+    if t.isascii():  # the same counts, one bytes.translate per class
+        b = t.encode("ascii")
+        return tuple(len(b) - len(b.translate(None, cls)) for cls in _ASCII_CLASSES)
+    return (sum(map(str.isspace, t)), sum(map(str.isalpha, t)), sum(map(str.isalnum, t)),
+            sum(map(str.isdigit, t)), sum(map(str.isupper, t)))
 
 
 _NONPRINTABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffd\ue000-\uf8ff\ud800-\udfff]")
@@ -85,18 +105,18 @@ def document_properties(texts: Sequence[str], *, near_empty_words: int = 3) -> d
             raise ValueError(f"document_properties: expected str, got {type(t).__name__}")
         ws = lw = words(t)  # the one script-aware tokenizer (metrics.text), lower-cased
         # C-level counts: this loop runs over every sampled document
-        nv = len(t) - sum(map(str.isspace, t))
-        n_letters = sum(map(str.isalpha, t))
+        n_space, n_letters, n_alnum, n_digit, n_upper = _char_counts(t)
+        nv = len(t) - n_space
+        n_sent = _sentences(t)
         out["chars"].append(len(t))
         out["words"].append(len(ws))
-        out["sentences"].append(len([s for s in _SENT_END.split(t) if _HAS_WORD.search(s)]))
-        out["mean_word_length"].append(np.mean([len(w) for w in ws]) if ws else nan)
-        out["flesch_reading_ease"].append(flesch_reading_ease(t))
+        out["sentences"].append(n_sent)
+        out["mean_word_length"].append(sum(map(len, ws)) / len(ws) if ws else nan)  # exact sum, one division
+        out["flesch_reading_ease"].append(_flesch(ws, n_sent) if ws else nan)
         out["type_token_ratio"].append(len(set(lw)) / len(lw) if lw else nan)
-        n_alnum = sum(map(str.isalnum, t))
         out["punctuation_share"].append((nv - n_alnum) / nv if nv else nan)
-        out["digit_share"].append(sum(map(str.isdigit, t)) / nv if nv else nan)
-        out["uppercase_share"].append(sum(map(str.isupper, t)) / n_letters if n_letters else nan)
+        out["digit_share"].append(n_digit / nv if nv else nan)
+        out["uppercase_share"].append(n_upper / n_letters if n_letters else nan)
         out["near_empty"].append(float(len(ws) < near_empty_words))
         out["nonprintable"].append(float(_nonprintable(t)))
     return {k: np.array(v, dtype=float) for k, v in out.items()}

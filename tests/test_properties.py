@@ -210,3 +210,39 @@ def test_shared_histogram_edges_clipping_and_degenerate_range():
     assert len(shared_histogram([0.0, 1.0], [1.0])["edges"]) == 31  # 30 bins by default
     top = shared_histogram(list(range(100)), [1000.0])  # default: up to the 99th percentile
     assert top["clipped_above"] == pytest.approx(np.percentile(list(range(100)) + [1000.0], 99))
+
+
+# --- the fast paths give the slow paths' numbers ---------------------------------------------------------
+def test_ascii_character_counts_equal_strs_own_predicates():
+    import random
+
+    from metrics.properties import _char_counts
+
+    rnd = random.Random(0)
+    alphabet = [chr(i) for i in range(128)]
+    texts = ["".join(alphabet)] + ["".join(rnd.choice(alphabet) for _ in range(rnd.randrange(60))) for _ in range(300)]
+    for t in texts + ["Ünï 12", "\u3000全角。"]:
+        want = tuple(sum(map(pred, t)) for pred in (str.isspace, str.isalpha, str.isalnum, str.isdigit, str.isupper))
+        assert _char_counts(t) == want, repr(t)
+
+
+def test_mean_word_length_and_flesch_equal_their_formulas_bit_for_bit():
+    import random
+    import re
+
+    import numpy as np
+
+    from metrics.properties import document_properties, flesch_reading_ease, syllables
+    from metrics.text import words
+
+    rnd = random.Random(1)
+    vocab = ["a", "tree", "photosynthesis", "Ünïcödé", "x1", "don't", "re-enter"]
+    texts = [" ".join(rnd.choice(vocab) for _ in range(rnd.randrange(1, 40))) + rnd.choice(["", ".", "! Yes?"])
+             for _ in range(200)]
+    props = document_properties(texts)
+    for i, t in enumerate(texts):
+        ws = words(t)
+        assert props["mean_word_length"][i] == np.mean([len(w) for w in ws])
+        sent = max(1, len([s for s in re.split(r"[.!?]+(?=\s|$)|[。！？]+", t) if re.search(r"[^\W_]", s)]))
+        want = 206.835 - 1.015 * len(ws) / sent - 84.6 * sum(syllables(w) for w in ws) / len(ws)
+        assert props["flesch_reading_ease"][i] == flesch_reading_ease(t) == want
