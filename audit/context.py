@@ -12,7 +12,7 @@ from audit.documents import Document
 from audit.sampling import content_order
 from metrics.fingerprint import FingerprintParams, fingerprint_batch, params_from_options
 from metrics.text import normalize, normalized_hash, text_hash, tokenize
-from metrics.token_ids import TokenIds
+from metrics.token_ids import RankedTexts, TokenIds
 
 # Extra whole-corpus statistics, streamed over every document alongside the counts below.
 # name -> zero-argument factory of an accumulator with ``add(doc)`` and ``merge(other) -> new``.
@@ -171,6 +171,13 @@ class CorpusData:
         if self.parent is not None:
             return self.parent.token_ids.subset(self.indices)
         return TokenIds.encode(self.tokens)
+
+    @cached_property
+    def ranked_texts(self) -> RankedTexts:
+        """``texts`` whose seeded content order is ranked once per corpus and seed (subsets: views)."""
+        if self.parent is not None:
+            return self.parent.ranked_texts.subset(self.indices)
+        return RankedTexts(self.texts)
 
     @cached_property
     def normalized(self) -> list[str]:

@@ -71,7 +71,7 @@ def homogenization_rate(
     per-document means.
     """
     check_docs(texts)
-    order = seeded_order(list(texts), random_state)
+    order = seeded_order(texts, random_state)
     if sample_size is not None:
         order = order[:sample_size]
     docs = [rouge_tokens(texts[i])[:max_tokens] for i in order]

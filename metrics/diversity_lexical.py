@@ -15,7 +15,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from metrics.result import MetricResult
-from metrics.token_ids import TokenIds
+from metrics.token_ids import RankedTexts, TokenIds
 
 
 PACK_LIMIT = 2 ** 63  # n-grams are packed into one int64 while vocabulary ** n stays below this
@@ -39,6 +39,8 @@ def seeded_order(keys: Sequence[str], random_state=None) -> list[int]:
     a different seed gives a different order. Ties (equal keys) keep their positions' order.
     """
     salt = _salt(random_state)
+    if isinstance(keys, RankedTexts):  # ranked once per corpus and seed
+        return keys.order(salt).tolist()
 
     def key(i: int) -> tuple[bytes, str]:
         k = keys[i]
@@ -247,7 +249,7 @@ def compression_ratio(
     check_docs(texts)
     if chunk_bytes < 256 or budget_bytes < chunk_bytes // 2:
         raise ValueError("chunk_bytes must be >= 256 and budget_bytes >= chunk_bytes / 2")
-    order = seeded_order(list(texts), random_state)
+    order = seeded_order(texts, random_state)
     parts, total = [], 0
     for i in order:
         b = (texts[i] + "\n").encode("utf-8")

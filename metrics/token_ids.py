@@ -117,36 +117,76 @@ class TokenIds(Sequence):
 
     def _ranks_for(self, salt: bytes) -> np.ndarray:
         """Rank of every root document by ``(digest, key)``; equal keys share a rank."""
-        if salt in self._ranks:
-            self._ranks.move_to_end(salt)
-            return self._ranks[salt]
-        n = len(self.offsets) - 1
-        vocab = self.vocab
-        toks = [vocab[t] for t in self.flat.tolist()]
-        off = self.offsets.tolist()
-        keys = ["\x1f".join(toks[off[r]:off[r + 1]]) for r in range(n)]  # metrics.diversity_lexical.token_key
-        del toks
-        head = hashlib.blake2b(salt, digest_size=8)
-        digest = np.empty(n, dtype=np.uint64)
-        for r, k in enumerate(keys):
-            h = head.copy()
-            h.update(k.encode("utf-8", "surrogatepass"))
-            digest[r] = int.from_bytes(h.digest(), "big")  # big-endian: compares like the digest's bytes
-        order = np.argsort(digest, kind="stable")
-        d = digest[order]
-        new = np.ones(n, dtype=bool)  # does this position start a new (digest, key)?
-        new[1:] = d[1:] != d[:-1]
-        starts = np.flatnonzero(new)
-        ends = np.append(starts[1:], n)
-        tied = ends - starts > 1
-        for s, e in zip(starts[tied].tolist(), ends[tied].tolist()):  # equal digests: by key, then position
-            run = sorted(order[s:e].tolist(), key=keys.__getitem__)  # stable; the run is in position order
-            order[s:e] = run
-            for j in range(s + 1, e):
-                new[j] = keys[run[j - s]] != keys[run[j - s - 1]]
-        ranks = np.empty(n, dtype=np.int32)
-        ranks[order] = np.cumsum(new) - 1
-        self._ranks[salt] = ranks
-        while len(self._ranks) > RANKS_KEPT:
-            self._ranks.popitem(last=False)
-        return ranks
+        if salt not in self._ranks:
+            vocab = self.vocab
+            toks = [vocab[t] for t in self.flat.tolist()]
+            off = self.offsets.tolist()
+            keys = ["\x1f".join(toks[off[r]:off[r + 1]]) for r in range(len(off) - 1)]  # diversity_lexical.token_key
+            del toks
+            self._ranks[salt] = content_ranks(keys, salt)
+            while len(self._ranks) > RANKS_KEPT:
+                self._ranks.popitem(last=False)
+        self._ranks.move_to_end(salt)
+        return self._ranks[salt]
+
+
+def content_ranks(keys: Sequence[str], salt: bytes) -> np.ndarray:
+    """Rank of every key by ``(blake2b(salt + key), key)``, equal keys sharing a rank (int32)."""
+    n = len(keys)
+    head = hashlib.blake2b(salt, digest_size=8)
+    digest = np.empty(n, dtype=np.uint64)
+    for r, k in enumerate(keys):
+        h = head.copy()
+        h.update(k.encode("utf-8", "surrogatepass"))
+        digest[r] = int.from_bytes(h.digest(), "big")  # big-endian: compares like the digest's bytes
+    order = np.argsort(digest, kind="stable")
+    d = digest[order]
+    new = np.ones(n, dtype=bool)  # does this position start a new (digest, key)?
+    new[1:] = d[1:] != d[:-1]
+    starts = np.flatnonzero(new)
+    ends = np.append(starts[1:], n)
+    tied = ends - starts > 1
+    for s, e in zip(starts[tied].tolist(), ends[tied].tolist()):  # equal digests: by key, then position
+        run = sorted(order[s:e].tolist(), key=keys.__getitem__)  # stable; the run is in position order
+        order[s:e] = run
+        for j in range(s + 1, e):
+            new[j] = keys[run[j - s]] != keys[run[j - s - 1]]
+    ranks = np.empty(n, dtype=np.int32)
+    ranks[order] = np.cumsum(new) - 1
+    return ranks
+
+
+class RankedTexts(Sequence):
+    """A corpus's texts (or a subset's, as a view) whose seeded content order is ranked once per seed.
+
+    ``metrics.diversity_lexical.seeded_order`` gives the same order for it as for a list of the texts.
+    """
+
+    def __init__(self, texts: Sequence[str], rows: np.ndarray | None = None, root: RankedTexts | None = None):
+        self._texts = texts
+        self.rows = rows
+        self._root = root if root is not None else self
+        if root is None:
+            self._ranks: OrderedDict[bytes, np.ndarray] = OrderedDict()
+
+    def __len__(self) -> int:
+        return len(self._texts) if self.rows is None else len(self.rows)
+
+    def __getitem__(self, i):
+        if isinstance(i, slice):
+            return [self[j] for j in range(*i.indices(len(self)))]
+        return self._texts[range(len(self))[i] if self.rows is None else int(self.rows[i])]
+
+    def subset(self, idx) -> RankedTexts:
+        idx = np.asarray(idx, dtype=np.int64)
+        return RankedTexts(self._texts, idx if self.rows is None else self.rows[idx], self._root)
+
+    def order(self, salt: bytes) -> np.ndarray:
+        root = self._root
+        if salt not in root._ranks:
+            root._ranks[salt] = content_ranks(root._texts, salt)
+            while len(root._ranks) > RANKS_KEPT:
+                root._ranks.popitem(last=False)
+        root._ranks.move_to_end(salt)
+        ranks = root._ranks[salt]
+        return np.argsort(ranks if self.rows is None else ranks[self.rows], kind="stable")

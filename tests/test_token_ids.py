@@ -10,12 +10,13 @@ import pytest
 
 import metrics.diversity_lexical as lex
 import metrics.token_ids as tid
-from metrics.diversity_lexical import (_salt, budget_tokens, distinct_n, expectation_adjusted_distinct,
+from metrics.diversity_lexical import (_salt, budget_tokens, compression_ratio, distinct_n, expectation_adjusted_distinct,
                                        mattr_corpus, ngram_entropy, seeded_order, token_key, token_order)
+from metrics.diversity_homogenization import homogenization_rate
 from metrics.diversity_repetition import self_bleu, self_repetition
 from metrics.diversity_tail import _word_counts, tail_survival, zipf_exponent
 from metrics.result import MetricResult
-from metrics.token_ids import RANKS_KEPT, TokenIds
+from metrics.token_ids import RANKS_KEPT, RankedTexts, TokenIds
 
 
 def corpus(rnd: random.Random, vocab: int, docs: int) -> list[list[str]]:
@@ -29,7 +30,7 @@ def corpus(rnd: random.Random, vocab: int, docs: int) -> list[list[str]]:
 def order_by_definition(docs, random_state) -> list[int]:
     salt = int(np.random.default_rng(random_state).integers(0, 2**63 - 1)).to_bytes(8, "little")
     keys = ["\x1f".join(d) for d in docs]
-    return sorted(range(len(docs)), key=lambda i: (hashlib.blake2b(salt + keys[i].encode(), digest_size=8)
+    return sorted(range(len(docs)), key=lambda i: (hashlib.blake2b(salt + keys[i].encode("utf-8", "surrogatepass"), digest_size=8)
                                                      .digest(), keys[i]))
 
 
@@ -134,6 +135,10 @@ def test_order_breaks_equal_digests_by_key_then_position(monkeypatch):
         assert token_order(ids, rs) == want
         rows = sorted(rnd.sample(range(len(docs)), 150), reverse=True)
         assert token_order(ids.subset(rows), rs) == seeded_order([token_key(docs[r]) for r in rows], rs)
+        texts = [" ".join(d) for d in docs]
+        ranked = RankedTexts(texts)
+        assert seeded_order(ranked, rs) == seeded_order(texts, rs)
+        assert seeded_order(ranked.subset(rows), rs) == seeded_order([texts[r] for r in rows], rs)
 
 
 def test_only_the_last_few_seeds_ranks_are_kept():
@@ -195,3 +200,26 @@ def test_word_budgets_mattr_and_repetition_equal_the_list_versions(seed):
     assert self_bleu(sub, sample_size=10, random_state=seed) == self_bleu(plain, sample_size=10, random_state=seed)
     assert self_repetition(sub, n=2, sample_size=12, random_state=seed) == self_repetition(
         plain, n=2, sample_size=12, random_state=seed)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_ranked_texts_order_like_their_list_for_the_corpus_and_any_subset(seed):
+    rnd = random.Random(300 + seed)
+    texts = [" ".join(d) for d in corpus(rnd, 6, 60)] + ["lone \ud800 surrogate"]
+    ranked = RankedTexts(texts)
+    assert list(ranked) == texts and ranked[-1] == texts[-1] and ranked[1:3] == texts[1:3]
+    for rs in (0, seed, 9):
+        assert seeded_order(ranked, rs) == seeded_order(texts, rs) == order_by_definition(
+            [[t] for t in texts], rs)
+        rows = rnd.sample(range(len(texts)), 30)
+        view = ranked.subset(rows).subset(list(range(29, -1, -1)))  # a view of a view, reversed
+        plain = [texts[r] for r in rows][::-1]
+        assert list(view) == plain and seeded_order(view, rs) == seeded_order(plain, rs)
+    texts = [t * 40 for t in texts]
+    ranked = RankedTexts(texts)
+    rows = sorted(rnd.sample(range(len(texts)), 40))
+    for view, plain in ((ranked, texts), (ranked.subset(rows), [texts[r] for r in rows])):
+        assert compression_ratio(view, budget_bytes=2000, chunk_bytes=256, random_state=seed) == compression_ratio(
+            plain, budget_bytes=2000, chunk_bytes=256, random_state=seed)
+        assert homogenization_rate(view, sample_size=12, random_state=seed) == homogenization_rate(
+            plain, sample_size=12, random_state=seed)

@@ -138,14 +138,14 @@ def run(ctx: AuditContext) -> FamilyOutput:
             c.token_ids, n=n, budget=budget, random_state=ctx.rng(20 + n)), details=lex))
     out.entries.append(_four(ctx, "mattr_score", lambda c: mattr_corpus(c.token_ids, window=50)))
     out.entries.append(_four(ctx, "compression_ratio", lambda c: compression_ratio(
-        c.texts, budget_bytes=bbudget, chunk_bytes=chunk, random_state=ctx.rng(30)),
+        c.ranked_texts, budget_bytes=bbudget, chunk_bytes=chunk, random_state=ctx.rng(30)),
         details={"budget_bytes": bbudget}))
     m_bleu = min(opt.get("bleu_sample", 500), docs)
     out.entries.append(_four(ctx, "self_bleu_rate", lambda c: self_bleu(
         c.token_ids, sample_size=m_bleu, random_state=ctx.rng(31)), details={"sample_docs": m_bleu}))
     m_hom = min(opt.get("homogenization_sample", 300), docs)
     out.entries.append(_four(ctx, "homogenization_rate", lambda c: homogenization_rate(
-        c.texts, sample_size=m_hom, random_state=ctx.rng(37)), details={"sample_docs": m_hom}))
+        c.ranked_texts, sample_size=m_hom, random_state=ctx.rng(37)), details={"sample_docs": m_hom}))
     m_rep = min(opt.get("repetition_sample", 2000), docs)
     out.entries.append(_four(ctx, "self_repetition_rate", lambda c: self_repetition(
         c.token_ids, sample_size=m_rep, random_state=ctx.rng(32)), details={"sample_docs": m_rep}))
