@@ -14,6 +14,7 @@ import numpy as np
 from metrics.diversity_lexical import check_docs, seeded_order, token_order, word_tokens
 from metrics.result import MetricResult
 from metrics.text import ngrams, top_counts, words
+from metrics.token_ids import RankedTexts
 
 
 def _sample(docs_tokens: Sequence[Sequence[str]], sample_size: int | None, random_state) -> list[int]:
@@ -161,7 +162,9 @@ def boilerplate_opening_rate(texts: Sequence[str], *, n: int = 3, random_state=N
     the documents: 0.25). CI: delete-a-group jackknife. ``details["top"]``: most common openings.
     """
     check_docs(texts)
-    opens = [o for o in (opening(t, n) for t in texts) if o is not None]
+    each = texts.per_text(f"opening{n}", lambda t: opening(t, n)) if isinstance(texts, RankedTexts) else \
+        (opening(t, n) for t in texts)
+    opens = [o for o in each if o is not None]
     m = len(opens)
     if m < 2:
         return MetricResult(float("nan"), n=m, warnings=[f"fewer than two documents with {n} words"])

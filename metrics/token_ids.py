@@ -168,9 +168,18 @@ class RankedTexts(Sequence):
         self._root = root if root is not None else self
         if root is None:
             self._ranks: OrderedDict[bytes, np.ndarray] = OrderedDict()
+            self._memo: dict[str, list] = {}
 
     def __len__(self) -> int:
         return len(self._texts) if self.rows is None else len(self.rows)
+
+    def per_text(self, name: str, fn) -> list:
+        """``[fn(t) for t in self]``, with ``fn`` run once per text of the corpus (kept under ``name``)."""
+        root = self._root
+        if name not in root._memo:
+            root._memo[name] = [fn(t) for t in root._texts]
+        values = root._memo[name]
+        return values if self.rows is None else [values[r] for r in self.rows.tolist()]
 
     def __getitem__(self, i):
         if isinstance(i, slice):

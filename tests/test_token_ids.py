@@ -13,7 +13,7 @@ import metrics.token_ids as tid
 from metrics.diversity_lexical import (_salt, budget_tokens, compression_ratio, distinct_n, expectation_adjusted_distinct,
                                        mattr_corpus, ngram_entropy, seeded_order, token_key, token_order)
 from metrics.diversity_homogenization import homogenization_rate
-from metrics.diversity_repetition import self_bleu, self_repetition
+from metrics.diversity_repetition import boilerplate_opening_rate, self_bleu, self_repetition
 from metrics.diversity_tail import _word_counts, tail_survival, zipf_exponent
 from metrics.result import MetricResult
 from metrics.token_ids import RANKS_KEPT, RankedTexts, TokenIds
@@ -223,3 +223,20 @@ def test_ranked_texts_order_like_their_list_for_the_corpus_and_any_subset(seed):
             plain, budget_bytes=2000, chunk_bytes=256, random_state=seed)
         assert homogenization_rate(view, sample_size=12, random_state=seed) == homogenization_rate(
             plain, sample_size=12, random_state=seed)
+
+
+
+def test_openings_are_found_once_per_corpus_and_give_the_lists_rate():
+    rnd = random.Random(7)
+    texts = [" ".join(rnd.choice(["Sure", "here", "is", "the", "a", "plan", "!"]) for _ in range(rnd.randrange(6)))
+             for _ in range(80)]
+    ranked = RankedTexts(texts)
+    rows = sorted(rnd.sample(range(len(texts)), 50))
+    for view, plain in ((ranked, texts), (ranked.subset(rows), [texts[r] for r in rows])):
+        for n in (2, 3):
+            assert boilerplate_opening_rate(view, n=n, random_state=1) == boilerplate_opening_rate(
+                plain, n=n, random_state=1)
+    calls = []
+    assert ranked.subset([2, 0]).per_text("len", lambda t: calls.append(t) or len(t)) == [len(texts[2]),
+                                                                                         len(texts[0])]
+    assert ranked.per_text("len", len) == [len(t) for t in texts] and len(calls) == len(texts)  # once

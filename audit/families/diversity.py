@@ -153,7 +153,7 @@ def run(ctx: AuditContext) -> FamilyOutput:
     out.entries.append(_four(ctx, "zipf_exponent", lambda c: zipf_exponent(
         c.token_ids, budget=wbudget, random_state=ctx.rng(34)), details={"budget_words": wbudget}))
     out.entries.append(_four(ctx, "boilerplate_opening_rate", lambda c: boilerplate_opening_rate(
-        c.texts, random_state=ctx.rng(35))))
+        c.ranked_texts, random_state=ctx.rng(35))))
     try:
         out.sections["boilerplate"] = boilerplate_examples(
             [(d.id, d.text) for d in ctx.real.docs], [(d.id, d.text) for d in ctx.synth.docs],
