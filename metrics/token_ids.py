@@ -9,7 +9,8 @@ The content-keyed seeded order of :func:`metrics.diversity_lexical.seeded_order`
 ``(blake2b(salt + key), key)``, position breaking ties. A subset's order is therefore the whole
 corpus's order restricted to the subset: the corpus ranks its documents once per salt (equal keys
 share a rank) and a subset sorts its rows by those ranks, stably. The last few salts' ranks are kept
-(4 bytes per document each).
+(4 bytes per document each). :class:`RankedTexts` does the same for a corpus's texts (the key of
+``compression_ratio``, ``homogenization_rate`` and the boilerplate openings).
 """
 from __future__ import annotations
 
@@ -117,17 +118,23 @@ class TokenIds(Sequence):
 
     def _ranks_for(self, salt: bytes) -> np.ndarray:
         """Rank of every root document by ``(digest, key)``; equal keys share a rank."""
-        if salt not in self._ranks:
-            vocab = self.vocab
-            toks = [vocab[t] for t in self.flat.tolist()]
-            off = self.offsets.tolist()
-            keys = ["\x1f".join(toks[off[r]:off[r + 1]]) for r in range(len(off) - 1)]  # diversity_lexical.token_key
-            del toks
-            self._ranks[salt] = content_ranks(keys, salt)
-            while len(self._ranks) > RANKS_KEPT:
-                self._ranks.popitem(last=False)
-        self._ranks.move_to_end(salt)
-        return self._ranks[salt]
+        return kept_ranks(self._ranks, salt, self._keys)
+
+    def _keys(self) -> list[str]:
+        vocab = self.vocab
+        toks = [vocab[t] for t in self.flat.tolist()]
+        off = self.offsets.tolist()
+        return ["\x1f".join(toks[off[r]:off[r + 1]]) for r in range(len(off) - 1)]  # diversity_lexical.token_key
+
+
+def kept_ranks(kept: OrderedDict, salt: bytes, keys) -> np.ndarray:
+    """``content_ranks(keys(), salt)``, kept for the last ``RANKS_KEPT`` salts in ``kept``."""
+    if salt not in kept:
+        kept[salt] = content_ranks(keys(), salt)
+        while len(kept) > RANKS_KEPT:
+            kept.popitem(last=False)
+    kept.move_to_end(salt)
+    return kept[salt]
 
 
 def content_ranks(keys: Sequence[str], salt: bytes) -> np.ndarray:
@@ -192,10 +199,5 @@ class RankedTexts(Sequence):
 
     def order(self, salt: bytes) -> np.ndarray:
         root = self._root
-        if salt not in root._ranks:
-            root._ranks[salt] = content_ranks(root._texts, salt)
-            while len(root._ranks) > RANKS_KEPT:
-                root._ranks.popitem(last=False)
-        root._ranks.move_to_end(salt)
-        ranks = root._ranks[salt]
+        ranks = kept_ranks(root._ranks, salt, lambda: root._texts)
         return np.argsort(ranks if self.rows is None else ranks[self.rows], kind="stable")
