@@ -334,8 +334,13 @@ def test_counts_gopher_dangling_and_configure():
     assert acc.phrases is None
     acc.configure({"defect_phrases": {"refusal": ["nope"]}})
     assert acc.phrases == phrase_set({"refusal": ["nope"]})
-    with pytest.raises(ValueError, match="different phrase lists"):
+    with pytest.raises(ValueError, match="^cannot merge defect counts made with different phrase lists$"):
         acc.merge(DefectCounts())
+    mine = phrase_set({"refusal": ["nope"]})
+    merged = DefectCounts(mine).merge(DefectCounts(mine))
+    assert merged.phrases == mine  # the merged counts go on with the user's phrases
+    merged.add(docs_from_texts(["nope, not this."])[0])
+    assert sum(merged.counts["refusal"]) == 1
     small, big = DefectCounts(examples=1), DefectCounts(examples=3)
     assert small.merge(big).k == 3 and big.merge(small).k == 3
 

@@ -55,3 +55,16 @@ def test_unwritable_folder_only_costs_the_decompression(tmp_path):
     blocker = tmp_path / "file"
     blocker.write_text("not a folder")
     _same(load_identifier(LANGUAGES, folder=blocker / "langid"), _reference())
+
+
+def test_cache_dir_follows_the_other_caches(monkeypatch, tmp_path):
+    from metrics.langid_model import cache_dir
+
+    monkeypatch.setenv("CORPUS_AUDIT_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    assert cache_dir() == tmp_path / "home" / "langid"
+    monkeypatch.delenv("CORPUS_AUDIT_HOME")
+    assert cache_dir() == tmp_path / "xdg" / "corpus-audit" / "langid"
+    monkeypatch.delenv("XDG_CACHE_HOME")
+    monkeypatch.setenv("HOME", str(tmp_path / "user"))
+    assert cache_dir() == tmp_path / "user" / ".cache" / "corpus-audit" / "langid"

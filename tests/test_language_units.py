@@ -35,6 +35,13 @@ def test_identify_many_equals_identify():
     assert identify_all(texts[:2]) == ["en", "de"]
 
 
+def test_add_many_counts_like_add():
+    docs = [_doc(0, "The committee will publish its report on Tuesday."), _doc(1, "12345")]
+    many, one = LanguageMix(), LanguageMix()
+    assert many.add_many(docs) == [one.add(d) for d in docs] == [{"language": "en"}, {"language": "und"}]
+    assert many == one and many.languages == {"en": 1, "und": 1}
+
+
 def test_document_languages_use_the_label_left_while_streaming():
     docs = [Document(id="1", text="The report is out today.", metadata={"language": "fr"}),
             Document(id="2", text="The report is out today.")]
@@ -80,6 +87,9 @@ def test_chi_square_by_hand():
     assert _chi2_p({"en": 10}, {"de": 10}) == pytest.approx(math.erfc(math.sqrt(10)), rel=1e-6)
     assert _chi2_p({"en": 3, "de": 0}, {"en": 5, "de": 0}) == 1.0  # a language with no document is no column
     assert _chi2_p({}, {}) == 1.0
+    assert _chi2_p({"en": 3, "de": 0}, {"en": 5}) == 1.0 and _chi2_p({"en": 5}, {"en": 3, "de": 0}) == 1.0
+    # [[1, 5], [0, 5]] (de, en): expected 6/11, 60/11 and 5/11, 50/11: chi2 = 11/12, 1 df
+    assert _chi2_p({"en": 5, "de": 1}, {"en": 5}) == pytest.approx(math.erfc(math.sqrt(11 / 24)), rel=1e-6)
 
 
 def test_language_mix_drift_by_hand():
@@ -89,8 +99,10 @@ def test_language_mix_drift_by_hand():
     many = language_mix_drift({"en": 1}, {k: 1 for k in ("sv", "da", "fi", "nl", "pl", "it", "es")})
     assert [o["language"] for o in many.details["over"]] == ["da", "es", "fi", "it", "nl"]  # ties by code, 5
     assert many.n == 1 and many.details["over"][0]["excess"] == pytest.approx(1 / 7)
-    ranked = language_mix_drift({"en": 10}, {"en": 2, "de": 5, "fr": 3})
-    assert [o["language"] for o in ranked.details["over"]] == ["de", "fr"]
+    ranked = language_mix_drift({"en": 10}, {"en": 2, "de": 3, "fr": 5})
+    assert [o["language"] for o in ranked.details["over"]] == ["fr", "de"]  # largest excess first
+    # de only in real: its synthetic share is 0, so it is not over-represented
+    assert [o["language"] for o in language_mix_drift({"en": 99, "de": 1}, {"en": 2}).details["over"]] == ["en"]
     empty = language_mix_drift({}, {"en": 3})
     assert empty.n == 0 and empty.p_value is None and empty.details == {}
     assert empty.value is None or math.isnan(empty.value)
@@ -121,11 +133,13 @@ def test_count_rules():
 def test_merge_keeps_the_smallest_examples_and_adds_counts():
     a, b = LanguageMix(k_examples=1), LanguageMix(k_examples=1)
     a._count(_doc(1, "alpha one"), "en", 0.9)
+    a._count(_doc(4, "delta"), "fr", 0.9)  # a language only one side has
     b._count(_doc(2, "beta two"), "en", 0.2)
     b._count(_doc(3, "gamma"), "de", 0.9)
     m = a.merge(b)
-    assert m.k_examples == 1 and m.n_docs == 3 and m.languages == {"en": 2, "de": 1}
-    assert m.uncertain == {"en": 1} and sum(m.halves.values()) == 3 and m.scripts == {"latin": 3}
+    assert m.k_examples == 1 and m.n_docs == 4 and m.languages == {"en": 2, "de": 1, "fr": 1}
+    assert m.uncertain == {"en": 1} and sum(m.halves.values()) == 4 and m.scripts == {"latin": 4}
+    assert m.examples["fr"] == [(text_hash("delta"), "4", "delta")]
     assert m.examples["en"] == [min((text_hash("alpha one"), "1", "alpha one"), (text_hash("beta two"), "2", "beta two"))]
     assert m.examples["de"] == [(text_hash("gamma"), "3", "gamma")]
 
@@ -150,16 +164,22 @@ def _mix(counts, script_text="word"):
 
 
 def test_mix_table_by_hand():
-    real, synth = _mix({"en": 3, "de": 1}), _mix({"de": 2, "fr": 2})
+    real, synth = _mix({"en": 3, "de": 1}), _mix({"de": 2, "fr": 4})
     rows = mix_table(real, synth)
-    assert [r["language"] for r in rows] == ["de", "en", "fr"]  # 3, 3, 2 documents; ties by code
-    de = rows[0]
+    assert [r["language"] for r in rows] == ["fr", "de", "en"]  # 4, 3, 3 documents; ties by code
+    assert [r["language"] for r in mix_table(_mix({"en": 3}), _mix({"fr": 3}))] == ["en", "fr"]
+    de = rows[1]
     assert (de["name"], de["real_docs"], de["synth_docs"]) == ("German", 1, 2)
-    assert de["real_share"] == 0.25 and de["synth_share"] == 0.5
+    assert de["real_share"] == 0.25 and de["synth_share"] == pytest.approx(2 / 6)
     assert de["real_ci"] == list(wilson_interval(1, 4)) and de["real_uncertain"] == 0
     assert [e["id"] for e in de["synth_examples"]] == sorted(
         [str(i) for i in (0, 1)], key=lambda i: text_hash(f"word de {i}"))
+    assert de["synth_examples"][0]["text"].startswith("word de ")
     assert len(mix_table(real, synth, limit=2)) == 2
+    assert len(mix_table(_mix({f"l{i:02d}": 1 for i in range(21)}), LanguageMix())) == 20
+    unsure = LanguageMix()
+    unsure._count(_doc(0, "x"), "en", 0.1)
+    assert mix_table(unsure, unsure)[0]["real_uncertain"] == 1
     empty = mix_table(LanguageMix(), synth)
     assert empty[0]["real_share"] is None and empty[0]["real_docs"] == 0
 
@@ -177,3 +197,11 @@ def test_mismatch_by_hand():
     assert same_script["kind"] == "language" and same_script["text"].endswith("mostly French (60%)")
     assert language_mismatch(real, _mix({"fr": 6, "en": 4}), min_share=0.61) is None
     assert language_mismatch(_mix({"de": 6, "en": 4}), _mix({"de": 9})) is None
+    assert language_mismatch(_mix({"de": 4, "en": 3, "fr": 3}), _mix({"fr": 10})) is None  # real 40%: no main language
+    assert language_mismatch(_mix({"fr": 10}), _mix({"de": 4, "en": 3, "fr": 3})) is None
+    assert language_mismatch(_mix({"de": 5, "en": 5}), _mix({"fr": 10}))["real_share"] == 0.5  # at the limit
+    half = LanguageMix()  # de 6 of 10, its scripts 5 Cyrillic and 5 Latin: Cyrillic (a tie) at exactly 50%
+    for i in range(10):
+        half._count(_doc(i, f"слово {i}" if i < 5 else f"word {i}"), "de" if i < 6 else "en", 1.0)
+    assert language_mismatch(half, _mix({"fr": 10}))["kind"] == "script"
+    assert language_mismatch(_mix({"fr": 10}), half)["kind"] == "script"

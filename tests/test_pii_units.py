@@ -128,3 +128,29 @@ def test_toxicity_details_by_hand():
     assert one.details["examples"] == [{"id": "0", "terms": ["b***"], "snippet": "b***"}]
     far = toxicity_rate(["w " * 60 + "bar " + "z " * 200], terms=["bar"]).details["examples"][0]["snippet"]
     assert far == ("w " * 40 + "b*** " + "z " * 200)[:240]  # 80 characters before the first match
+
+
+@pytest.mark.parametrize("text,found", [
+    ("at 12 Main Street", ["street_address"]),
+    ("at 12 Things Street", []),  # a listicle word in the name
+    ("at 12 The Street", []),  # a stop word in the name
+    ("at 12 Main Things Street", []),  # in any place of the name
+    ("host abcd::ef x", ["ipv6"]), ("host ABCD::EF x", ["ipv6"]),  # hex digits in either case
+    ("4111 1111 1111 1112 and 4111 1111 1111 1111", ["credit_card"]),  # a failed check skips one match only
+    ("call +123 4567 8901 2345 6 now", []),  # 16 digits: too many for a phone number
+    ("::ffff:192.168.1.1 and 10.0.0.1", ["ipv6", "ipv4"]),  # an overlapped match skips itself only
+])
+def test_more_detectors_by_hand(text, found):
+    assert kinds(text) == found
+
+
+def test_card_mask_counts_digits_not_characters():
+    assert mask("credit_card", "3782 8224 6310 00 5") == "**** **** **** 0005"
+
+
+def test_ten_examples_and_ten_top_terms_by_default():
+    terms = [f"bad{c}" for c in "abcdefghijk"]  # 11 terms, one document each
+    r = toxicity_rate([f"so {t} here" for t in terms], terms=terms)
+    assert len(r.details["examples"]) == 10 and len(r.details["top_terms"]) == 10
+    assert r.details["top_terms"][-1] == {"term": mask_term("badj"), "docs": 1}  # ties by term: badk is 11th
+    assert len(pii_rate([f"u{i}@x.org" for i in range(11)]).details["examples"]) == 10
