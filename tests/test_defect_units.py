@@ -12,6 +12,7 @@ from metrics.defects import (
     _GOPHER_KEYS, GOPHER_DUP_NGRAMS, GOPHER_TOP_NGRAMS, cut_ending, dangling_ending, end_loop, escape_artifact,
     formatting_spans, gopher_failures, gopher_repetition, mojibake, repair_escapes, repeated_span,
 )
+from audit.documents import Document
 from tests.conftest import docs_from_texts
 
 
@@ -315,6 +316,7 @@ def test_counts_keep_the_smallest_hash_examples():
         acc.add(d)
     hashes = sorted((_content_hash(t), t) for t in texts[:7])
     assert [e[2]["text"] for e in acc.examples["refusal"]] == [t for _, t in hashes[:2]]
+    assert [e[1] for e in acc.examples["refusal"]] == [str(texts.index(t)) for _, t in hashes[:2]]
     assert sum(acc.counts["refusal"]) == 7 and acc.n_docs == 8
     for t in texts:
         assert acc.n[_content_hash(t) & 7] >= 1  # each document in the bucket of its hash's low 3 bits
@@ -400,3 +402,32 @@ def test_defect_specs_table_invariants():
         assert REGISTRY[s.name] == s  # the registry serves these entries as they are
     assert {s.name[:-len("_share")] for s in specs if s.better == "closer"} == {
         "markdown_header", "markdown_list", "markdown_bold", "code_fence", "emoji", "url", "mention", "hashtag"}
+
+
+def test_labels_with_full_width_colons_and_spaced_phrases():
+    ps = {"leftover": ["答案："]}
+    assert _span(ps, "leftover", "答案: x") == (0, 3) and _span(ps, "leftover", "x 答案：y") is None
+    assert _span({"leftover": ["Input :"]}, "leftover", "Input: x") == (0, 6)
+    assert _span({"refusal": ["don't  know"]}, "refusal", "I don't know") == (2, 12)  # any white space run
+    assert _span({"refusal": ["Xbox"]}, "refusal", "my xbox") == (3, 7)
+
+
+def test_examples_keep_the_smaller_id_of_one_text_and_odd_texts_count():
+    from metrics.defect_stats import _content_hash
+
+    acc = DefectCounts(examples=1)
+    text = "As an AI language model, I decline."
+    for d in [Document(id="2", text=text), Document(id="1", text=text)]:
+        acc.add(d)
+    assert [e[:2] for e in acc.examples["refusal"]] == [(_content_hash(text), "1")]
+    assert acc.length_examples[9][:2] == (_content_hash(text), "1")  # 9 tokens
+    acc.add(Document(id="3", text="lone \ud800 surrogate"))  # hashed as it is, not refused
+    assert acc.n_docs == 3
+    mine = DefectCounts(phrase_set({"refusal": ["nope"]}))
+    mine.add(Document(id="1", text="nope."))
+    assert sum(mine.counts["refusal"]) == 1
+
+
+def test_pile_up_counts_every_document_above():
+    # 2 documents above 20 (one at 30, one at 40): more than 1% of 100, so 20 is no cap; 30 has 1 above
+    assert length_pile_up({20: 98, 30: 1, 40: 1})["cap"] == 30

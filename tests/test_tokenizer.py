@@ -116,3 +116,10 @@ def test_small_helpers_by_hand():
     assert text_hash("A  b") == text_hash("a b") != text_hash("ab") and len(text_hash("x")) == 16
     assert top_counts({"b": 2, "a": 2, "c": 3}) == [("c", 3), ("a", 2), ("b", 2)]
     assert top_counts({"b": 2, "a": 2, "c": 3}, 2) == [("c", 3), ("a", 2)]
+
+
+def test_without_icu_space_less_runs_fall_back_to_characters(monkeypatch):
+    import metrics.text as text_mod
+
+    monkeypatch.setattr(text_mod, "_icu_word_breaker", lambda: None)
+    assert text_mod.tokenize("ผมชอบ") == ["ผ", "ม", "ช", "อ", "บ"]
