@@ -431,3 +431,9 @@ def test_examples_keep_the_smaller_id_of_one_text_and_odd_texts_count():
 def test_pile_up_counts_every_document_above():
     # 2 documents above 20 (one at 30, one at 40): more than 1% of 100, so 20 is no cap; 30 has 1 above
     assert length_pile_up({20: 98, 30: 1, 40: 1})["cap"] == 30
+
+
+def test_loop_edges():
+    assert end_loop("x a a a", min_tokens=3) == (2, 7)  # a one-token unit: only period 1 fits 3 copies in 4 tokens
+    assert end_loop("a b " * 6 + "c") is None  # the last token breaks the loop
+    assert cut_ending("He said stop  ") == (8, 12)  # trailing white space is not the ending
