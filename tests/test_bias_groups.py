@@ -469,6 +469,8 @@ def test_representation_drift_errors_name_the_corpus_and_one_sided_groups():
                     "synth_per_1k": 400.0}
     back = representation_drift(synth, real, min_count=5, n_boot=20, random_state=0)
     assert back.details["groups"] == 1  # male only in the real corpus now: still 4 < 5
+    back4 = representation_drift(synth, real, min_count=4, n_boot=20, random_state=0)
+    assert back4.value == pytest.approx(r4.value)  # male only in the real corpus: 0 synthetic documents
 
 
 def test_representation_drift_ci_percentiles_against_an_exact_category_bootstrap():
