@@ -152,3 +152,55 @@ def test_boilerplate_examples_top_limits_and_snippets():
     assert sec["openings"][1]["examples"] == [] and len(sec["openings"][0]["examples"]) == 3
     capped = boilerplate_examples(real, synth, sample_size=3, random_state=0)
     assert capped["n_docs"] == {"real": 2, "synth": 3}
+
+
+def test_phrases_rank_by_the_rise_in_document_share():
+    real = [("r1", "alpha beta x"), ("r2", "alpha beta y"), ("r3", "alpha beta z")]
+    synth = [("s1", "alpha beta p"), ("s2", "alpha beta q gamma delta"), ("s3", "alpha beta w gamma delta"),
+             ("s4", "nothing")]
+    sec = boilerplate_examples(real, synth, n_phrase=2, random_state=0)
+    # gamma delta: 2/4 - 0 = +0.5; alpha beta: 3/4 - 3/3 = -0.25; both seen in 2+ synthetic documents
+    got = [(p["ngram"], p["synth_share"], p["real_share"]) for p in sec["phrases"]][:2]
+    assert got == [("gamma delta", 0.5, 0.0), ("alpha beta", 0.75, 1.0)]
+
+
+def test_openings_candidates_top_and_exact_length():
+    synth = [(f"s{i}", t) for i, t in enumerate(["a b c", "a b c", "d e f x", "d e f y", "g h i", "g h i", "j k l"])]
+    real = [(f"r{i}", t) for i, t in enumerate(["m n o", "m n o", "p q r", "p q r", "s t u", "s t u"])]
+    sec = boilerplate_examples(real, synth, top=2, random_state=0)
+    # synthetic side: the top 2 openings seen twice ("a b c" of three words exactly counts); real side:
+    # the top 2 // 2 = 1
+    assert [o["ngram"] for o in sec["openings"]] == ["a b c", "d e f", "m n o"]
+    assert sec["openings"][0]["synth_share"] == pytest.approx(2 / 7)
+    all_ = boilerplate_examples(real, synth, random_state=0)  # top 10 by default: all shared openings
+    assert sorted(o["ngram"] for o in all_["openings"]) == ["a b c", "d e f", "g h i", "m n o", "p q r", "s t u"]
+
+
+def test_examples_are_cut_to_300_characters_and_the_defaults():
+    long = "sure here is " + "abcdefghijklmnopqrstuvwxyz " * 100  # snippets of 16 such words pass 300
+    sec = boilerplate_examples([("r", "x y z")], [("s1", long), ("s2", long)], random_state=0)
+    assert len(sec["openings"][0]["examples"][0]["text"]) == 300
+    assert len(sec["phrases"][0]["examples"][0]["text"]) == 300  # snippets too
+    many = [(f"s{i}", f"w{i} " + " ".join(f"p{j} q{j} r{j} s{j}" for j in range(3))) for i in range(2001)]
+    sec = boilerplate_examples([("r", "x y z")], many, n_phrase=2, random_state=0)
+    assert sec["n_docs"]["synth"] == 2000 and len(sec["phrases"]) == 10
+
+
+def test_examples_sample_is_the_head_of_the_seeded_order():
+    from metrics.diversity_lexical import seeded_order
+
+    synth = [(f"s{i}", f"alpha beta gamma {i}") for i in range(8)]
+    for seed in (1, 2):
+        sec = boilerplate_examples(synth, synth, sample_size=3, random_state=seed)
+        head = {f"s{i}" for i in seeded_order([t for _, t in synth], seed)[:3]}
+        assert {e["id"] for e in sec["openings"][0]["examples"]} == head
+
+
+def test_sentence_bleu_brevity_against_the_closest_longer_reference():
+    hyp = "a b c d".split()
+    refs = ["a b".split(), "a b c d e".split()]  # lengths 2 and 5: 5 is closer to 4
+    expected = nltk_bleu(refs, hyp, smoothing_function=SmoothingFunction().method1)
+    assert sentence_bleu(hyp, refs) == pytest.approx(expected)
+    assert sentence_bleu(hyp, refs) < sentence_bleu(hyp, refs[:1] + [hyp])
+    with pytest.raises(ValueError, match="^need at least one reference$"):
+        sentence_bleu(hyp, [])
