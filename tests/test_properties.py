@@ -246,3 +246,15 @@ def test_mean_word_length_and_flesch_equal_their_formulas_bit_for_bit():
         sent = max(1, len([s for s in re.split(r"[.!?]+(?=\s|$)|[。！？]+", t) if re.search(r"[^\W_]", s)]))
         want = 206.835 - 1.015 * len(ws) / sent - 84.6 * sum(syllables(w) for w in ws) / len(ws)
         assert props["flesch_reading_ease"][i] == flesch_reading_ease(t) == want
+def test_summaries_edges_messages_and_missing_values():
+    assert all(doc_rate([1.0] * n).ci[1] <= 1.0 for n in range(1, 40))  # rounding never passes 1 (n = 5: it would)
+    assert all(doc_rate([0.0] * n).ci[0] >= 0.0 for n in range(1, 40))
+    two = mean_property([1.0, 3.0])
+    assert two.ci == pytest.approx((2.0 - 1.96, 2.0 + 1.96))  # s = sqrt(2), n = 2
+    assert mean_property([1.0, None, 3.0]).value == 2.0  # None (a NaN saved as JSON) is missing, like NaN
+    with pytest.raises(ValueError, match="^distribution_test: no finite values$"):
+        distribution_test([np.nan], [1.0])
+    with pytest.raises(ValueError, match="^shared_histogram: no finite values$"):
+        shared_histogram([1.0], [np.nan])
+    h = shared_histogram([0.0, 1.0, 9.0], [2.0, 3.0], bins=2, upper_q=50)  # hi = 2.0: 9.0 goes to the last bin
+    assert h["real"] == [1, 2] and h["synth"] == [0, 2] and h["clipped_above"] == 2.0
