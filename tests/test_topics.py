@@ -103,10 +103,13 @@ def test_keywords_are_c_tf_idf_by_hand():
 def test_cluster_keywords_use_the_given_stop_words():
     from metrics.topics import cluster_keywords
 
-    docs = [["der", "hund", "bellt"], ["der", "hund", "schläft"], ["die", "katze"]]
+    docs = [["der", "der", "hund", "bellt"], ["der", "hund", "schläft"], ["die", "katze"]]
     kw = cluster_keywords(docs, [1, 1, 0], 2, n_keywords=1, stop_words={"der", "die"})
     assert kw == [["katze"], ["hund"]]
-    assert cluster_keywords(docs, [1, 1, 0], 2, n_keywords=5)[1][0] == "hund"
+    assert cluster_keywords(docs, [1, 1, 0], 2, n_keywords=1)[1] == ["der"]  # not an English stop word
+    assert cluster_keywords(docs, [1, 1, 0], 2)[1] == ["der", "hund", "schläft", "bellt"]  # up to 5 by default
+    six = [[f"w{i}" for i in range(7)]]
+    assert len(cluster_keywords(six, [0], 1)[0]) == 5
 
 
 def fit_of(clusters, n_real=10, n_synth=10, k=None):
