@@ -204,3 +204,38 @@ def test_sentence_bleu_brevity_against_the_closest_longer_reference():
     assert sentence_bleu(hyp, refs) < sentence_bleu(hyp, refs[:1] + [hyp])
     with pytest.raises(ValueError, match="^need at least one reference$"):
         sentence_bleu(hyp, [])
+
+
+def test_bleu_of_one_token_and_self_bleu_of_varied_lengths_against_nltk():
+    sm = SmoothingFunction().method1
+    assert sentence_bleu(["a"], [["a"]]) == pytest.approx(nltk_bleu([["a"]], ["a"], smoothing_function=sm))
+    assert sentence_bleu(["a"], [["a"]]) > 0
+    docs = [["a", "b", "c"], ["b", "a"], ["a", "b", "c", "d", "e", "f"], ["c", "d", "e", "f", "g"],
+            ["x"], ["a", "b", "q", "r", "s", "t", "u", "v", "w"]]
+    ref = [nltk_bleu([d for j, d in enumerate(docs) if j != i], docs[i], smoothing_function=sm)
+           for i in range(len(docs))]
+    assert self_bleu(docs, sample_size=None).value == pytest.approx(np.mean(ref))
+
+
+def test_self_bleu_two_documents_default_sample_and_message():
+    two = self_bleu([["a", "b"], ["a", "c"]], sample_size=None)
+    assert two.n == 2
+    with pytest.raises(ValueError, match="^self-BLEU needs at least two documents$"):
+        self_bleu([["a"]])
+    docs = [[f"w{i}", "x"] for i in range(501)]
+    r = self_bleu(docs, random_state=0)
+    assert r.n == 500 and r.sampled is True
+
+
+def test_self_repetition_defaults_and_two_document_ci():
+    docs = [[f"w{i}", "a", "b", "c", "d"] for i in range(2001)]
+    r = self_repetition(docs, random_state=0)
+    assert r.n == 2000 and r.sampled is True
+    shared = [[f"p{j}" for j in range(15)]] * 2
+    assert len(self_repetition(shared, n=1, sample_size=None).details["top_ngrams"]) == 10
+    two = self_repetition([["a", "b", "c", "d"], ["x", "y", "z", "w"], ["a", "b", "c", "d"]], sample_size=None)
+    vals = [math.log(2), 0.0, math.log(2)]
+    half = 1.96 * np.std(vals, ddof=1) / math.sqrt(3)
+    assert two.ci == pytest.approx((np.mean(vals) - half, np.mean(vals) + half))
+    pair = self_repetition([["a", "b", "c", "d"], ["x", "y", "z", "w", "a", "b", "c", "d"]], sample_size=None)
+    assert pair.ci == pytest.approx((math.log(2), math.log(2)))  # two equal values: std 0
