@@ -40,10 +40,12 @@ bench: install
 
 # Mutation testing over the verdict rule, the noise floor and the statistics first (benchmarks/mutation.md):
 # MUTANTS narrows it, e.g. make mutation MUTANTS='audit.compare*'; results per module in the summary.
+# OMP_NUM_THREADS=1: mutmut forks its workers, and faiss's OpenMP pool does not survive a fork (every
+# mutant of a faiss-using function hung until its CPU limit and counted as a timeout).
 MUTANTS ?=
 mutation: install
 	rm -rf mutants
-	nice -n 19 $(BIN)/mutmut run --max-children 2 $(MUTANTS)
+	OMP_NUM_THREADS=1 nice -n 19 $(BIN)/mutmut run --max-children 2 $(MUTANTS)
 	$(BIN)/python benchmarks/mutation_summary.py
 
 fuzz: install
