@@ -15,11 +15,10 @@ from metrics.kmeans import fit_kmeans
 from metrics.result import MetricResult
 
 
-def _kl(p: np.ndarray, q: np.ndarray) -> float:
-    if np.any((p != 0) & (q == 0)):
-        return float("inf")
-    m = (p != 0) & (q != 0)
-    return float(np.sum(p[m] * np.log(p[m] / q[m])))
+def _kl(p: np.ndarray, r: np.ndarray) -> float:
+    """KL(p‖r) in nats, for a mixture r = λp + (1−λ)q with 0 < λ < 1 (so r > 0 wherever p > 0)."""
+    m = p != 0
+    return float(np.sum(p[m] * np.log(p[m] / r[m])))
 
 
 def divergence_curve(p: np.ndarray, q: np.ndarray, *, points: int = 25, scaling: float = 5.0) -> np.ndarray:

@@ -163,3 +163,272 @@ def test_bootstrap_auc_equals_sklearn_on_each_resample():
     got = bootstrap_roc_auc(y, s, counts)
     want = [roc_auc_score(y[i], s[i]) for i in idx[:-1]]
     assert got[:-1] == pytest.approx(want, abs=1e-12) and np.isnan(got[-1])
+
+
+# --- exact behaviour against references (sklearn / scipy loops), boundaries, defaults and details -------
+
+from scipy.spatial.distance import cdist, pdist  # noqa: E402
+from scipy.special import expit  # noqa: E402
+from scipy.stats import rankdata  # noqa: E402
+from sklearn.linear_model import LogisticRegression  # noqa: E402
+from sklearn.model_selection import StratifiedKFold, cross_val_predict  # noqa: E402
+
+from metrics.drift import bootstrap_roc_auc, check_embeddings, seeded_subsample  # noqa: E402
+
+
+def _sample(n, cap, rng):
+    """The documented seeded sample: ``cap`` distinct rows drawn without replacement, sorted."""
+    return np.arange(n) if cap is None or n <= cap else np.sort(rng.choice(n, cap, replace=False))
+
+
+def test_check_embeddings_messages_and_dtype():
+    (a,) = check_embeddings("f", np.ones((1, 3), dtype=np.int64))  # one row is enough by default
+    assert a.dtype == np.float64 and a.shape == (1, 3)
+    with pytest.raises(ValueError, match=r"^f: needs a 2-D array with at least 2 rows, got shape \(1, 3\)$"):
+        check_embeddings("f", np.ones((2, 3)), np.ones((1, 3)), min_rows=2)
+    with pytest.raises(ValueError, match=r"^f: needs a 2-D array with at least 1 rows, got shape \(3,\)$"):
+        check_embeddings("f", np.ones(3))
+    with pytest.raises(ValueError, match=r"^f: embeddings contain NaN or inf$"):
+        check_embeddings("f", np.array([[1.0, np.inf]]))
+    with pytest.raises(ValueError, match=r"^f: embeddings have different widths \[2, 3, 4\]$"):
+        check_embeddings("f", np.ones((2, 2)), np.ones((2, 3)), np.ones((2, 4)))
+    for f, name in ((classifier_auc, "classifier_auc"), (mmd2_rbf, "mmd2_rbf"), (frechet_distance, "frechet_distance")):
+        with pytest.raises(ValueError, match=rf"^{name}: embeddings have different widths \[2, 3\]$"):
+            f(np.ones((6, 2)), np.ones((6, 3)))
+    for f, name in ((mmd2_rbf, "mmd2_rbf"), (frechet_distance, "frechet_distance")):
+        with pytest.raises(ValueError, match=rf"^{name}: needs a 2-D array with at least 2 rows"):
+            f(gauss(1, 3), gauss(5, 3))
+        assert f(gauss(2, 3), gauss(2, 3, seed=1)).value is not None  # two rows are enough
+
+
+def test_seeded_subsample_draws_distinct_rows():
+    idx = seeded_subsample(100, 90, np.random.default_rng(0))
+    assert len(idx) == 90 and len(set(idx.tolist())) == 90 and (np.diff(idx) > 0).all()
+    assert seeded_subsample(5, None, None).tolist() == seeded_subsample(5, 5, None).tolist() == [0, 1, 2, 3, 4]
+
+
+@pytest.mark.filterwarnings("error")  # a one-class resample is NaN, quietly
+def test_bootstrap_auc_one_class_resample_raises_no_warning():
+    y = np.r_[np.zeros(3), np.ones(3)]
+    s = np.arange(6.0)
+    counts = np.stack([np.r_[1, 1, 1, 0, 0, 0], np.ones(6, int)], 1)
+    got = bootstrap_roc_auc(y, s, counts)
+    assert np.isnan(got[0]) and got[1] == 1.0
+
+
+def _ref_classifier(xr, xs, *, folds=5, n_boot=200, max_n=5000, seed=0, n_examples=5):
+    """Lopez-Paz & Oquab with sklearn: cross_val_predict of a logistic regression, bootstrap by hand."""
+    rng = np.random.default_rng(seed)
+    ir, is_ = _sample(len(xr), max_n, rng), _sample(len(xs), max_n, rng)
+    x = np.vstack([xr[ir], xs[is_]])
+    y = np.r_[np.zeros(len(ir)), np.ones(len(is_))]
+    cv = StratifiedKFold(n_splits=folds, shuffle=True, random_state=int(rng.integers(2**31)))
+    s = cross_val_predict(LogisticRegression(C=1.0, max_iter=1000), x, y, cv=cv, method="decision_function")
+    boots = []
+    for _ in range(n_boot):
+        i = rng.integers(0, len(y), len(y))
+        n1 = y[i].sum()
+        if 0 < n1 < len(i):  # Mann-Whitney: AUC = (rank sum of positives - n1(n1+1)/2) / (n1 n0)
+            boots.append((rankdata(s[i])[y[i] == 1].sum() - n1 * (n1 + 1) / 2) / (n1 * (len(i) - n1)))
+    sr, ss = s[: len(ir)], s[len(ir):]
+    top_s = sorted(range(len(ss)), key=lambda i: (-ss[i], i))[:n_examples]
+    top_r = sorted(range(len(sr)), key=lambda i: (sr[i], i))[:n_examples]
+    return {
+        "value": roc_auc_score(y, s), "ci": (np.percentile(boots, 2.5), np.percentile(boots, 97.5)),
+        "n": min(len(ir), len(is_)), "sampled": len(ir) < len(xr) or len(is_) < len(xs),
+        "most_synthetic": [(int(is_[i]), expit(ss[i])) for i in top_s],
+        "most_real": [(int(ir[i]), expit(sr[i])) for i in top_r],
+        "share": float(np.mean(expit(ss) > 0.9)),
+    }
+
+
+def _assert_classifier(got, want):
+    assert got.value == pytest.approx(want["value"], abs=1e-12)
+    assert got.ci == pytest.approx(want["ci"], abs=1e-12)
+    assert (got.n, got.sampled) == (want["n"], want["sampled"])
+    for key in ("most_synthetic", "most_real"):
+        assert [e["index"] for e in got.details[key]] == [i for i, _ in want[key]]
+        assert [e["p_synthetic"] for e in got.details[key]] == pytest.approx([p for _, p in want[key]], abs=1e-12)
+    assert got.details["share_synth_confidently_synthetic"] == want["share"]
+
+
+@pytest.mark.parametrize("kw", [{}, {"folds": 3, "n_boot": 50, "n_examples": 7}, {"max_n": 25}])
+def test_classifier_auc_equals_sklearn_reference(kw):
+    xr, xs = gauss(40, 3), gauss(30, 3, shift=0.8, seed=1)
+    _assert_classifier(classifier_auc(xr, xs, random_state=4, **kw), _ref_classifier(xr, xs, seed=4, **kw))
+
+
+def test_classifier_auc_tied_scores_keep_row_order():
+    # duplicated synthetic rows share a score inside a fold: the examples list them in row order
+    xr = gauss(40, 2)
+    xs = np.repeat(np.array([[2.0, 2.0], [1.5, 1.8]]), 20, axis=0)
+    _assert_classifier(classifier_auc(xr, xs, random_state=0, n_examples=12),
+                       _ref_classifier(xr, xs, seed=0, n_examples=12))
+
+
+def test_classifier_auc_sampling_flags_and_default_cap():
+    r = classifier_auc(gauss(5001, 2), gauss(300, 2, seed=1), n_boot=5, random_state=0)
+    assert r.sampled and r.n == 300  # only the real side was over the default cap of 5000
+    assert not classifier_auc(gauss(5000, 2), gauss(300, 2, seed=1), n_boot=5, random_state=0).sampled
+    r = classifier_auc(gauss(30, 2), gauss(60, 2, seed=1), max_n=40, n_boot=5, random_state=0)
+    assert r.sampled and r.n == 30
+
+
+def test_classifier_auc_needs_one_document_per_fold():
+    few = classifier_auc(gauss(4, 2), gauss(10, 2, seed=1))
+    assert few.value is None and few.n == 4 and few.warnings == ["too few documents for cross-validation"]
+    ok = classifier_auc(gauss(5, 2), gauss(10, 2, seed=1), random_state=0)  # exactly ``folds`` rows
+    assert ok.value is not None and ok.n == 5 and ok.warnings == []
+
+
+def _ref_mmd(xr, xs, *, max_n=1500, n_perm=200, seed=0, n_examples=5):
+    """Gretton et al.'s unbiased MMD² with scipy distances, its permutation null and witness, row by row."""
+    rng = np.random.default_rng(seed)
+    ir, is_ = _sample(len(xr), max_n, rng), _sample(len(xs), max_n, rng)
+    z = np.vstack([xr[ir], xs[is_]])
+    m = len(ir)
+    d = pdist(z)
+    sigma = np.median(d)
+    if sigma <= 0:
+        sigma = d.mean() or 1.0
+    k = np.exp(-cdist(z, z, "sqeuclidean") / (2 * sigma ** 2))
+
+    def stat(real):
+        a, b = np.flatnonzero(real), np.flatnonzero(~real)
+        kaa, kbb = k[np.ix_(a, a)], k[np.ix_(b, b)]
+        return ((kaa.sum() - np.trace(kaa)) / (len(a) * (len(a) - 1)) + (kbb.sum() - np.trace(kbb))
+                / (len(b) * (len(b) - 1)) - 2 * k[np.ix_(a, b)].mean())
+
+    obs_ind = np.r_[np.ones(m), np.zeros(len(z) - m)]
+    obs = stat(obs_ind == 1)
+    null = np.array([stat(rng.permutation(obs_ind) == 1) for _ in range(n_perm)])
+    w = k[:, :m].mean(axis=1) - k[:, m:].mean(axis=1)  # witness, k(z, z) = 1 included
+    ws, wr = w[m:], w[:m]
+    return {
+        "value": obs, "p": (1 + np.sum(null >= obs - 1e-12)) / (n_perm + 1), "sigma": sigma,
+        "null_95": np.percentile(null, 95), "n": min(m, len(z) - m),
+        "synth_excess": [(int(is_[i]), ws[i]) for i in sorted(range(len(ws)), key=lambda i: (ws[i], i))[:n_examples]],
+        "real_deficit": [(int(ir[i]), wr[i]) for i in sorted(range(len(wr)), key=lambda i: (-wr[i], i))[:n_examples]],
+    }
+
+
+def _assert_mmd(got, want, n_perm):
+    assert got.value == pytest.approx(want["value"], rel=1e-9, abs=1e-12)
+    assert got.p_value == pytest.approx(want["p"], abs=1e-12)
+    assert got.details["sigma"] == pytest.approx(want["sigma"], rel=1e-12)
+    assert got.details["null_95"] == pytest.approx(want["null_95"], rel=1e-9, abs=1e-12)
+    assert got.details["n_permutations"] == n_perm and got.n == want["n"]
+    for key in ("synth_excess", "real_deficit"):
+        assert [e["index"] for e in got.details[key]] == [i for i, _ in want[key]], key
+        assert [e["witness"] for e in got.details[key]] == pytest.approx([v for _, v in want[key]], abs=1e-12)
+
+
+@pytest.mark.parametrize("scale, kw", [(1.0, {"n_perm": 40}), (0.1, {"n_perm": 30, "n_examples": 8, "max_n": 20})])
+def test_mmd_equals_reference_null_p_value_and_witness(scale, kw):
+    xr, xs = gauss(25, 3) * scale, (gauss(22, 3, shift=0.6, seed=1) * scale)
+    _assert_mmd(mmd2_rbf(xr, xs, random_state=2, **kw), _ref_mmd(xr, xs, seed=2, **kw), kw["n_perm"])
+
+
+def test_mmd_bandwidth_falls_back_when_most_pairs_coincide():
+    # 11 of 12 pooled points at the origin: the median distance is 0, sigma = mean distance = 55 / 66
+    xr, xs = np.zeros((6, 2)), np.r_[np.zeros((5, 2)), [[3.0, 4.0]]]
+    _assert_mmd(mmd2_rbf(xr, xs, n_perm=20, random_state=0), _ref_mmd(xr, xs, n_perm=20, seed=0), 20)
+    assert mmd2_rbf(xr, xs, n_perm=5).details["sigma"] == pytest.approx(55 / 66)
+    same = mmd2_rbf(np.ones((4, 2)), np.ones((5, 2)), n_perm=10, random_state=0)  # all distances 0: sigma 1
+    assert same.details["sigma"] == 1.0 and same.value == pytest.approx(0.0, abs=1e-12) and same.p_value == 1.0
+
+
+def test_mmd_defaults_and_sampling_flags():
+    r = mmd2_rbf(gauss(1501, 2), gauss(30, 2, seed=1), n_perm=2, random_state=0)
+    assert r.sampled and r.n == 30  # only the real side over the default cap of 1500
+    assert not mmd2_rbf(gauss(1500, 2), gauss(30, 2, seed=1), n_perm=2, random_state=0).sampled
+    d = mmd2_rbf(gauss(30, 2), gauss(30, 2, shift=3.0, seed=1), random_state=0)
+    assert d.details["n_permutations"] == 200 and d.p_value == pytest.approx(1 / 201)
+    assert len(d.details["synth_excess"]) == 5 and len(d.details["real_deficit"]) == 5
+
+
+def _ref_prdc(a, b, k):
+    """Naeem et al. 2020 with brute-force distances; the CIs and evidence lists as documented."""
+    rr = np.sort(cdist(a, a), axis=1)[:, k]  # k-th nearest other real point (column 0 is the point itself)
+    rs = np.sort(cdist(b, b), axis=1)[:, k]
+    d = cdist(a, b)  # (real, synth)
+    in_real = (d < rr[:, None]).sum(axis=0)  # per synthetic point: real balls holding it (strictly)
+    in_synth = (d < rs[None, :]).sum(axis=1)
+    nn = d.min(axis=1)
+    covered = nn < rr
+
+    def share(flags):
+        v = flags.mean()
+        h = 1.96 * np.sqrt(max(v * (1 - v), 1e-12) / len(flags))
+        return v, (max(0.0, v - h), min(1.0, v + h))
+
+    dens = in_real / k
+    gap = nn / np.maximum(rr, 1e-12)
+    top = sorted(range(len(a)), key=lambda i: (-gap[i], i))[:10]
+    return {
+        "precision": share(in_real > 0), "recall": share(in_synth > 0), "coverage": share(covered),
+        "density": (dens.mean(), (dens.mean() - 1.96 * dens.std(ddof=1) / np.sqrt(len(dens)),
+                                  dens.mean() + 1.96 * dens.std(ddof=1) / np.sqrt(len(dens)))),
+        "uncovered": [(i, gap[i]) for i in top if not covered[i]],
+        "outside": [int(i) for i in np.flatnonzero(in_real == 0)[:10]],
+    }
+
+
+@pytest.mark.parametrize("k", [1, 3])
+def test_prdc_equals_brute_force_with_cis_and_evidence(k):
+    # points on an integer grid: ties in every ratio, and points exactly on a ball's edge (strictly outside)
+    rng = np.random.default_rng(k)
+    a = rng.integers(0, 12, (40, 2)).astype(float) + np.arange(40)[:, None] * [0.0, 0.001]
+    b = rng.integers(4, 20, (35, 2)).astype(float)
+    got, want = prdc(a, b, k=k), _ref_prdc(a, b, k)
+    for key in ("precision", "recall", "density", "coverage"):
+        v, ci = want[key]
+        assert got[key].value == pytest.approx(v, abs=1e-12) and got[key].ci == pytest.approx(ci, abs=1e-12), key
+        assert got[key].details["k"] == k and got[key].n == 35 and not got[key].sampled
+    assert [u["index"] for u in got["coverage"].details["uncovered"]] == [i for i, _ in want["uncovered"]]
+    assert [u["distance_ratio"] for u in got["coverage"].details["uncovered"]] == pytest.approx(
+        [g for _, g in want["uncovered"]], rel=1e-4)  # faiss measures in float32
+    assert [o["index"] for o in got["precision"].details["outside"]] == want["outside"]
+    assert got["coverage"].details["expected_if_identical"] == 1 - 2.0 ** -k
+
+
+def test_prdc_ball_edge_is_outside():
+    # 1-D, k = 1: every real ball has radius 1; synthetic 5 is at distance exactly 1 from real 4: outside
+    a = np.arange(5.0)[:, None]
+    b = np.array([[5.0], [7.0], [8.0], [2.5]])
+    r = prdc(a, b, k=1)
+    assert r["precision"].value == 0.25 and [o["index"] for o in r["precision"].details["outside"]] == [0, 1, 2]
+    assert r["coverage"].value == pytest.approx(2 / 5)  # real 2 and 3 are within 1 of 2.5; real 4 is not (1 = r)
+    assert r["density"].value == pytest.approx(2 / 4)
+
+
+def test_prdc_sampling_cap_and_defaults():
+    r = prdc(gauss(2001, 2), gauss(50, 2, seed=1), random_state=0)
+    assert r["recall"].sampled and r["recall"].n == 50 and r["recall"].details["k"] == 5
+    assert not prdc(gauss(2000, 2), gauss(50, 2, seed=1), random_state=0)["recall"].sampled
+    with pytest.raises(ValueError, match=r"^prdc: needs a 2-D array with at least 6 rows"):
+        prdc(gauss(5, 2), gauss(50, 2))
+    assert prdc(gauss(6, 2), gauss(6, 2, seed=1))["precision"].n == 6  # k + 1 rows are enough
+    same = gauss(20, 2)
+    assert prdc(same, same.copy(), k=2)["precision"].ci[1] == 1.0  # a share of 1: the interval stops at 1
+    r = prdc(gauss(30, 2), gauss(60, 2, seed=1), max_n=40, random_state=0)
+    assert r["density"].sampled and r["density"].n == 30
+
+
+def test_frechet_defaults_sampling_and_permutation_switch():
+    r = frechet_distance(gauss(1001, 2), gauss(1200, 2, seed=1), random_state=0)
+    assert r.n == 1000 and r.sampled and r.p_value is None and "null_mean" not in r.details
+    r = frechet_distance(gauss(40, 2), gauss(30, 2, seed=1), n=35, random_state=0)
+    assert r.n == 30 and r.sampled  # the smaller side, the larger one is sampled
+    r = frechet_distance(gauss(30, 2), gauss(40, 2, seed=1), n=35, random_state=0)
+    assert r.n == 30 and r.sampled
+    assert not frechet_distance(gauss(30, 2), gauss(30, 2, seed=1), n=35).sampled
+    one = frechet_distance(gauss(30, 2), gauss(30, 2, shift=2.0, seed=1), n_perm=1, random_state=0)
+    assert one.p_value == 0.5  # one permutation below the observed distance: (1 + 0) / 2
+
+
+def test_frechet_sample_equals_reference_on_the_drawn_rows():
+    xr, xs = gauss(50, 3), gauss(45, 3, shift=0.3, seed=1)
+    rng = np.random.default_rng(9)
+    a, b = xr[_sample(50, 20, rng)], xs[_sample(45, 20, rng)]
+    assert frechet_distance(xr, xs, n=20, random_state=9).value == pytest.approx(reference_frechet(a, b), rel=1e-9)
