@@ -32,8 +32,12 @@ demo-trend: install
 # FUZZ_EXAMPLES: hypothesis examples per fuzzed property in the suite (bounded; `make fuzz` runs long)
 FUZZ_EXAMPLES ?= 150
 
+# TEST_WORKERS: pytest-xdist processes (auto: one per physical core, at most 4; 0: one process). A test file
+# runs whole on one worker (--dist loadfile), so its module fixtures are built once.
+TEST_WORKERS ?= auto
+
 test: install
-	FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/python -m pytest -q tests
+	FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/python -m pytest -q -n $(TEST_WORKERS) --maxprocesses 4 --dist loadfile tests
 
 bench: install
 	$(BIN)/python benchmarks/run.py

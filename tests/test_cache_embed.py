@@ -105,17 +105,22 @@ def test_minilm_gives_meaningful_embeddings():
 
 
 @pytest.mark.slow
-def test_static_embedder_is_built_once_and_meaningful(tmp_path):
-    built = []
-    e = get_embedder("static", model_dir=tmp_path / "m2v", on_build=built.append)
-    assert built and (tmp_path / "m2v" / "model.safetensors").exists()
+def test_static_embedder_is_built_once_and_meaningful(static_model):
+    """The build is the suite's one (the ``static_model`` fixture, in this run's empty cache home, shared
+    with the other tests that need the real model); here: it did build, the model is meaningful, and a
+    second ``get_embedder`` loads it from disk instead of building again."""
+    e, folder, marker = static_model
+    assert marker.read_text() == str(folder) and (folder / "model.safetensors").exists()
     x = e.encode(["A cat sits on the mat.", "A kitten is sitting on a rug.", "Stock markets fell sharply today."])
     assert x.shape[0] == 3
     assert x[0] @ x[1] > x[0] @ x[2]
-    built.clear()
-    e2 = get_embedder("static", model_dir=tmp_path / "m2v", on_build=built.append)
+    built = []
+    e2 = get_embedder("static", on_build=built.append)  # the default folder, under $CORPUS_AUDIT_HOME
     assert not built
     np.testing.assert_allclose(e2.encode(["A cat sits on the mat."])[0], x[0], rtol=1e-6)
+    e3 = get_embedder("static", model_dir=folder, on_build=built.append)
+    assert not built
+    np.testing.assert_allclose(e3.encode(["A cat sits on the mat."])[0], x[0], rtol=1e-6)
 
 
 @pytest.mark.parametrize("normalize, max_length", [(True, 512), (False, 3)])

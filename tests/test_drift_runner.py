@@ -77,11 +77,9 @@ def test_shuffled_input_same_rows_and_aligned_labels(make_ctx, texts):
 
 
 @pytest.mark.slow
-def test_mauve_with_a_real_embedder(make_ctx, texts):
-    from audit.embed import get_embedder
-
+def test_mauve_with_a_real_embedder(make_ctx, texts, static_model):
     news, click = texts
-    emb = get_embedder("static")
+    emb = static_model[0]
     same = {e.name: e for e in runner.run(make_ctx(news[:300], news[300:600], embedder=emb)).entries}
     diff = {e.name: e for e in runner.run(make_ctx(news[:300], click, embedder=emb)).entries}
     assert same["mauve_score"].verdict == "ok" and same["mauve_score"].value > 0.85
