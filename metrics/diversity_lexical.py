@@ -28,7 +28,8 @@ def check_docs(docs: Sequence, what: str = "documents") -> None:
         raise ValueError(f"no {what}: the corpus is empty")
 
 
-def _salt(random_state) -> bytes:
+def order_salt(random_state) -> bytes:
+    """The 8-byte salt of a seeded content order (:func:`seeded_order`), drawn from ``random_state``."""
     return int(np.random.default_rng(random_state).integers(0, 2**63 - 1)).to_bytes(8, "little")
 
 
@@ -38,7 +39,7 @@ def seeded_order(keys: Sequence[str], random_state=None) -> list[int]:
     Shuffling the input therefore gives the same order of documents (and the same metric value);
     a different seed gives a different order. Ties (equal keys) keep their positions' order.
     """
-    salt = _salt(random_state)
+    salt = order_salt(random_state)
     if isinstance(keys, RankedTexts):  # ranked once per corpus and seed
         return keys.order(salt).tolist()
 
@@ -53,7 +54,7 @@ def token_order(docs_tokens: Sequence[Sequence[str]], random_state=None) -> list
     """``seeded_order`` of the documents' :func:`token_key`; for :class:`TokenIds`, from the corpus's
     ranks computed once per seed (a subset's order is the corpus's order restricted to it)."""
     if isinstance(docs_tokens, TokenIds):
-        return docs_tokens.order(_salt(random_state)).tolist()
+        return docs_tokens.order(order_salt(random_state)).tolist()
     return seeded_order([token_key(t) for t in docs_tokens], random_state)
 
 
@@ -104,7 +105,7 @@ def _ngram_table(docs_tokens, n: int, budget: int, random_state) -> tuple[np.nda
         raise ValueError("budget must be >= 1")
     check_docs(docs_tokens)
     ids = docs_tokens if isinstance(docs_tokens, TokenIds) else TokenIds.encode(docs_tokens)
-    order = ids.order(_salt(random_state))
+    order = ids.order(order_salt(random_state))
     grams = np.maximum(ids.lengths()[order] - (n - 1), 0)
     cum = np.cumsum(grams)
     k = int(np.searchsorted(cum, budget))  # the document that reaches the budget (cut there)

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from metrics.diversity_lexical import _salt, budget_tokens, check_docs, is_word
+from metrics.diversity_lexical import order_salt, budget_tokens, check_docs, is_word
 from metrics.result import MetricResult
 from metrics.stats import wilson_interval
 from metrics.token_ids import TokenIds
@@ -21,7 +21,7 @@ def _word_counts(docs_tokens: Sequence[Sequence[str]], budget: int, random_state
     if budget < 1:
         raise ValueError("budget must be >= 1")
     if isinstance(docs_tokens, TokenIds):  # the same words as budget_tokens, counted with NumPy
-        order = docs_tokens.order(_salt(random_state))
+        order = docs_tokens.order(order_salt(random_state))
         cum = np.cumsum(docs_tokens.per_document("words", is_word)[order])
         order = order[:int(np.searchsorted(cum, budget)) + 1]  # up to the document that reaches the budget
         flat, _ = docs_tokens.gather(order)

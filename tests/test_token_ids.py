@@ -10,7 +10,7 @@ import pytest
 
 import metrics.diversity_lexical as lex
 import metrics.token_ids as tid
-from metrics.diversity_lexical import (_salt, budget_tokens, compression_ratio, distinct_n, expectation_adjusted_distinct,
+from metrics.diversity_lexical import (order_salt, budget_tokens, compression_ratio, distinct_n, expectation_adjusted_distinct,
                                        mattr_corpus, ngram_entropy, seeded_order, token_key, token_order)
 from metrics.diversity_homogenization import homogenization_rate
 from metrics.diversity_repetition import boilerplate_opening_rate, self_bleu, self_repetition
@@ -144,9 +144,9 @@ def test_order_breaks_equal_digests_by_key_then_position(monkeypatch):
 def test_only_the_last_few_seeds_ranks_are_kept():
     ids = TokenIds.encode([["a"], ["b"], ["c"]])
     for s in range(RANKS_KEPT + 3):
-        ids.order(_salt(s))
+        ids.order(order_salt(s))
     assert len(ids._ranks) == RANKS_KEPT
-    assert list(ids._ranks)[-1] == _salt(RANKS_KEPT + 2)
+    assert list(ids._ranks)[-1] == order_salt(RANKS_KEPT + 2)
 
 
 # --- the metrics: same numbers on ids and on lists --------------------------------------------------------
