@@ -15,7 +15,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from metrics.result import MetricResult
-from metrics.token_ids import RankedTexts, TokenIds
+from metrics.token_ids import RankedTexts, TokenIds, token_key
 
 
 PACK_LIMIT = 2 ** 63  # n-grams are packed into one int64 while vocabulary ** n stays below this
@@ -56,10 +56,6 @@ def token_order(docs_tokens: Sequence[Sequence[str]], random_state=None) -> list
     if isinstance(docs_tokens, TokenIds):
         return docs_tokens.order(order_salt(random_state)).tolist()
     return seeded_order([token_key(t) for t in docs_tokens], random_state)
-
-
-def token_key(tokens: Sequence[str]) -> str:
-    return "\x1f".join(tokens)
 
 
 def budget_tokens(docs_tokens: Sequence[Sequence[str]], budget: int, random_state=None, *,

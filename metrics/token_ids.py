@@ -23,6 +23,11 @@ import numpy as np
 RANKS_KEPT = 4  # salts whose ranks are kept: a metric runs one salt over a corpus and its subsets in turn
 
 
+def token_key(tokens: Sequence[str]) -> str:
+    """A document's content key for the seeded order: its tokens joined by U+001F."""
+    return "\x1f".join(tokens)
+
+
 class TokenIds(Sequence):
     """Token lists encoded as ``int32`` ids into ``vocab``; a view on a subset of the documents.
 
@@ -124,7 +129,7 @@ class TokenIds(Sequence):
         vocab = self.vocab
         toks = [vocab[t] for t in self.flat.tolist()]
         off = self.offsets.tolist()
-        return ["\x1f".join(toks[off[r]:off[r + 1]]) for r in range(len(off) - 1)]  # diversity_lexical.token_key
+        return [token_key(toks[off[r]:off[r + 1]]) for r in range(len(off) - 1)]
 
 
 def kept_ranks(kept: OrderedDict, salt: bytes, keys) -> np.ndarray:

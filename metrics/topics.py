@@ -63,7 +63,8 @@ def _keywords(tokens_by_cluster: list[Counter], n_keywords: int) -> list[list[st
 
 
 class _ContentWords(dict):
-    """token -> is it a content word, decided once per distinct token (corpora repeat their words)."""
+    """token -> is it a content word (:func:`_content`'s rule), decided once per distinct token (corpora
+    repeat their words)."""
 
     def __init__(self, stop_words=None):
         super().__init__()
@@ -77,8 +78,8 @@ class _ContentWords(dict):
 def _content(tokens: Sequence[str], stop_words=None) -> list[str]:
     """Content words: letters, not a stop word (scikit-learn's English list unless ``stop_words`` is
     given, e.g. ``metrics.language.stop_words`` of the corpora's languages), longer than one character."""
-    stop = ENGLISH_STOP_WORDS if stop_words is None else stop_words
-    return [t for t in tokens if any(ch.isalpha() for ch in t) and t not in stop and len(t) > 1]
+    content = _ContentWords(stop_words)
+    return [t for t in tokens if content[t]]
 
 
 def _bags(docs_tokens, labels, k: int, stop_words=None) -> list[Counter]:

@@ -131,8 +131,9 @@ def run(ctx: AuditContext) -> FamilyOutput:
     n_mv = min(m, opts.get("mauve_max_n", 2000))
     mv = mauve_score(Rm.embeddings, Sm.embeddings, max_n=n_mv, random_state=ctx.rng(15))
     mv_base = halves(lambda: mauve_score(A2.embeddings, B2.embeddings, max_n=n_mv, random_state=ctx.rng(15)))
-    out.entries.append(pairwise_entry("mauve_score", mv, mv_base if mv_base is not None and mv_base.value is not None else None,
-                                      min_n=MIN_N, details={"drivers": drivers}))
+    if mv_base is not None and mv_base.value is None:
+        mv_base = None
+    out.entries.append(pairwise_entry("mauve_score", mv, mv_base, min_n=MIN_N, details={"drivers": drivers}))
 
     # --- precision / recall / density / coverage --------------------------------------------------
     if m > 5:
@@ -153,14 +154,15 @@ def run(ctx: AuditContext) -> FamilyOutput:
         rr = None if pr_base["density"] is None else pr_base["density"].value
         out.entries.append(info_entry(
             "knn_density", pr["density"],
-            reason=f"{pr['density'].value:.3f}" + ("" if rr is None else f" vs real-vs-real {rr:.3f}") + " (1 = match)",
+            reason=f"{pr['density'].value:.3f}" + ("" if rr is None else f" vs real-vs-real {rr:.3f}")
+            + " (1 = match)",
             details={"real_vs_real": rr, "ci": list(pr["density"].ci or [])}))
 
     # --- topic modes ---------------------------------------------------------------------------
     out.entries.append(pairwise_entry("mode_coverage_score", mode_coverage(fit),
-                                      None if fit_floor is None else mode_coverage(fit_floor), min_n=MIN_N,
+                                      halves(lambda: mode_coverage(fit_floor)), min_n=MIN_N,
                                       details={"topics_extra": extra}))
-    out.entries.append(pairwise_entry("cluster_js_drift", cluster_js(fit), None if fit_floor is None else cluster_js(fit_floor),
+    out.entries.append(pairwise_entry("cluster_js_drift", cluster_js(fit), halves(lambda: cluster_js(fit_floor)),
                                       min_n=MIN_N))
 
     # --- words -----------------------------------------------------------------------------------
