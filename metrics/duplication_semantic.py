@@ -1,7 +1,10 @@
 """Semantic duplicates (SemDeDup, Abbas et al. 2023) and semantic copies, by cosine on embeddings.
 
-Embeddings are L2-normalised, so the inner product is the cosine. faiss ``IndexFlatIP`` does the exact
-range / 1-NN search; these are O(n·m·d) and run on the (capped) sample the caller passes.
+Embeddings are L2-normalised, so the inner product is the cosine. The exact range / 1-NN searches are
+blocked matrix products in NumPy (O(n·m·d), a few MiB of scores at a time); they run on the (capped) sample
+the caller passes. NumPy rather than faiss ``IndexFlatIP``: the faiss wheel here links an older OpenBLAS
+whose single-threaded sgemm was 3-5x slower on the same products (benchmarks/stages_results_session5.md),
+and the range search only needs the upper triangle, half the products.
 """
 from __future__ import annotations
 
@@ -14,26 +17,23 @@ from metrics.stats import wilson_interval
 from metrics.result import MetricResult
 
 
-def _index(x: np.ndarray):
-    import faiss
-
-    index = faiss.IndexFlatIP(x.shape[1])
-    index.add(x)
-    return index
+# rows of scores computed at a time: 1024 x 16k float32 scores are 64 MiB
+_BLOCK = 1024
 
 
 def semantic_duplicate_pairs(emb: np.ndarray, *, threshold: float = 0.95) -> list[tuple[int, int, float]]:
-    """All pairs (i < j) whose cosine similarity is ≥ ``threshold``, exactly (faiss range search)."""
+    """All pairs (i < j) whose cosine similarity is ≥ ``threshold``, exactly, sorted by (i, j)."""
     x = check_embeddings(emb, "semantic_duplicate_pairs")
     if not -1.0 <= threshold <= 1.0:
         raise ValueError(f"semantic_duplicate_pairs: threshold must be in [-1, 1], got {threshold}")
-    # faiss keeps scores strictly above the radius; nudge it so ``>= threshold`` holds up to float error
-    lims, dist, lab = _index(x).range_search(x, float(threshold) - 1e-6)
-    rows = np.repeat(np.arange(x.shape[0]), np.diff(lims).astype(np.int64))  # the query row of each hit
-    keep = lab > rows  # each pair once, i < j
-    pairs = [(i, j, min(1.0, s)) for i, j, s in zip(rows[keep].tolist(), lab[keep].tolist(), dist[keep].tolist())]
-    pairs.sort()
-    return pairs
+    cut = float(threshold) - 1e-6  # ``>= threshold`` up to float32 rounding of the products
+    pairs: list[tuple[int, int, float]] = []
+    for a in range(0, x.shape[0], _BLOCK):
+        scores = x[a:a + _BLOCK] @ x[a:].T  # row r is document a + r against documents a, a + 1, ...
+        r, c = np.nonzero(np.triu(scores >= cut, k=1))  # column c > row r: each pair once, i < j
+        sims = np.minimum(scores[r, c], 1.0).tolist()
+        pairs.extend(zip((r + a).tolist(), (c + a).tolist(), sims))
+    return pairs  # row-major within each block and blocks in order: already sorted by (i, j)
 
 
 def semantic_duplicate_rate(
@@ -61,13 +61,23 @@ def semantic_duplicate_rate(
 
 
 def nearest(reference: np.ndarray, query: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """For each query row, the cosine to its nearest reference row and that row's index (exact)."""
+    """For each query row, the cosine to its nearest reference row and that row's index (exact).
+
+    Ties go to the lowest reference index (identical reference documents have identical embeddings).
+    """
     r = check_embeddings(reference, "reference embeddings")
     q = check_embeddings(query, "query embeddings")
     if r.shape[1] != q.shape[1]:
         raise ValueError(f"embedding dimensions differ: {r.shape[1]} vs {q.shape[1]}")
-    sim, idx = _index(r).search(q, 1)
-    return np.minimum(sim[:, 0], 1.0), idx[:, 0]
+    sim = np.empty(q.shape[0], dtype=np.float32)
+    idx = np.empty(q.shape[0], dtype=np.int64)
+    rt = r.T
+    for a in range(0, q.shape[0], _BLOCK):
+        scores = q[a:a + _BLOCK] @ rt
+        best = scores.argmax(axis=1)  # the first maximum: the lowest index among ties
+        idx[a:a + len(best)] = best
+        sim[a:a + len(best)] = scores[np.arange(len(best)), best]
+    return np.minimum(sim, 1.0), idx
 
 
 def semantic_copy_rate(

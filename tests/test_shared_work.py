@@ -92,17 +92,52 @@ def test_text_hashes_are_text_hash_and_shared_with_halves():
         assert half.text_hashes == [text_hash(d.text) for d in half.docs]
 
 
-def test_semantic_pairs_read_from_the_range_search_as_before():
-    from metrics.duplication_semantic import _index, semantic_duplicate_pairs
+def test_semantic_pairs_equal_a_brute_force_float64_search_and_faiss():
+    import faiss
+
+    from metrics import duplication_semantic as ds
 
     rng = np.random.default_rng(8)
     x = _unit(rng, 120, 16)
     x[60:70] = x[:10]  # exact copies (cosine 1 up to rounding)
     noisy = x[20:40] + 0.05 * rng.standard_normal((20, 16)).astype(np.float32)
     x[80:100] = noisy / np.linalg.norm(noisy, axis=1, keepdims=True)
-    lims, dist, lab = _index(x).range_search(x, 0.9 - 1e-6)
-    ref = sorted((i, int(j), min(1.0, float(s))) for i in range(len(x))  # the loop it replaced
-                 for s, j in zip(dist[lims[i]:lims[i + 1]], lab[lims[i]:lims[i + 1]]) if j > i)
-    got = semantic_duplicate_pairs(x, threshold=0.9)
-    assert got == ref and len(ref) >= 20
-    assert all(type(i) is int and type(j) is int and type(s) is float for i, j, s in got)
+    gram = x.astype(np.float64) @ x.astype(np.float64).T  # every pair, in float64, by brute force
+    ref = [(i, j, float(gram[i, j])) for i in range(len(x)) for j in range(i + 1, len(x)) if gram[i, j] >= 0.9]
+    index = faiss.IndexFlatIP(16)  # the exact search this replaced, as an independent reference
+    index.add(x)
+    lims, dist, lab = index.range_search(x, 0.9 - 1e-6)
+    via_faiss = sorted((i, int(j)) for i in range(len(x)) for j in lab[lims[i]:lims[i + 1]] if j > i)
+    for block in (ds._BLOCK, 7):  # one block, and many blocks with a remainder
+        old, ds._BLOCK = ds._BLOCK, block
+        try:
+            got = ds.semantic_duplicate_pairs(x, threshold=0.9)
+        finally:
+            ds._BLOCK = old
+        assert [(i, j) for i, j, _ in got] == [(i, j) for i, j, _ in ref] == via_faiss and len(ref) >= 20
+        np.testing.assert_allclose([s for *_, s in got], [min(1.0, s) for *_, s in ref], atol=1e-6)
+        assert all(s <= 1.0 for *_, s in got)
+        assert all(type(i) is int and type(j) is int and type(s) is float for i, j, s in got)
+
+
+def test_nearest_equals_brute_force_and_takes_the_lowest_index_on_ties():
+    from metrics import duplication_semantic as ds
+
+    rng = np.random.default_rng(9)
+    ref = _unit(rng, 50, 8)
+    ref[30] = ref[4]  # a duplicated reference document: its queries tie between rows 4 and 30
+    ref[41] = ref[4]
+    q = _unit(rng, 23, 8)
+    q[5] = ref[30]
+    q[11] = ref[17]
+    cos = q.astype(np.float64) @ ref.astype(np.float64).T
+    for block in (ds._BLOCK, 4):
+        old, ds._BLOCK = ds._BLOCK, block
+        try:
+            sim, idx = ds.nearest(ref, q)
+        finally:
+            ds._BLOCK = old
+        assert idx.tolist() == [int(np.flatnonzero(np.isclose(row, row.max(), atol=1e-6))[0]) for row in cos]
+        assert idx[5] == 4 and idx[11] == 17  # the first of the tied rows 4, 30, 41
+        np.testing.assert_allclose(sim, np.minimum(cos.max(axis=1), 1.0), atol=1e-6)
+        assert sim.max() <= 1.0
