@@ -162,7 +162,7 @@ def _c_t(t, p, q, ct, cp, cq, k: int, min_generated: int) -> MetricResult:
     for c in range(k):
         tc, pc, qc = t[ct == c], p[cp == c], q[cq == c]
         if len(tc) == 0 or len(pc) == 0:
-            warnings.append(f"cell {c} has no test (held-out) points; left out")
+            warnings.append(f"cell {c} has no training or no test (held-out) points; left out")
             continue
         row = {"cell": c, "train": len(tc), "test": len(pc), "generated": len(qc),
                "test_share": len(pc) / len(p), "z": None}

@@ -135,3 +135,55 @@ def test_semantic_duplicate_rate_counts_beyond_the_first_of_each_group():
     assert semantic_duplicate_rate(emb, threshold=0.97).details["pairs"] == 3
     with pytest.raises(ValueError, match=r"threshold must be in \[-1, 1\], got 1.5"):
         semantic_duplicate_pairs(emb, threshold=1.5)
+
+
+def test_nearest_caps_the_cosine_at_one_and_names_bad_input():
+    import numpy as np
+
+    from metrics.duplication_semantic import nearest
+
+    ref = np.array([[2, 0], [0, 1]], np.float32)  # not normalised: inner product 2 with (1, 0)
+    sim, idx = nearest(ref, np.array([[1, 0], [0, 0.5]], np.float32))
+    assert sim.tolist() == [1.0, 0.5] and idx.tolist() == [0, 1]
+    with pytest.raises(ValueError, match=r"^embedding dimensions differ: 2 vs 3$"):
+        nearest(ref, np.zeros((1, 3), np.float32))
+    bad = np.array([[np.nan, 0]], np.float32)
+    with pytest.raises(ValueError, match="^reference embeddings: embeddings contain NaN"):
+        nearest(bad, ref)
+    with pytest.raises(ValueError, match="^query embeddings: embeddings contain NaN"):
+        nearest(ref, bad)
+
+
+def test_semantic_copy_rate_tolerance_given_search_and_rounding():
+    import numpy as np
+
+    from metrics.duplication_semantic import semantic_copy_rate
+
+    real = _unit((1, 0), (0, 1))
+    c = 0.987654  # more than four decimals
+    synth = _unit((1, 0), (c, (1 - c * c) ** 0.5), (0.75, (1 - 0.75 ** 2) ** 0.5))
+    r = semantic_copy_rate(real, synth, threshold=0.5)
+    assert [e["similarity"] for e in r.details["examples"]] == [1.0, 0.9877, 0.75]
+    # a cosine 1e-6 below the threshold still counts (float error); the boundary itself is kept
+    assert semantic_copy_rate(real, synth, threshold=0.75 + 1e-6).details["copied_docs"] == 3
+    # a caller's precomputed search is used as given
+    given = (np.array([0.2, 0.99, 0.2], np.float32), np.array([1, 1, 0]))
+    r = semantic_copy_rate(real, synth, threshold=0.9, nearest_rows=given)
+    assert r.details["copied_docs"] == 1 and r.details["examples"][0]["real_id"] == "1"
+
+
+def test_semantic_duplicates_threshold_bounds_and_cluster_evidence():
+    from metrics.duplication_semantic import semantic_duplicate_pairs, semantic_duplicate_rate
+
+    emb = _unit((1, 0), (0.75, (1 - 0.75 ** 2) ** 0.5), (-1, 0))  # cosines .75 (0, 1), -1 (0, 2)
+    assert [(i, j) for i, j, _ in semantic_duplicate_pairs(emb, threshold=0.75)] == [(0, 1)]  # kept at equality
+    assert len(semantic_duplicate_pairs(emb, threshold=-1.0)) == 3 and semantic_duplicate_pairs(emb, threshold=1.0) == []
+    for bad in (-1.5, 1.01):
+        with pytest.raises(ValueError, match=rf"^semantic_duplicate_pairs: threshold must be in \[-1, 1\], got {bad}$"):
+            semantic_duplicate_pairs(emb, threshold=bad)
+    with pytest.raises(ValueError, match="^semantic_duplicate_pairs: embeddings contain NaN"):
+        semantic_duplicate_pairs(_unit((1, 0)) * float("nan"))
+    r = semantic_duplicate_rate(emb, threshold=0.7, ids=["a", "b", "c"], texts=["A", "B", "C"])
+    assert r.details["largest_clusters"] == [{
+        "kind": "semantic", "size": 2, "members": [{"id": "a", "text": "A"}, {"id": "b", "text": "B"}],
+        "pairs": [{"id_a": "a", "id_b": "b", "similarity": 0.75}]}]
