@@ -85,20 +85,36 @@ class HalfStats:
         self._new = lambda **kw: CorpusStats(params=self.params, **kw)
         self._extras: list[dict | None] = [None] * len(docs)
 
-    def _doc_extras(self, i: int) -> dict:
-        if self._extras[i] is None:
-            one = self._new(keep_text=False).configure(self.options)
-            one.add(self.docs[i])  # the accumulators (and their labels in doc.metadata); its index is dropped
-            self._extras[i] = one.extras
-        return self._extras[i]
+    BATCH = 1024
+
+    def _fill(self, rows) -> None:
+        """Each document's own accumulators, for the rows not done yet, a batch at a time: an accumulator
+        with ``add_each(accumulators, docs)`` labels the batch together (language identification walks its
+        automaton over all the texts at once), the others add one document each. The labels go to
+        ``doc.metadata`` as :meth:`CorpusStats.add` puts them."""
+        todo = [i for i in dict.fromkeys(int(i) for i in rows) if self._extras[i] is None]
+        for s in range(0, len(todo), self.BATCH):
+            chunk = todo[s:s + self.BATCH]
+            docs = [self.docs[i] for i in chunk]
+            extras = [self._new(keep_text=False).configure(self.options).extras for _ in chunk]
+            for name in extras[0]:
+                accs = [e[name] for e in extras]
+                each = getattr(accs[0], "add_each", None)
+                notes = each(accs, docs) if each is not None else [a.add(d) for a, d in zip(accs, docs)]
+                for doc, note in zip(docs, notes):
+                    if note:
+                        doc.metadata.update(note)
+            for i, e in zip(chunk, extras):
+                self._extras[i] = e
 
     def of(self, rows) -> "CorpusStats":
         stats = self._new(extras={})
         for i in rows:
             stats.add(self.docs[i])  # counts and the index; no accumulators yet
+        self._fill(rows)
         merged: dict = {}
         for i in rows:
-            for name, acc in self._doc_extras(int(i)).items():
+            for name, acc in self._extras[int(i)].items():
                 merged[name] = acc if name not in merged else merged[name].merge(acc)
         if not len(rows):
             merged = self._new().configure(self.options).extras

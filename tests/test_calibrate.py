@@ -159,12 +159,19 @@ def test_half_stats_equal_adding_the_half_one_document_at_a_time():
     texts = [json.loads(line)["text"] for line in lines][:120] + ["Sure! Here is the article you asked for.", "x"]
     docs = [Document(id=f"d{i}", text=t, source="t", line=i + 1) for i, t in enumerate(texts)]
     options = {"noise_splits": 1}
+    cases = (np.arange(0, len(docs), 2), np.arange(1, len(docs), 3), np.array([5]), np.array([], dtype=int))
     halves = HalfStats(docs, options)
-    for rows in (np.arange(0, len(docs), 2), np.arange(1, len(docs), 3), np.array([5]), np.array([], dtype=int)):
+    small = HalfStats(docs, options)
+    small.BATCH = 7  # many batches, the last one short: batching must not change what a document gets
+    for halves, rows in [(h, r) for h in (halves, small) for r in cases]:
         got = halves.of(rows)
+        labels = {i: dict(docs[i].metadata) for i in rows}
+        for d in docs:
+            d.metadata.clear()
         want = CorpusStats(params=params_from_options(options)).configure(options)
         for i in rows:
             want.add(docs[i])
+        assert labels == {i: docs[i].metadata for i in rows} and all(v.get("language") for v in labels.values())
         assert (got.n_docs, got.n_chars) == (want.n_docs, want.n_chars)
         assert sorted(got.extras) == sorted(want.extras)
         for name in want.extras:  # equal contents (a merged Counter may list its keys in another order)
