@@ -130,7 +130,7 @@ def calibrate(real_docs, real_emb: np.ndarray, *, seeds: int = 5, seed: int = 0,
     Calibration never reads it (the splits are the noise measurement), so it is off; the samples are the
     same either way (tested), only the cost differs.
     """
-    from audit.context import build_context
+    from audit.context import CorpusData, context_of
     from audit.sampling import content_order
     from audit.pipeline import FAMILIES, Progress, run_context
 
@@ -143,12 +143,15 @@ def calibrate(real_docs, real_emb: np.ndarray, *, seeds: int = 5, seed: int = 0,
     out: dict[str, MetricSamples] = {}
     options = {"noise_splits": 1}
     halves = HalfStats(real_docs, options)
+    # every split is two subsets of one corpus: each document's tokens, token ids and properties are
+    # computed once for all the splits (views, as the real halves of a compare share the real corpus's)
+    corpus = CorpusData("real", list(real_docs), np.asarray(real_emb, dtype=np.float32), n)
     for s in range(seeds):
         perm = content_order(real_docs, [seed, 7919, s])  # by content: a shuffled file calibrates the same
         a, b = np.sort(perm[:half]), np.sort(perm[half:2 * half])
-        ctx = build_context([real_docs[i] for i in a], [real_docs[i] for i in b], real_emb[a], real_emb[b],
-                            seed=seed + s, options=options, real_stats=halves.of(a), synth_stats=halves.of(b),
-                            noise_floor=noise_floor)
+        real, synth = corpus.subset(a, "real"), corpus.subset(b, "synth")
+        real.stats, synth.stats = halves.of(a), halves.of(b)
+        ctx = context_of(real, synth, seed=seed + s, options=options, noise_floor=noise_floor, sections=False)
         progress.note(f"Calibration split {s + 1}/{seeds}: {half} vs {half} real documents")
         entries, _ = run_context(ctx, families, progress)
         for e in entries:

@@ -194,6 +194,16 @@ class CorpusData:
             return [hashes[i] for i in self.indices]
         return [normalized_hash(t) for t in self.normalized]
 
+    @cached_property
+    def properties(self) -> dict[str, np.ndarray]:
+        """``metrics.properties.document_properties`` of the documents, computed once per corpus (a subset
+        views its parent's rows). Read-only: copy the dict before replacing a column."""
+        if self.parent is not None:
+            return {k: v[self.indices] for k, v in self.parent.properties.items()}
+        from metrics.properties import document_properties
+
+        return document_properties(self.texts)
+
     def subset(self, idx: np.ndarray, name: str) -> "CorpusData":
         return CorpusData(name=name, docs=[self.docs[i] for i in idx], embeddings=self.embeddings[idx],
                           n_total=len(idx), indices=np.asarray(idx), parent=self)
@@ -214,6 +224,9 @@ class AuditContext:
     # False: the runners may skip the metrics on the real halves (no noise floor on the rows). Only for
     # `audit init`, whose calibration splits are themselves the noise measurement and read no floor.
     noise_floor: bool = True
+    # False: the runners may skip report sections that only show examples (boilerplate openings, cluster
+    # keywords); no row reads them. Only for `audit init`'s calibration splits, which keep rows alone.
+    sections: bool = True
 
     def rng(self, salt: int = 0) -> np.random.Generator:
         """A generator for one metric: same seed + salt -> same numbers, independent of run order."""
@@ -248,9 +261,16 @@ def build_context(
                       real_total if real_total is not None else len(real_docs), real_stats)
     synth = CorpusData("synth", synth_docs, np.asarray(synth_emb, dtype=np.float32),
                        synth_total if synth_total is not None else len(synth_docs), synth_stats)
+    return context_of(real, synth, seed=seed, options=options, noise_floor=noise_floor)
+
+
+def context_of(real: CorpusData, synth: CorpusData, *, seed: int = 0, options: dict[str, Any] | None = None,
+               noise_floor: bool = True, sections: bool = True) -> AuditContext:
+    """The context of two ready corpora (e.g. two subsets of one parent, as `audit init`'s splits): the
+    real sample split into two disjoint seeded halves (the noise floor)."""
     # the halves depend on the documents' content, never on the order they were passed in
-    perm = content_order(real_docs, [seed, 99])
+    perm = content_order(real.docs, [seed, 99])
     half = len(perm) // 2
     a, b = np.sort(perm[:half]), np.sort(perm[half:2 * half])
     return AuditContext(real, synth, real.subset(a, "real_a"), real.subset(b, "real_b"), seed,
-                        options=dict(options or {}), noise_floor=noise_floor)
+                        options=dict(options or {}), noise_floor=noise_floor, sections=sections)

@@ -214,3 +214,56 @@ def test_a_context_without_floor_skips_the_halves(news):
     assert len(rows) >= 15
     assert all(e.noise_floor is None and "noise" not in e.details for e in rows), \
         [e.name for e in rows if e.noise_floor is not None or "noise" in e.details]
+
+
+def test_calibration_splits_equal_standalone_contexts_of_each_half(news):
+    """Each split is two subsets of one corpus (tokens, token ids, properties computed once for every
+    split). Its rows must be those of the split's halves audited as two corpora of their own, as the
+    splits were built before (``build_context`` on the documents, statistics streamed afresh)."""
+    import numpy as np
+
+    from audit.pipeline import run_context
+    from audit.sampling import content_order
+
+    texts = news[0][:160]
+    emb = HashEmbedder().encode(texts)
+    docs = docs_from_texts(texts, "real")
+    fams = ("diversity", "properties", "drift", "bias")
+    got = calibrate(docs, emb, seeds=2, families=fams)
+    half = len(docs) // 2
+    for s in range(2):
+        perm = content_order(docs, [0, 7919, s])
+        a, b = np.sort(perm[:half]), np.sort(perm[half:2 * half])
+        ctx = build_context([docs[i] for i in a], [docs[i] for i in b], emb[a], emb[b], seed=s,
+                            options={"noise_splits": 1}, noise_floor=False)
+        rows = {e.name: e for e in run_context(ctx, fams)[0]}
+        assert len(rows) >= 30
+        for name, e in rows.items():
+            m = got.metrics[name]
+            assert m.verdicts[s] == e.verdict, name
+            if e.verdict in ("info", "insufficient"):
+                continue
+            if e.kind == "pairwise":
+                assert e.value is None or m.value[s] == float(e.value), name
+            elif e.real is not None and e.synth is not None:
+                assert (m.real[s], m.synth[s]) == (float(e.real), float(e.synth)), name
+
+
+def test_a_context_without_sections_keeps_every_row(news):
+    """`audit init` skips the example sections nothing reads (boilerplate openings, cluster keywords): the
+    rows are the same, and those sections are gone."""
+    from audit.pipeline import run_context
+
+    texts = news[0][:200]
+    emb = HashEmbedder().encode(texts)
+    outs = []
+    for sections in (True, False):
+        ctx = build_context(docs_from_texts(texts[:100], "real"), docs_from_texts(texts[100:], "synth"),
+                            emb[:100], emb[100:])
+        ctx.sections = sections
+        outs.append(run_context(ctx, ("diversity",)))
+    (with_rows, with_sections), (rows, sections) = outs
+    assert [(e.name, e.real, e.synth, e.value, e.verdict) for e in with_rows] == \
+        [(e.name, e.real, e.synth, e.value, e.verdict) for e in rows]
+    assert {"boilerplate", "diversity_clusters"} <= set(with_sections)
+    assert not {"boilerplate", "diversity_clusters"} & set(sections)

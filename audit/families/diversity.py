@@ -155,9 +155,10 @@ def run(ctx: AuditContext) -> FamilyOutput:
     out.entries.append(_four(ctx, "boilerplate_opening_rate", lambda c: boilerplate_opening_rate(
         c.ranked_texts, random_state=ctx.rng(35))))
     try:
-        out.sections["boilerplate"] = boilerplate_examples(
-            [(d.id, d.text) for d in ctx.real.docs], [(d.id, d.text) for d in ctx.synth.docs],
-            random_state=ctx.rng(36))
+        if ctx.sections:
+            out.sections["boilerplate"] = boilerplate_examples(
+                [(d.id, d.text) for d in ctx.real.docs], [(d.id, d.text) for d in ctx.synth.docs],
+                random_state=ctx.rng(36))
     except ValueError:
         pass
 
@@ -182,7 +183,8 @@ def run(ctx: AuditContext) -> FamilyOutput:
             return cluster_entropy(e, centroids)
 
         out.entries.append(_four(ctx, "cluster_entropy_score", ent, details={"k": len(centroids)}))
-        out.sections["diversity_clusters"] = _cluster_section(ctx, centroids)
+        if ctx.sections:
+            out.sections["diversity_clusters"] = _cluster_section(ctx, centroids)
     else:
         nan = MetricResult(NAN, warnings=["too few documents to cluster"])
         out.entries.append(per_corpus_entry("cluster_entropy_score", nan, nan))

@@ -55,7 +55,7 @@ def run(ctx: AuditContext) -> FamilyOutput:
     R, S = ctx.real, ctx.synth
     if len(R) == 0 or len(S) == 0:
         return out
-    pr, ps = document_properties(R.texts), document_properties(S.texts)
+    pr, ps = dict(R.properties), dict(S.properties)  # copies: the English-only columns are replaced below
     coverage = language_subset(ctx)[1]
     langs = doc_languages(ctx)
     for prop in ENGLISH_ONLY:
