@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -107,14 +108,25 @@ class HalfStats:
             for i, e in zip(chunk, extras):
                 self._extras[i] = e
 
+    @cached_property
+    def _prints(self):
+        """Every document's fingerprints, computed once (``fingerprint_batch`` is per document: a batch's
+        rows do not depend on the other documents in it)."""
+        from metrics.fingerprint import BatchPrints, fingerprint_batch
+
+        texts = [d.text for d in self.docs]
+        return BatchPrints.concat([fingerprint_batch(texts[s:s + self.BATCH], self.params)
+                                   for s in range(0, max(1, len(texts)), self.BATCH)])
+
     def of(self, rows) -> "CorpusStats":
+        rows = [int(i) for i in rows]
         stats = self._new(extras={})
-        for i in rows:
-            stats.add(self.docs[i])  # counts and the index; no accumulators yet
+        if rows:  # counts and the index, from the fingerprints computed once; no accumulators yet
+            stats.add_fingerprinted([self.docs[i] for i in rows], self._prints.take(rows))
         self._fill(rows)
         merged: dict = {}
         for i in rows:
-            for name, acc in self._extras[int(i)].items():
+            for name, acc in self._extras[i].items():
                 merged[name] = acc if name not in merged else merged[name].merge(acc)
         if not len(rows):
             merged = self._new().configure(self.options).extras

@@ -99,6 +99,15 @@ class CorpusStats:
                 self._flush()
         return notes
 
+    def add_fingerprinted(self, docs: list[Document], prints) -> None:
+        """Count ``docs`` whose fingerprints are already computed (``prints`` row i is ``docs[i]``) without
+        running the accumulators: for a caller that merges each document's own (``audit.calibrate``)."""
+        self._flush()
+        for doc in docs:
+            self.n_docs += 1
+            self.n_chars += len(doc.text)
+        self._index.add(prints, [d.id for d in docs], [d.text for d in docs])
+
     def _flush(self) -> None:
         if not self._pending:
             return

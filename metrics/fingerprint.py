@@ -71,6 +71,27 @@ class BatchPrints:
     fp_hash: np.ndarray  # (m,) uint64: winnowed n-gram hashes, sorted and unique within each document
     fp_doc: np.ndarray  # (m,) uint32: the batch row each fingerprint belongs to
 
+    def take(self, rows) -> "BatchPrints":
+        """The fingerprints of the documents ``rows`` (distinct batch rows), as a batch in that order."""
+        rows = np.asarray(rows, dtype=np.int64)
+        new = np.full(len(self.exact), -1, dtype=np.int64)
+        new[rows] = np.arange(len(rows))
+        doc = new[self.fp_doc]
+        keep = np.flatnonzero(doc >= 0)
+        keep = keep[np.argsort(doc[keep], kind="stable")]  # grouped by new row, each document's hashes in order
+        return BatchPrints(self.exact[rows], self.n_tokens[rows], self.bands[rows], self.fp_hash[keep],
+                           doc[keep].astype(self.fp_doc.dtype))
+
+    @staticmethod
+    def concat(batches: Sequence["BatchPrints"]) -> "BatchPrints":
+        """One batch of the documents of ``batches``, in order (rows renumbered)."""
+        base = np.cumsum([0] + [len(b.exact) for b in batches[:-1]])
+        return BatchPrints(np.concatenate([b.exact for b in batches]),
+                           np.concatenate([b.n_tokens for b in batches]),
+                           np.concatenate([b.bands for b in batches]),
+                           np.concatenate([b.fp_hash for b in batches]),
+                           np.concatenate([b.fp_doc + np.uint32(o) for b, o in zip(batches, base)]))
+
 
 def _encode(s: str) -> bytes:
     return s.encode("utf-8", "surrogatepass")
