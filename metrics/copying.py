@@ -60,7 +60,7 @@ def exact_copy_rate(
         examples.append({
             "kind": "exact", "synth_id": str(synth_ids[i]) if synth_ids is not None else str(i),
             "real_id": rid, "synth_text": snippet(synth_texts[i]),
-            "real_text": None if rtext is None else snippet(rtext), "similarity": 1.0,
+            "real_text": snippet(rtext), "similarity": 1.0,
             "real_count": int(reference_counts[h]),
         })
     k = len(hits)
@@ -132,9 +132,9 @@ def ngram_copy_rate(
     if n < 1:
         raise ValueError(f"ngram_copy_rate: n must be >= 1, got {n}")
     per_doc = [_gram_hashes(t, n) for t in real_tokens]
-    keys = np.concatenate(per_doc) if per_doc else np.zeros(0, np.int64)
+    keys = np.concatenate(per_doc)  # real_tokens is not empty, so neither is per_doc
     doc = np.repeat(np.arange(len(per_doc)), [len(h) for h in per_doc])
-    pos = np.concatenate([np.arange(len(h)) for h in per_doc]) if per_doc else doc
+    pos = np.concatenate([np.arange(len(h)) for h in per_doc])
     order = np.argsort(keys, kind="stable")
     keys, doc, pos = keys[order], doc[order], pos[order]
     found = []  # (synth idx, real idx, real pos, synth pos, span length)

@@ -117,7 +117,7 @@ CENTRES = np.array([[0], [100], [200], [300], [400]], np.float32)
 TRAIN = np.array([[0], [10], [200], [205], [300], [400]], float)  # cell 1 has no training point
 TRAIN_CELLS = np.array([0, 0, 2, 2, 3, 4])
 TEST = np.array([[1], [4], [8], [95], [210], [199], [307]], float)  # cell 4 has no test point
-GEN = np.array([[0.5], [3], [9], [5], [6], [201], [301], [302], [303], [401], [402], [403]], float)
+GEN = np.array([[0.5], [3], [9], [5], [6], [201], [301], [302], [303], [304], [401], [402], [403]], float)
 
 
 def _cells():
@@ -148,20 +148,21 @@ def test_c_t_by_hand():
     assert _u(lq0, lp0) == 8 == mannwhitneyu(lq0, lp0).statistic
     z0 = (8 - (15 / 2 - 0.5)) / math.sqrt(15 * 9 / 12)
     assert _z(lq0, lp0) == pytest.approx(z0)
-    # cell 3: generated 1 2 3, test 7 -> U = 0, m = 3, n = 1
-    z3 = (0 - (3 / 2 - 0.5)) / math.sqrt(3 * 5 / 12)
-    assert _z(_nn([300], [301, 302, 303]), _nn([300], [307])) == pytest.approx(z3)
+    # cell 3: generated 1 2 3 4, test 7 -> U = 0, m = 4, n = 1
+    z3 = (0 - (4 / 2 - 0.5)) / math.sqrt(4 * 6 / 12)
+    assert _z(_nn([300], [301, 302, 303, 304]), _nn([300], [307])) == pytest.approx(z3)
     # cell 2 has one generated point (< 3): listed, not used; weights: test shares 3/7 and 1/7
     value = (3 / 7 * z0 + 1 / 7 * z3) / (4 / 7)
     sd = math.sqrt((3 / 7) ** 2 + (1 / 7) ** 2) / (4 / 7)
-    assert r.value == pytest.approx(value, abs=1e-9) and r.n == 12
+    assert value == pytest.approx(-0.0416, abs=1e-4)
+    assert r.value == pytest.approx(value, abs=1e-9) and r.n == 13
     assert r.p_value == pytest.approx(0.5 * math.erfc(-value / sd / math.sqrt(2)), abs=1e-9)
     assert r.details == {
         "n_cells": 5, "cells_used": 2, "min_generated": 3, "n_train": 6, "n_test": 7,
         "cells": [
             {"cell": 0, "train": 2, "test": 3, "generated": 5, "test_share": 3 / 7, "z": pytest.approx(z0)},
             {"cell": 2, "train": 2, "test": 2, "generated": 1, "test_share": 2 / 7, "z": None},
-            {"cell": 3, "train": 1, "test": 1, "generated": 3, "test_share": 1 / 7, "z": pytest.approx(z3)},
+            {"cell": 3, "train": 1, "test": 1, "generated": 4, "test_share": 1 / 7, "z": pytest.approx(z3)},
         ]}
     assert r.warnings == ["cell 1 has no training or no test (held-out) points; left out",
                           "cell 4 has no training or no test (held-out) points; left out"]
@@ -183,7 +184,7 @@ def test_c_t_copies_are_negative_and_a_cell_needs_min_generated_points():
 
 def test_c_t_without_enough_generated_points_is_missing_with_the_cells_listed():
     r = data_copying_score(TRAIN, TEST, GEN, min_generated=50, cells=_cells())
-    assert r.value is None and r.n == 12 and r.p_value is None
+    assert r.value is None and r.n == 13 and r.p_value is None
     assert [c["cell"] for c in r.details["cells"]] == [0, 2, 3] and list(r.details) == ["cells"]
     assert r.warnings[-1] == "no cell has 50 generated points"
 
@@ -226,3 +227,10 @@ def test_c_t_errors_name_their_input():
         data_copying_score(ok, ok, np.zeros((4, 3)))
     with pytest.raises(ValueError, match="^data_copying_score: cells were fitted on another training sample$"):
         data_copying_score(TRAIN[:5], TEST, GEN, cells=_cells())
+
+
+def test_dcr_of_an_unnormalised_opposite_vector_is_two():
+    # inner products -3 and -2 with the reference rows: 1 - (-2) = 3, clipped to the cosine range's 2
+    far = np.array([[-3, -2, 0]], np.float32)
+    r = dcr_copy_rate(REF, far, far)
+    assert r.details["median_dcr"] == {"synth": 2.0, "holdout": 2.0} and r.details["threshold"] == 2.0

@@ -177,6 +177,8 @@ def test_semantic_duplicates_threshold_bounds_and_cluster_evidence():
 
     emb = _unit((1, 0), (0.75, (1 - 0.75 ** 2) ** 0.5), (-1, 0))  # cosines .75 (0, 1), -1 (0, 2)
     assert [(i, j) for i, j, _ in semantic_duplicate_pairs(emb, threshold=0.75)] == [(0, 1)]  # kept at equality
+    # a cosine 1e-6 below the threshold still counts (float error), the boundary of that tolerance included
+    assert [(i, j) for i, j, _ in semantic_duplicate_pairs(emb, threshold=0.75 + 1e-6)] == [(0, 1)]
     assert len(semantic_duplicate_pairs(emb, threshold=-1.0)) == 3 and semantic_duplicate_pairs(emb, threshold=1.0) == []
     for bad in (-1.5, 1.01):
         with pytest.raises(ValueError, match=rf"^semantic_duplicate_pairs: threshold must be in \[-1, 1\], got {bad}$"):
