@@ -1,9 +1,17 @@
-"""The cached, uncompressed copy of py3langid's model gives the identifier py3langid itself builds."""
+"""The cached, uncompressed copy of py3langid's model gives the identifier py3langid itself builds.
+
+Decompressing py3langid's model costs about a second a time; the tests decompress it once per process
+(py3langid's own ``load_model``, cached here; the code under test still cuts, writes and reads its copy on
+every call), so that each mutant of ``metrics.langid_model`` is checked in well under a second.
+"""
+import functools
 import json
 from pathlib import Path
 
 import numpy as np
-from py3langid.langid import MODEL_FILE, LanguageIdentifier
+import py3langid.modelio
+import pytest
+from py3langid.langid import MODEL_DIR, MODEL_FILE, LanguageIdentifier
 
 from metrics.langid_model import load_identifier
 from metrics.language import LANGUAGES
@@ -14,8 +22,20 @@ TEXTS = [json.loads(line)["text"] for line in (ROOT / "sample_data" / "real.json
     "Привет, мир! Как дела?", "Dies ist ein deutscher Satz über das Wetter.", "ok", "12345"]
 
 
+_decompress_once = functools.lru_cache(maxsize=None)(py3langid.modelio.load_model)
+
+
+@pytest.fixture(autouse=True)
+def _model_decompressed_once(monkeypatch):
+    monkeypatch.setattr(py3langid.modelio, "load_model", _decompress_once)
+
+
+@functools.lru_cache(maxsize=None)
 def _reference():
-    ident = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+    """py3langid's own identifier, restricted by py3langid's own ``set_languages`` (classify is read-only)."""
+    ptc, pc, classes, nextmove, row, output = _decompress_once(MODEL_DIR / MODEL_FILE)
+    ident = LanguageIdentifier(np.asarray(ptc), np.asarray(pc), classes, nextmove, output, norm_probs=True,
+                               tk_row=row)
     ident.set_languages(list(LANGUAGES))
     return ident
 
