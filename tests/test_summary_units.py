@@ -1,0 +1,171 @@
+"""audit.summary on hand-written rows: each row's score, the family and overall means, the banner's level
+boundaries and sentences, the rank's factors and the root-cause grouping, all computed by hand."""
+import math
+
+import pytest
+
+from audit.result import MetricEntry
+from audit.summary import Finding, banner, finding_sentence, findings, rank, row_score, scores
+
+
+def row(name, verdict="warn", *, family="diversity", effect=None, low=None, high=None, n=None, support=None,
+        **details):
+    if effect is not None:
+        details["effect"] = {"value": effect, **({} if low is None else {"low": low}),
+                             **({} if high is None else {"high": high})}
+    return MetricEntry(family=family, name=name, title=name.upper(), description="", better="higher",
+                       kind="per_corpus", verdict=verdict, reason=f"{name} moved", sample_size=n, details=details,
+                       support=support or {})
+
+
+# -- one row's score -----------------------------------------------------------------------------------
+def test_row_score_and_its_range():
+    assert row_score(row("a", "warn", effect=0.3, low=0.1, high=0.5)) == (70.0, 50.0, 90.0)
+    assert row_score(row("a", "ok", effect=0.25)) == (75.0, 75.0, 75.0)  # no range given: the value's
+    assert row_score(row("a", "fail", effect=1.5, low=-0.2)) == (0.0, 0.0, 100.0)  # clipped to 0..100
+    assert row_score(row("a", "info", effect=0.3)) is None
+    assert row_score(row("a", "insufficient", effect=0.3)) is None
+    assert row_score(row("a", "ok")) is None
+    assert row_score(row("a", "ok", effect="0.3")) is None  # not a number
+
+
+# -- family and overall means ---------------------------------------------------------------------------
+def test_scores_mean_per_family_then_over_families():
+    rows = [row("thin", "insufficient", effect=0.9), row("note", "info"),
+            row("a", "ok", effect=0.0, low=0.0, high=0.3), row("b", "ok", effect=0.0, low=0.0, high=0.1),
+            row("c", "fail", effect=1.0, low=0.7, high=1.0),
+            row("d", "warn", family="drift", effect=0.5, low=0.45, high=0.55)]
+    s = scores(rows)
+    # diversity: scores 100, 100, 0 -> 66.67; "low" ends at each row's high effect: 70, 90, 0 -> 53.33;
+    # "high" at the low effect: 100, 100, 30 -> 76.67. drift: 50, 45, 55.
+    assert s["families"] == {"diversity": {"score": 66.7, "low": 53.3, "high": 76.7, "rows": 3},
+                             "drift": {"score": 50.0, "low": 45.0, "high": 55.0, "rows": 1}}
+    # overall: the mean of the two families (not of the four rows): (66.67 + 50) / 2, each rounded first
+    assert s["overall"] == {"score": round((66.7 + 50.0) / 2, 1), "low": round((53.3 + 45.0) / 2, 1),
+                            "high": round((76.7 + 55.0) / 2, 1)}
+    assert s["unscored"] == 1  # the insufficient row; an info row is not a check
+    assert s["definition"].startswith("0-100, higher is better.")
+
+
+def test_scores_with_nothing_scored():
+    s = scores([row("thin", "insufficient"), row("thin2", "insufficient"), row("x", "info")])
+    assert s == {"overall": {"score": None, "low": None, "high": None}, "families": {}, "unscored": 2,
+                 "definition": s["definition"]}
+
+
+# -- the banner ---------------------------------------------------------------------------------------
+def ok_rows(k, effect=0.0):
+    return [row(f"ok{i}", "ok", effect=effect) for i in range(k)]
+
+
+def test_banner_when_nothing_is_flagged():
+    b = banner(ok_rows(3) + [row("t", "insufficient"), row("i", "info")])
+    assert b == {"level": "good", "text": "No difference beyond the real corpus's own noise on any of the 3 checks "
+                                          "with enough data (score 100/100). 1 check has too little data for a verdict."}
+    b = banner(ok_rows(2) + [row("t", "insufficient"), row("u", "insufficient")])
+    assert b["text"].endswith("(score 100/100). 2 checks have too little data for a verdict.")
+    assert banner(ok_rows(1))["text"] == ("No difference beyond the real corpus's own noise on any of the 1 checks "
+                                          "with enough data (score 100/100).")
+    assert banner([row("t", "insufficient")])["text"] == (
+        "No difference beyond the real corpus's own noise on any of the 0 checks with enough data (score n/a). "
+        "1 check has too little data for a verdict.")
+
+
+def test_banner_levels_at_their_boundaries():
+    # one family; the overall score is the mean of its rows' scores
+    minor = banner(ok_rows(2) + [row("w", "warn", effect=0.45)])  # (100 + 100 + 55) / 3 = 85.0
+    assert minor == {"level": "minor", "text": "Mostly faithful (score 85/100): 1 of 3 checks differ beyond noise, "
+                                               "by small amounts. Read them before training."}
+    assert banner([row("w", "warn", effect=0.4)])["level"] == "substantial"  # 60.0 exactly
+    assert banner([row("w", "warn", effect=0.401)])["level"] == "substantial"  # 59.9: severe, but no failure
+    f = banner([row("f", "fail", effect=0.401)])
+    assert f == {"level": "severe", "text": "Not a stand-in for the real corpus (score 60/100): 1 of 1 checks fail, "
+                                            "many far past their thresholds."}
+    f = banner([row("f", "fail", effect=0.4)])
+    assert f == {"level": "substantial", "text": "Substantial differences (score 60/100): 1 failed and 0 warned of 1 "
+                                                 "checks. Fix the causes listed first before training on it."}
+    m = banner(ok_rows(3) + [row("f", "fail", effect=0.4), row("w", "warn", effect=0.0),
+                             row("t", "insufficient")])  # (400 + 60) / 5 = 92
+    assert m == {"level": "minor", "text": "Mostly faithful (score 92/100), but 1 failed and 1 warned of 5 checks: "
+                                           "read the failures before training. 1 check has too little data for a "
+                                           "verdict."}
+
+
+def test_banner_with_flags_but_no_score_is_minor_and_says_na():
+    b = banner([row("w", "warn"), row("w2", "warn")])  # flagged rows without an effect are not scored
+    assert b["level"] == "minor" and b["text"].startswith("Mostly faithful (score n/a): 2 of 2 checks differ")
+
+
+def test_banner_uses_a_given_score():
+    given = {"overall": {"score": 70.0}}  # the row alone would score 100
+    assert banner([row("f", "fail", effect=0.0)], given)["text"].startswith("Substantial differences (score 70/100)")
+
+
+# -- rank ---------------------------------------------------------------------------------------------
+def test_rank_is_severity_times_effect_times_support():
+    assert rank(row("f", "fail", effect=0.5, n=800)) == 2.0 * 0.5 * 1.0
+    assert rank(row("w", "warn", effect=0.5, n=800)) == 1.0 * 0.5 * 1.0
+    assert rank(row("o", "ok", effect=0.5, n=800)) == 0.0
+    assert rank(row("f", "fail", n=800)) == 2.0  # no effect: 1
+    assert rank(row("f", "fail", effect=7.0, n=800)) == 10.0  # capped at 5
+    assert rank(row("f", "fail", effect=0.0, n=800)) == pytest.approx(0.1)  # floor 0.05
+    assert rank(row("f", "fail", effect=0.5, n=50)) == pytest.approx(2 * 0.5 * math.sqrt(50 / 200))
+    assert rank(row("f", "fail", effect=0.5, n=None)) == 1.0  # unknown support: full weight
+    assert rank(row("f", "fail", effect=0.5, n=0)) == 1.0
+
+
+def test_support_weight_reads_the_fewest_documents_of_the_support():
+    sup = {"real_documents": 50, "synth_documents": 800, "gendered_terms": 2, "windows": 1}
+    assert rank(row("f", "fail", effect=0.5, n=800, support=sup)) == pytest.approx(math.sqrt(50 / 200))
+    # no "...documents" key (or not a number): the sample size
+    assert rank(row("f", "fail", effect=0.5, n=50, support={"gendered_terms": 800})) == pytest.approx(0.5)
+    assert rank(row("f", "fail", effect=0.5, n=50, support={"documents": "many"})) == pytest.approx(0.5)
+    assert rank(row("f", "fail", effect=0.5, n=800, support={"documents": 50})) == pytest.approx(0.5)
+
+
+# -- findings ----------------------------------------------------------------------------------------
+def test_findings_are_flagged_rows_by_rank_then_family_then_name():
+    rows = [row("ok", "ok", effect=3.0, n=800), row("w1", "warn", effect=1.0, n=800),
+            row("f1", "fail", effect=0.2, n=800), row("b", "warn", family="b", effect=0.4, n=800),
+            row("a", "warn", family="b", effect=0.4, n=800), row("z", "fail", family="a", effect=0.2, n=800)]
+    fs = findings(rows)
+    assert [f.entry.name for f in fs] == ["w1", "z", "a", "b", "f1"]  # ranks 1.0, then 0.4 by family, name
+    assert [f.rank for f in fs] == pytest.approx([1.0, 0.4, 0.4, 0.4, 0.4])
+    assert all(f.explains == [] for f in fs)
+
+
+def test_a_root_cause_groups_what_it_explains_by_name_or_family():
+    words = row("mean_words", "fail", family="properties", effect=2.0, n=800)  # registry: explains mean_chars...
+    chars = row("mean_chars", "fail", family="properties", effect=1.0, n=800)  # ...which explains mean_words
+    ttr = row("type_token_ratio", "warn", family="properties", effect=0.5, n=800)
+    top = row("top", "fail", effect=3.0, n=800)  # ranks first, explains nothing
+    own = row("lang", "warn", family="language", effect=0.1, n=800, explains=["drift"])  # a row's own list
+    drift = row("mmd", "warn", family="drift", effect=0.2, n=800)
+    fs = findings([ttr, chars, drift, own, words, top])
+    assert [(f.entry.name, [x.name for x in f.explains]) for f in fs] == [
+        ("mean_words", ["mean_chars", "type_token_ratio"]), ("lang", ["mmd"]), ("top", [])]
+    assert [f.rank for f in fs] == pytest.approx([4.0, 0.1, 6.0])
+
+
+def test_a_row_already_explained_claims_nothing_itself():
+    a = row("a", "fail", effect=3.0, n=800, explains=["b"])
+    b = row("b", "fail", effect=2.0, n=800, explains=["c"])
+    c = row("c", "fail", effect=1.0, n=800)
+    fs = findings([c, b, a])
+    assert [(f.entry.name, [x.name for x in f.explains]) for f in fs] == [("a", ["b"]), ("c", [])]
+
+
+def test_a_declared_root_cause_comes_first_even_alone():
+    root = row("lang", "warn", family="language", effect=0.1, n=800, explains=["drift"], root_cause=True)
+    top = row("top", "fail", effect=3.0, n=800)
+    fs = findings([top, root])
+    assert [f.entry.name for f in fs] == ["lang", "top"] and fs[0].explains == []
+    plain = row("lang", "warn", family="language", effect=0.1, n=800, explains=["drift"])
+    assert [f.entry.name for f in findings([top, plain])] == ["top", "lang"]  # explains nothing here
+
+
+def test_finding_sentence():
+    a, b = row("a", "fail"), row("b", "warn")
+    assert finding_sentence(Finding(a, 1.0)) == "A: a moved"
+    assert finding_sentence(Finding(a, 1.0, [b, row("c", "warn")])) == (
+        "A: a moved (this likely explains 2 more: B, C)")
