@@ -237,6 +237,8 @@ def test_trend_check_lists_six_names_then_counts():
     assert r.why == "trend fail: m0, m1, m2, m3, m4, m5 and 2 more"
     r = evaluate_trend_check(NOT_FAIL, trend_result(*[tm(f"m{i}", "fail") for i in range(6)]))
     assert r.why == "trend fail: m0, m1, m2, m3, m4, m5"
+    r = evaluate_trend_check(NOT_FAIL, trend_result(*[tm(f"m{i}", "fail") for i in range(7)]))
+    assert (r.check, r.why) == (NOT_FAIL, "trend fail: m0, m1, m2, m3, m4, m5 and 1 more")
 
 
 def test_trend_equality_check_and_named_metric():
@@ -270,6 +272,7 @@ def test_worsening_run_boundaries(op, run, status):
         assert r.why == f"t: worsening_run {op} 2 holds" and r.threshold is None
     else:
         assert r.why == f"t got worse by more than the real noise floor {run} generations in a row"
+        assert r.check is c
         assert r.threshold == 2.0
 
 
