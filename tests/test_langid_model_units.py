@@ -2,7 +2,9 @@
 read back, when it is trusted, and where it is kept. (tests/test_langid_model.py checks the real model.)"""
 import json
 import os
+import tempfile
 from array import array
+from pathlib import Path
 
 import numpy as np
 import py3langid.modelio
@@ -65,7 +67,7 @@ def test_restricted_names_every_unknown_language(tiny, tmp_path):
 @pytest.mark.parametrize("typecode", ["H", "I"])
 def test_write_then_read_gives_the_same_arrays(tmp_path, typecode):
     parts = _parts(nextmove=array(typecode, range(512)), row=array(typecode, [0, 1, 1]))
-    path = tmp_path / "cache" / "model-x"  # the folder does not exist yet
+    path = tmp_path / "cache" / "deeper" / "model-x"  # neither folder exists yet
     _write(parts, path)
     assert sorted(p.name for p in path.iterdir()) == sorted(
         ["ptc.npy", "pc.npy", "output.npy", "meta.json", f"nextmove.{typecode}", f"row.{typecode}"])
@@ -74,6 +76,18 @@ def test_write_then_read_gives_the_same_arrays(tmp_path, typecode):
     assert os.path.getsize(path / f"row.{typecode}") == 3 * array(typecode).itemsize
     assert [p.name for p in path.parent.iterdir()] == ["model-x"]  # no temporary folder left
     _equal(_read(path), parts)
+    assert not _read(path)["ptc"].flags.writeable  # a read-only map of the file, read as rows are needed
+
+
+def test_the_copy_is_made_in_a_hidden_folder_beside_it_then_renamed(tmp_path, monkeypatch):
+    seen = []
+    save = np.save
+    monkeypatch.setattr(np, "save", lambda file, arr: (seen.append(Path(file).parent), save(file, arr)))
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "no such folder"))  # the system's temp is not used
+    path = tmp_path / "cache" / "model-x"
+    _write(_parts(), path)
+    assert len(seen) == 3 and all(p.parent == path.parent and p.name.startswith(".tmp-") for p in seen)
+    _equal(_read(path), _parts())
 
 
 def test_a_second_writer_keeps_the_first_copy_and_leaves_nothing_behind(tmp_path):
