@@ -162,6 +162,10 @@ def test_a_declared_root_cause_comes_first_even_alone():
     assert [f.entry.name for f in fs] == ["lang", "top"] and fs[0].explains == []
     plain = row("lang", "warn", family="language", effect=0.1, n=800, explains=["drift"])
     assert [f.entry.name for f in findings([top, plain])] == ["top", "lang"]  # explains nothing here
+    # among root causes too: the declared one first, though another ranks higher
+    big = row("big", "fail", effect=3.0, n=800, explains=["small"])
+    small = row("small", "warn", effect=0.1, n=800)
+    assert [f.entry.name for f in findings([big, small, root])] == ["lang", "big"]
 
 
 def test_finding_sentence():
