@@ -3,6 +3,8 @@ back (former names, defaults, the schema's major version) and the atomic write, 
 import json
 import os
 import stat
+import tempfile
+from pathlib import Path
 
 import pytest
 
@@ -48,6 +50,11 @@ def test_json_summary_counts_verdicts_and_says_the_headline():
     assert [m["name"] for m in d["metrics"]] == ["a", "b", "c", "d", "e", "f"]
 
 
+def test_json_headline_says_the_five_first_findings():
+    rows = [row(f"m{i}", "fail", effect=0.1 * (i + 1), n=800) for i in range(7)]
+    assert result(*rows).to_dict()["summary"]["headline"] == [f"M{i}: m{i} moved" for i in (6, 5, 4, 3, 2)]
+
+
 def test_json_text_is_sorted_indented_unicode_and_ends_with_a_newline():
     res = result(row("é", "ok"), sections={"b": 1, "a": "ü"})
     text = res.to_json()
@@ -59,13 +66,17 @@ def test_json_text_is_sorted_indented_unicode_and_ends_with_a_newline():
 
 
 def test_from_dict_reads_back_with_former_names_and_defaults():
-    res = result(row("compression_ratio_rate", "warn"), row("b", "ok"), gate={"status": "pass"})
+    res = result(row("compression_ratio_rate", "warn"), row("b", "ok"), gate={"status": "pass"},
+                 sections={"map": {"points": [1, 2]}})
     data = res.to_dict()
+    data["metrics"][1]["reason"] = "compression_ratio_rate"  # only the name is read as the new name
     data["metrics"][0]["not_a_field"] = 1  # a field this version does not know is ignored
     back = AuditResult.from_dict(data)
     assert [m.name for m in back.metrics] == ["compression_ratio", "b"]  # the former name is read as the new one
-    assert back.metrics[1] == res.metrics[1]
-    assert (back.inputs, back.settings, back.sections, back.gate) == (res.inputs, res.settings, {}, {"status": "pass"})
+    assert back.metrics[1].reason == "compression_ratio_rate"
+    assert back.metrics[1].details == res.metrics[1].details and back.metrics[1].verdict == "ok"
+    assert (back.inputs, back.settings, back.sections, back.gate) == (res.inputs, res.settings,
+                                                                      {"map": {"points": [1, 2]}}, {"status": "pass"})
     assert back.schema_version == "1.0"
     bare = AuditResult.from_dict({"schema_version": 1, "metrics": [], "inputs": None})
     assert (bare.inputs, bare.settings, bare.sections, bare.gate, bare.schema_version) == ({}, {}, {}, None, "1")
@@ -92,22 +103,36 @@ def test_metric_by_current_or_former_name():
     res = result(row("compression_ratio", "ok"), row("b", "ok"))
     assert res.metric("compression_ratio_rate").name == "compression_ratio"
     assert res.metric("b") is res.metrics[1]
-    with pytest.raises(KeyError):
+    with pytest.raises(KeyError) as e:
         res.metric("zz")
+    assert e.value.args == ("zz",)
 
 
 def test_write_atomic_makes_the_folder_and_an_ordinary_file(tmp_path):
-    old = os.umask(0o027)
+    old = os.umask(0o022)
     try:
         p = tmp_path / "new" / "deeper" / "report.json"
         write_atomic(p, "é\n")
         assert p.read_bytes() == "é\n".encode("utf-8")
-        assert stat.S_IMODE(p.stat().st_mode) == 0o640  # 0o666 less the umask, not mkstemp's 0o600
+        assert stat.S_IMODE(p.stat().st_mode) == 0o644  # 0o666 less the umask, not mkstemp's 0o600
         write_atomic(str(p), "second")
         assert p.read_text() == "second"
         assert sorted(x.name for x in p.parent.iterdir()) == ["report.json"]  # no temporary file left
     finally:
         os.umask(old)
+
+
+def test_write_atomic_writes_a_hidden_temporary_beside_the_file_then_renames_it(tmp_path, monkeypatch):
+    renamed = []
+    replace = os.replace
+    monkeypatch.setattr(os, "replace", lambda a, b: (renamed.append((Path(a), Path(b))), replace(a, b)))
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "no such folder"))  # the system's temp is not used
+    p = tmp_path / "report.json"
+    write_atomic(p, "x")
+    ((tmp, target),) = renamed
+    assert target == p and tmp.parent == tmp_path
+    assert tmp.name.startswith(".report.json.") and tmp.name.endswith(".tmp")
+    assert p.read_text() == "x"
 
 
 def test_write_atomic_failure_leaves_the_old_file_and_no_temporary(tmp_path):
