@@ -10,7 +10,7 @@ from scipy.stats import binom, mannwhitneyu, norm
 from metrics.duplication import check_embeddings, snippet
 from metrics.stats import wilson_interval
 from metrics.duplication_semantic import nearest
-from metrics.kmeans import faiss_single_thread, fit_kmeans
+from metrics.kmeans import faiss_single_thread, fit_kmeans, import_faiss
 from metrics.result import MetricResult
 
 
@@ -81,8 +81,7 @@ def dcr_copy_rate(
 
 
 def _nn_dist(train: np.ndarray, x: np.ndarray) -> np.ndarray:
-    import faiss
-
+    faiss = import_faiss()
     index = faiss.IndexFlatL2(train.shape[1])
     index.add(train)
     d, _ = index.search(x, 1)

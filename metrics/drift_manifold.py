@@ -14,11 +14,12 @@ from metrics.result import MetricResult
 
 
 def _faiss():
+    from metrics.kmeans import import_faiss
+
     try:
-        import faiss
+        return import_faiss()
     except ImportError:  # pragma: no cover - faiss-cpu is a core dependency
         raise ImportError("precision/recall/density/coverage need faiss: pip install faiss-cpu") from None
-    return faiss
 
 
 def _kth_radius(x: np.ndarray, k: int) -> np.ndarray:

@@ -9,13 +9,15 @@ m*n*(m+n+1)/12), the cells weighted by their share of the test sample.
 import math
 from types import SimpleNamespace
 
-import faiss
 import numpy as np
 import pytest
 from scipy.stats import mannwhitneyu
 
 from metrics.copying_distance import CopyingCells, copying_cells, data_copying_score, dcr_copy_rate
+from metrics.kmeans import import_faiss
 from tests.test_copying_units import _wilson
+
+faiss = import_faiss()
 
 
 def _at(c):

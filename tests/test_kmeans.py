@@ -1,9 +1,15 @@
 """metrics.kmeans: the one faiss k-means, its shared settings and the single-thread context."""
-import faiss
+import os
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 
-from metrics.kmeans import faiss_single_thread, fit_kmeans
+from metrics.kmeans import faiss_single_thread, fit_kmeans, import_faiss
+
+faiss = import_faiss()
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 def test_single_thread_inside_and_previous_setting_restored_even_on_error():
@@ -56,3 +62,43 @@ def test_fit_kmeans_is_silent(capfd):
     fit_kmeans(np.random.default_rng(3).normal(size=(50, 2)), 2, seed=0)
     out, err = capfd.readouterr()
     assert out == "" and err == ""
+
+
+_PROBE = """
+import json, os, sys
+import numpy
+from threadpoolctl import threadpool_info
+before = {l["filepath"] for l in threadpool_info()}
+from metrics.kmeans import import_faiss
+import_faiss()
+faiss_blas = [l for l in threadpool_info() if l["internal_api"] == "openblas" and l["filepath"] not in before]
+numpy_blas = [l for l in threadpool_info() if l["internal_api"] == "openblas" and "numpy" in l["filepath"]]
+print(json.dumps({"faiss": faiss_blas[0]["architecture"] if faiss_blas else None,
+                  "numpy": numpy_blas[0]["architecture"] if numpy_blas else None,
+                  "left": os.environ.get("OPENBLAS_CORETYPE")}))
+"""
+
+
+def _probe(env_extra: dict) -> dict:
+    import json
+
+    env = {k: v for k, v in os.environ.items() if k != "OPENBLAS_CORETYPE"}
+    env.update(env_extra, PYTHONPATH=ROOT)
+    out = subprocess.run([sys.executable, "-c", _PROBE], env=env, cwd=ROOT, capture_output=True, text=True,
+                         timeout=120, check=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def test_faiss_openblas_takes_numpys_cpu_kernel_and_the_variable_is_not_left_set():
+    """faiss-cpu's OpenBLAS 0.3.15 falls back to its generic Prescott kernel on CPUs newer than it (3-5x
+    slower sgemm); loaded through import_faiss it runs the kernel numpy's OpenBLAS detected."""
+    got = _probe({})
+    assert got["numpy"] and got["faiss"], got  # both libraries are OpenBLAS in this project's environment
+    want = {"SapphireRapids": "SkylakeX"}.get(got["numpy"], got["numpy"])
+    assert got["faiss"].lower() == want.lower(), got
+    assert got["left"] is None  # set for the import only: libraries loaded later detect their own kernel
+
+
+def test_a_coretype_the_user_set_is_kept():
+    got = _probe({"OPENBLAS_CORETYPE": "Haswell"})
+    assert got["faiss"] == "Haswell" and got["left"] == "Haswell"
