@@ -161,3 +161,12 @@ def test_cluster_entropy_hand_computed_with_ci_and_details():
     assert r.n == 4 and r.details == {"k": 4, "counts": [2, 1, 1, 0], "occupied": 3}
     one = cluster_entropy(np.tile([1.0, 0.0], (5, 1)), np.eye(2))
     assert one.value == 0.0 and one.ci == (0.0, 0.0)
+
+
+def test_zero_rows_are_counted_in_the_warning():
+    from metrics.diversity_semantic import vendi_score
+
+    x = np.vstack([np.eye(3), np.zeros((2, 3))])
+    r = vendi_score(x)
+    assert r.value == pytest.approx(3.0)  # three orthogonal unit rows: Vendi = 3
+    assert r.warnings == ["2 all-zero embedding rows left out"]
