@@ -258,3 +258,10 @@ def test_summaries_edges_messages_and_missing_values():
         shared_histogram([1.0], [np.nan])
     h = shared_histogram([0.0, 1.0, 9.0], [2.0, 3.0], bins=2, upper_q=50)  # hi = 2.0: 9.0 goes to the last bin
     assert h["real"] == [1, 2] and h["synth"] == [0, 2] and h["clipped_above"] == 2.0
+
+
+def test_near_empty_is_fewer_than_three_words_by_default():
+    from metrics.properties import document_properties
+
+    flags = document_properties(["one two", "one two three", "one"])["near_empty"]
+    assert flags.tolist() == [1.0, 0.0, 1.0]
