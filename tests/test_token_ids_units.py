@@ -1,0 +1,71 @@
+"""``metrics.token_ids``: content ranks against their definition (dense ranks of ``(blake2b(salt + key), key)``),
+views' lengths and shared per-text work, per-document counts by hand."""
+import hashlib
+
+import numpy as np
+
+import metrics.token_ids as tid
+from metrics.token_ids import RankedTexts, TokenIds, content_ranks
+
+
+def _dense_ranks(keys, salt):
+    def sort_key(k):
+        return hashlib.blake2b(salt + k.encode("utf-8", "surrogatepass"), digest_size=8).digest(), k
+    distinct = sorted(set(keys), key=sort_key)
+    return [distinct.index(k) for k in keys]
+
+
+def test_content_ranks_are_the_dense_ranks_of_the_definition():
+    keys = ["b", "a", "b", "", "c\x1fd", "a", "é", "\ud800x"]
+    for salt in (b"", b"s1", (7).to_bytes(8, "little")):
+        got = content_ranks(keys, salt)
+        assert got.dtype == np.int32
+        assert got.tolist() == _dense_ranks(keys, salt)
+    assert sorted(set(content_ranks(keys, b"s1").tolist())) == [0, 1, 2, 3, 4, 5]  # from 0, no gaps
+    assert content_ranks([], b"x").tolist() == []
+
+
+def test_content_ranks_with_equal_digests_rank_by_key(monkeypatch):
+    class Same:  # every key gets the same digest: the key alone decides
+        def __init__(self, *a, **k):
+            pass
+
+        def copy(self):
+            return self
+
+        def update(self, b):
+            pass
+
+        def digest(self):
+            return b"\x00" * 8
+
+    monkeypatch.setattr(tid.hashlib, "blake2b", Same)
+    assert content_ranks(["b", "a", "c", "a"], b"s").tolist() == [1, 0, 2, 0]
+
+
+def test_ranked_texts_views_and_shared_per_text_work():
+    texts = ["one", "two", "three", "four"]
+    calls = []
+    rt = RankedTexts(texts)
+    sub = rt.subset([3, 1])
+    assert len(rt) == 4 and len(sub) == 2 and list(sub) == ["four", "two"]
+    assert len(sub.subset([1])) == 1 and sub.subset([1])[0] == "two"
+
+    def n_chars(t):
+        calls.append(t)
+        return len(t)
+
+    assert sub.per_text("len", n_chars) == [4, 3]
+    assert rt.per_text("len", n_chars) == [3, 3, 5, 4]
+    assert sub.subset([0]).per_text("len", n_chars) == [4]
+    assert calls == texts  # once per text of the corpus, whichever view asked first
+
+
+def test_token_ids_per_document_counts_by_hand():
+    ids = TokenIds.encode([["a", "B", "c"], [], ["B", "B"], ["d"]])
+    upper = ids.per_document("upper", str.isupper)
+    assert upper.dtype == np.int32 and upper.tolist() == [1, 0, 2, 0]
+    assert ids.subset([2, 0]).per_document("upper", str.isupper).tolist() == [2, 1]
+    assert ids.vocab_mask("upper").tolist() == [False, True, False, False]
+    flat, begin = ids.subset([3, 2, 0]).gather(np.array([0, 2]), np.array([1, 2]))
+    assert [ids.vocab[t] for t in flat.tolist()] == ["d", "a", "B"] and begin.tolist() == [0, 1]
