@@ -46,14 +46,16 @@ def summarise_chunk(docs: list[Document], params: FingerprintParams,
 
 
 def warm() -> None:
-    """Import every built-in accumulator's module and load the language model: run once in the fork
-    server (its preload), so that each worker forked from it starts with them instead of paying ~1-2 s
-    of imports and model loading per worker and per corpus."""
+    """Import every built-in accumulator's module, load the language model and compile the shipped defect
+    phrases: run once in the fork server (its preload), so that each worker forked from it starts with them
+    instead of paying ~1-2 s of imports and model loading per worker and per corpus."""
+    from metrics.defect_stats import document_defects
     from metrics.language import identify_many
 
     for factory in builtin_accumulators().values():
         factory()
     identify_many(["warm"])  # the model and its automaton as arrays
+    document_defects("Caf\u00c3\u00a9 warm")  # the shipped phrase lists compiled, ftfy imported (mojibake)
 
 
 def _init_worker() -> None:

@@ -54,9 +54,12 @@ def phrase_pattern(phrase: str, *, line_start: bool = False) -> str:
     return body
 
 
+_SPACES = re.compile(r"\s+")
+
+
 def _fold(text: str) -> str:
     """Casefolded, ``’`` as ``'``, white space runs as one space: where the needles are looked for."""
-    return re.sub(r"\s+", " ", text.casefold().replace("’", "'"))
+    return _SPACES.sub(" ", text.casefold().replace("’", "'"))
 
 
 def _needle(phrase: str) -> str:

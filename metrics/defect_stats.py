@@ -53,12 +53,13 @@ def document_defects(text: str, phrases: PhraseSet | None = None) -> DocumentDef
     words = gopher_tokens(text)
     rules = tuple(gopher_failures(gopher_repetition(text, words))) if text and _may_repeat(text, words) else ()
     spans: dict[str, Span | None] = dict.fromkeys(DEFECTS)
-    if _LINE_RULES & set(rules):
-        spans["repeated_lines"] = repeated_span(text, "line") or (0, len(text))
-    if _PARA_RULES & set(rules):
-        spans["repeated_paragraphs"] = repeated_span(text, "paragraph") or (0, len(text))
-    if any(r.startswith(("top_", "duplicated_")) for r in rules):
-        spans["repeated_ngrams"] = repeated_span(text, "ngram") or (0, len(text))
+    if rules:  # most documents break none
+        if _LINE_RULES.intersection(rules):
+            spans["repeated_lines"] = repeated_span(text, "line") or (0, len(text))
+        if _PARA_RULES.intersection(rules):
+            spans["repeated_paragraphs"] = repeated_span(text, "paragraph") or (0, len(text))
+        if any(r.startswith(("top_", "duplicated_")) for r in rules):
+            spans["repeated_ngrams"] = repeated_span(text, "ngram") or (0, len(text))
     spans["end_loop"] = end_loop(text, words=words)
     cut = cut_ending(text)
     spans["cut_ending"] = cut
@@ -175,7 +176,8 @@ class DefectCounts:
                 if len(self.examples[d]) < self.k or (h, str(doc.id)) < self.examples[d][-1][:2]:
                     self.examples[d] = _keep(self.examples[d], (h, str(doc.id), excerpt(text, span)), self.k)
         self.dangling[bucket] += found.dangling
-        self.gopher.update(found.gopher)
+        if found.gopher:
+            self.gopher.update(found.gopher)
         length = min(found.n_tokens, MAX_LENGTH_KEY)
         self.lengths[bucket][length] += 1
         old = self.length_examples.get(length)

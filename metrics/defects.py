@@ -200,6 +200,7 @@ _FINAL = set(".!?…。！？｡‼⁇⁈⁉؟۔।॥։።")
 _CLOSERS = set("\"'”’»)]}›」』】〉》）")
 _OPEN_END = re.compile(r"[,;:\-–—(\[{«“‘/&+=]$|\b(?:and|or|but|the|a|an|of|to|with|for|in|that|which|"
                        r"y|o|de|la|el|et|ou|le|und|oder|der|die|das|e|di|il|и|в|что)$", re.IGNORECASE)
+_LAST_WORD = re.compile(r"\S+$")
 _TAIL_OK = re.compile(r"(?:```|https?://\S+|[\U0001F000-\U0001FAFF\u2600-\u27BF\uFE0F]|#\w+|@\w+)\s*$")
 
 
@@ -220,7 +221,7 @@ def cut_ending(text: str) -> Span | None:
         i -= 1
     if i > 0 and stripped[i - 1] in _FINAL:
         return None
-    m = re.search(r"\S+$", stripped[-300:])
+    m = _LAST_WORD.search(stripped[-300:])
     return (len(stripped) - len(m.group()), len(stripped)) if m else None
 
 
@@ -318,14 +319,27 @@ _NEEDS = {"markdown_header": "#", "markdown_bold": ("**", "__"), "code_fence": (
           "mention": "@", "hashtag": "#"}
 
 
+
+
+def _as_tuple(need: str | tuple[str, ...] | None) -> tuple[str, ...]:
+    return () if need is None else (need,) if isinstance(need, str) else tuple(need)
+
+
+# (feature, pattern, the strings one of which it needs, or () for none), in FORMATTING's order
+_CHECKS = tuple((key, pattern, _as_tuple(_NEEDS.get(key))) for key, pattern in FORMATTING.items())
+
+
 def formatting_spans(text: str) -> dict[str, Span | None]:
     """For each formatting feature, the first place it occurs (or None)."""
     out = {}
-    for key, pattern in FORMATTING.items():
-        need = _NEEDS.get(key)
-        if need is not None and not any(x in text for x in ((need,) if isinstance(need, str) else need)):
-            out[key] = None
-            continue
+    for key, pattern, need in _CHECKS:
+        if need:
+            for x in need:
+                if x in text:
+                    break
+            else:  # none of the strings it needs: no match possible
+                out[key] = None
+                continue
         m = pattern.search(text)
         out[key] = m.span() if m else None
     return out
