@@ -115,14 +115,14 @@ class PhraseSet:
         folded = _fold(text)
         lead = len(text) - len(text.lstrip())
         head = text[: lead + PREAMBLE_WINDOW]
-        out = {
+        out = {  # a short text is its own head and tail: folded once
             "refusal": self._first("refusal", text, folded),
-            "preamble": self._first("preamble", head, _fold(head)),
+            "preamble": self._first("preamble", head, folded if len(head) == len(text) else _fold(head)),
             "signoff": None,
             "leftover": self._first("leftover", text, folded),
         }
         lo = max(0, len(text.rstrip()) - SIGNOFF_WINDOW)
-        out["signoff"] = self._first("signoff", text, _fold(text[lo:]), lo)
+        out["signoff"] = self._first("signoff", text, folded if lo == 0 else _fold(text[lo:]), lo)
         for rx in self._patterns if ("<" in text or "{" in text or "[" in text) else ():
             m = rx.search(text)
             if m and (out["leftover"] is None or m.start() < out["leftover"][0]):

@@ -16,6 +16,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import chain
+from operator import methodcaller
 
 import numpy as np
 import xxhash
@@ -97,14 +99,16 @@ def _encode(s: str) -> bytes:
     return s.encode("utf-8", "surrogatepass")
 
 
+_ENCODE = methodcaller("encode", "utf-8", "surrogatepass")  # _encode without a Python call per token
+
+
 def exact_hash(text: str) -> int:
     """64-bit hash of the normalised text (NFKC, casefold, collapsed white space)."""
     return xxhash.xxh3_64_intdigest(_encode(normalize(text)))
 
 
 def token_hashes(tokens: Sequence[str]) -> np.ndarray:
-    return np.fromiter((xxhash.xxh3_64_intdigest(_encode(t)) for t in tokens), dtype=np.uint64,
-                       count=len(tokens))
+    return np.fromiter(map(xxhash.xxh3_64_intdigest, map(_ENCODE, tokens)), dtype=np.uint64, count=len(tokens))
 
 
 def _rolling(th: np.ndarray, k: int) -> np.ndarray:
@@ -203,8 +207,8 @@ def fingerprint_batch(texts: Sequence[str], params: FingerprintParams = Fingerpr
         return BatchPrints(exact, n_tokens, bands, np.zeros(0, np.uint64), np.zeros(0, np.uint32))
     lengths = n_tokens[long_].astype(np.int64)
     starts = np.concatenate([[0], np.cumsum(lengths)[:-1]])
-    th = np.fromiter((xxhash.xxh3_64_intdigest(_encode(t)) for i in long_ for t in toks[i]), dtype=np.uint64,
-                     count=int(lengths.sum()))
+    th = np.fromiter(map(xxhash.xxh3_64_intdigest, map(_ENCODE, chain.from_iterable(toks[i] for i in long_))),
+                     dtype=np.uint64, count=int(lengths.sum()))  # token_hashes of each document, end to end
     # MinHash of each document's set of shingles
     sh, sh_doc, _ = _batch_rolling(th, starts, lengths, params.shingle_size)
     sets, set_doc = _grouped_unique(sh, sh_doc)
