@@ -46,12 +46,18 @@ def test_trend_refusals_word_for_word(item, message):
     assert str(e.value) == message
 
 
-def test_trend_errors_name_the_file(tmp_path):
+def config_error(tmp_path, text):
+    """The path of a config file holding ``text`` and the message load_config refuses it with."""
     p = tmp_path / "audit.toml"
-    p.write_text('[[trend]]\nmetric = "vendi_score"\nvalue = "bad"\n')
+    p.write_text(text)
     with pytest.raises(ConfigError) as e:
         load_config(p)
-    assert str(e.value) == f"{p}: trend check #1: value must be one of ok, warn, fail (got 'bad')"
+    return p, str(e.value)
+
+
+def test_trend_errors_name_the_file(tmp_path):
+    p, msg = config_error(tmp_path, '[[trend]]\nmetric = "vendi_score"\nvalue = "bad"\n')
+    assert msg == f"{p}: trend check #1: value must be one of ok, warn, fail (got 'bad')"
 
 
 TEXT = """min_docs = 5
@@ -96,12 +102,7 @@ seed = 4
 
 
 def test_config_errors_point_at_the_line(tmp_path):
-    p = tmp_path / "audit.toml"
-    p.write_text('fail_on = "warn"\n\nmin_docs = -1\n')
-    with pytest.raises(ConfigError) as e:
-        load_config(p)
-    assert str(e.value) == f"{p}:3: min_docs must be a non-negative integer (got -1)"
-    p.write_text('min_docs = 1\n[options]\n\nsead = 3\n')
-    with pytest.raises(ConfigError) as e:
-        load_config(p)
-    assert str(e.value) == f"{p}:4: unknown option 'sead'"
+    p, msg = config_error(tmp_path, 'fail_on = "warn"\n\nmin_docs = -1\n')
+    assert msg == f"{p}:3: min_docs must be a non-negative integer (got -1)"
+    p, msg = config_error(tmp_path, 'min_docs = 1\n[options]\n\nsead = 3\n')
+    assert msg == f"{p}:4: unknown option 'sead'"
