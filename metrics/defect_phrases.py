@@ -103,6 +103,8 @@ class PhraseSet:
         if auto is not None:
             for _, idx in auto.iter(folded):
                 present.update(idx)
+        if not present:  # most texts: no needle, nothing to search
+            return None
         for i in sorted(present):
             _, rx = entries[i]
             m = rx.search(text, lo)
