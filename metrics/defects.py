@@ -214,7 +214,12 @@ def cut_ending(text: str) -> Span | None:
     word that cannot end a sentence (a comma, a hyphen, "and", "the", "de", "und"...).
     """
     stripped = text.rstrip()
-    if not stripped or _TAIL_OK.search(stripped[-300:]):
+    if not stripped:
+        return None
+    tail = stripped[-300:]
+    # every _TAIL_OK alternative needs "`", "http", "#", "@" or a non-ASCII character (an emoji): most
+    # texts have none of them and skip the search
+    if (not tail.isascii() or "`" in tail or "http" in tail or "#" in tail or "@" in tail) and _TAIL_OK.search(tail):
         return None
     i = len(stripped)
     while i > 0 and stripped[i - 1] in _CLOSERS:
@@ -325,6 +330,7 @@ def _as_tuple(need: str | tuple[str, ...] | None) -> tuple[str, ...]:
     return () if need is None else (need,) if isinstance(need, str) else tuple(need)
 
 
+_NON_ASCII = {"emoji"}  # features whose patterns match no ASCII character
 # (feature, pattern, the strings one of which it needs, or () for none), in FORMATTING's order
 _CHECKS = tuple((key, pattern, _as_tuple(_NEEDS.get(key))) for key, pattern in FORMATTING.items())
 
@@ -332,7 +338,11 @@ _CHECKS = tuple((key, pattern, _as_tuple(_NEEDS.get(key))) for key, pattern in F
 def formatting_spans(text: str) -> dict[str, Span | None]:
     """For each formatting feature, the first place it occurs (or None)."""
     out = {}
+    ascii_only = text.isascii()
     for key, pattern, need in _CHECKS:
+        if ascii_only and key in _NON_ASCII:  # its pattern matches only characters beyond ASCII
+            out[key] = None
+            continue
         if need:
             for x in need:
                 if x in text:

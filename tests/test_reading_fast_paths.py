@@ -13,7 +13,7 @@ import numpy as np
 import xxhash
 
 from metrics.defect_phrases import PREAMBLE_WINDOW, SIGNOFF_WINDOW, phrase_set
-from metrics.defects import _NEEDS, FORMATTING, formatting_spans
+from metrics.defects import _CLOSERS, _FINAL, _NEEDS, _TAIL_OK, EMOJI, FORMATTING, cut_ending, formatting_spans
 from metrics.fingerprint import token_hashes
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -29,6 +29,19 @@ def _old_formatting_spans(text):
         m = pattern.search(text)
         out[key] = m.span() if m else None
     return out
+
+
+def _old_cut_ending(text):
+    stripped = text.rstrip()
+    if not stripped or _TAIL_OK.search(stripped[-300:]):
+        return None
+    i = len(stripped)
+    while i > 0 and stripped[i - 1] in _CLOSERS:
+        i -= 1
+    if i > 0 and stripped[i - 1] in _FINAL:
+        return None
+    m = re.search(r"\S+$", stripped[-300:])
+    return (len(stripped) - len(m.group()), len(stripped)) if m else None
 
 
 def _old_fold(text):
@@ -71,7 +84,7 @@ def _texts():
     pieces = ["Sure, here's the  summary:", "As an AI language model, I can't", "I hope this helps!",
               "### Instruction:\nWrite a poem", "Let me know if you\u2019d like more.", "<|endoftext|>",
               "**bold** and __under__", "# Title\n- item\n1. first", "see https://x.org or www.example.com",
-              "@someone #tag &amp; \\u00e9 \U0001F600", "```\ncode\n```", "\n\n  leading blank\t\ttabs  "]
+              "@someone #tag &amp; \\u00e9 \U0001F600", "plain \u2764 heart", "```\ncode\n```", "\n\n  leading blank\t\ttabs  "]
     out = heads + pieces + ["", " ", "\n"]
     for p in pieces:
         for pad in (PREAMBLE_WINDOW - 10, PREAMBLE_WINDOW, SIGNOFF_WINDOW - len(p), SIGNOFF_WINDOW + 5, 600):
@@ -85,6 +98,21 @@ def test_formatting_spans_equal_the_generator_version():
     assert sum(any(v is not None for v in _old_formatting_spans(t).values()) for t in texts) > 50  # they do match
     for t in texts:
         assert formatting_spans(t) == _old_formatting_spans(t), t
+
+
+def test_cut_ending_equals_the_always_search_version():
+    endings = ["", " ", "done.", "and then", "see https://x.org/a", "see http://x.org  ", "#tag", "@user",
+               "ok \U0001F600", "ok \u2764\ufe0f", "```", "word`", "a (b)", "\u00e9t\u00e9", "x #", "x @ y",
+               "caf\u00e9.", "http", "\u201cquoted\u201d", "a\n\n"]
+    texts = _texts() + [p + e for p in ("", "Some words ", "x" * 400 + " ") for e in endings]
+    assert sum(_old_cut_ending(t) is None for t in texts) > 20 and sum(_old_cut_ending(t) is not None for t in texts) > 20
+    for t in texts:
+        assert cut_ending(t) == _old_cut_ending(t), t
+
+
+def test_no_ascii_character_is_an_emoji():
+    assert all(EMOJI.search(chr(c)) is None for c in range(128))
+    assert all(_TAIL_OK.search(chr(c)) is None for c in range(128) if chr(c) not in "`#@")
 
 
 def test_phrase_spans_equal_the_fold_everything_version():
