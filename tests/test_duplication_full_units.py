@@ -284,7 +284,9 @@ def test_best_near_matches_hand_case():
         assert best[q][0] == r and best[q][1] == pytest.approx(s)
     assert best[1] == (2, 1.0) and best[0][1] == pytest.approx(35 / 37) and best[4] == best[0]
     assert _jac(synth[3], real[4]) == _jac(synth[3], real[7]) and best[3][0] == 4  # a tie: the lower ordinal
-    assert checked >= 3
+    # candidates: (representative query without an exact copy, real representative) sharing a band key
+    reps_q, reps_r = [0, 2, 3, 5], [0, 1, 2, 3, 4, 5, 7]
+    assert checked == sum(int((fs.bands[q] == fr.bands[r]).any()) for q in reps_q for r in reps_r)
     # the reference order decides which exact copy is "earliest"
     best, _ = best_near_matches(fs.exact, fs.bands, [1], fr.exact, fr.bands, np.arange(8), qs, rs, 0.7,
                                 r_order=np.arange(8)[::-1].copy())
@@ -374,3 +376,44 @@ def test_longest_shared_span_checks_the_five_longest_runs(monkeypatch):
     assert longest_shared_span(q, r, 3) == (s, s, 4)
     q, r, s = case(5)  # five colliding runs checked first: the real one is not reached
     assert longest_shared_span(q, r, 3) == (0, 0, 0)
+
+
+# --- edges of the inputs ---------------------------------------------------------------------------------
+def test_empty_and_single_inputs_keep_their_shapes_and_types():
+    rep, group = exact_groups(np.array([5, 5], np.uint64), [])
+    assert rep.dtype == group.dtype == np.int64
+    rep, group = exact_groups(np.array([5, 7, 5], np.uint64), [2])
+    assert rep.tolist() == [2] and group.tolist() == [0]  # one document: its own group, number 0
+    bands = np.array([[1, 2], [1, 3], [4, 5]], np.uint32)
+    assert band_candidates(bands, [0, 1]).tolist() == [[0, 1]]  # two documents are enough for a pair
+    assert band_candidates(bands, [0]).dtype == np.int64
+    assert band_candidates(bands, [0, 2]).dtype == np.int64 and band_candidates(bands, [0, 2]).shape == (0, 2)
+    assert cross_candidates(bands, [2, 0], bands, [1]).tolist() == [[0, 1]]  # a single reference document
+    assert cross_candidates(bands, [], bands, [1]).dtype == np.int64
+    assert components(np.array([3, 4]), [(3, 3, 1.0)]) == []  # a self-loop is no cluster
+    assert fingerprint_candidates(np.array([9], np.uint64), np.array([2]), [2], np.array([9], np.uint64),
+                                  np.array([14]), [14]) == {2: [14]}  # one shared fingerprint
+    assert longest_shared_span(["a", "b", "c"], ["x", "a", "b", "c"], 3) == (0, 1, 3)  # exactly one n-gram
+    assert longest_shared_span(["x", "a", "b", "c"], ["a", "b", "c"], 3) == (1, 0, 3)
+
+
+def test_the_postings_cap_keeps_the_first_reference_documents_of_a_large_bucket():
+    # 300 reference documents under three keys (more than a small sort's insertion-sort range): a cap
+    # of 5 proposes the first five of each key in reference-document order
+    r_keys = np.array([[k % 3] for k in range(300)], np.uint32)
+    r_docs = np.random.default_rng(0).permutation(300)
+    q = np.array([[0], [1], [2]], np.uint32)
+    got = cross_candidates(q, np.arange(3), r_keys, r_docs, max_postings=5)
+    want = [[key, int(d)] for key in range(3) for d in sorted([d for d in r_docs if d % 3 == key][:5])]
+    assert got.tolist() == want
+
+
+def test_exact_copies_match_without_lsh_candidates():
+    real = [_doc(s) for s in range(200, 206)]
+    synth = [t.upper() for t in real] + [_doc(998)]  # every real text again, and one unrelated text
+    fs, fr = fingerprint_batch(synth), fingerprint_batch(real)
+    qs, rs = ShingleSets(synth.__getitem__, 5), ShingleSets(real.__getitem__, 5)
+    best, checked = best_near_matches(fs.exact, fs.bands, np.arange(7), fr.exact, fr.bands, np.arange(6), qs, rs, 0.8)
+    assert best == {i: (i, 1.0) for i in range(6)}
+    # only the unrelated text goes through LSH: its candidates are the real documents sharing a band key
+    assert checked == sum(int((fs.bands[6] == fr.bands[r]).any()) for r in range(6))
