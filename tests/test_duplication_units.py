@@ -119,3 +119,13 @@ def test_check_embeddings_casts_and_rejects():
         check_embeddings(np.zeros((0, 4)), "f")
     with pytest.raises(ValueError, match="^g: embeddings contain NaN or infinite values$"):
         check_embeddings(np.array([[1.0, np.inf]]), "g")
+
+
+def test_cluster_rate_pairs_by_similarity_not_by_member():
+    r = cluster_rate_result(13, [(10, 11, 0.8), (11, 12, 0.95)], ids=None, texts=None, kind="near")
+    assert [(p["id_a"], p["id_b"]) for p in r.details["largest_clusters"][0]["pairs"]] == [("11", "12"), ("10", "11")]
+
+
+def test_excess_p_value_with_one_document_on_a_side():
+    assert excess_p_value(1, 1, 0, 3) == pytest.approx(1 / 4)  # one draw from 4 items, 1 success
+    assert excess_p_value(1, 3, 0, 1) == pytest.approx(3 / 4)  # three draws from 4 items, 1 success
