@@ -46,10 +46,13 @@ bench: install
 # MUTANTS narrows it, e.g. make mutation MUTANTS='audit.compare*'; results per module in the summary.
 # OMP_NUM_THREADS=1: mutmut forks its workers, and faiss's OpenMP pool does not survive a fork (every
 # mutant of a faiss-using function hung until its CPU limit and counted as a timeout).
+# RAYON_NUM_THREADS=1: the same for rensa's (MinHash, Rust) rayon pool: a batch of a few hundred documents
+# fingerprinted in mutmut's parent process, then again in a forked worker, hangs there (every mutant of
+# metrics.fingerprint's hashing functions timed out); with one rayon thread it runs in the caller.
 MUTANTS ?=
 mutation: install
 	rm -rf mutants
-	OMP_NUM_THREADS=1 nice -n 19 $(BIN)/mutmut run --max-children 2 $(MUTANTS)
+	OMP_NUM_THREADS=1 RAYON_NUM_THREADS=1 nice -n 19 $(BIN)/mutmut run --max-children 2 $(MUTANTS)
 	$(BIN)/python benchmarks/mutation_summary.py
 
 fuzz: install

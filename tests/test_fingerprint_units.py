@@ -41,6 +41,9 @@ def test_params_from_options_defaults_and_every_option():
     # 64 permutations: 12 x 5 proposes a 0.8 pair with 1 - (1 - 0.8^5)^12 = 0.9915; 10 x 6 only with 0.952
     assert params_from_options({"minhash_perms": 64}) == FingerprintParams(bands=12, rows=5)
     assert params_from_options({"near_threshold": 0.9}).rows == _best_rows(0.9, 128, 0.99)[1]
+    # 128 permutations by default: at 0.5, 42 bands of 3 rows (129 would give 43)
+    p5 = params_from_options({"near_threshold": 0.5})
+    assert (p5.bands, p5.rows) == _best_rows(0.5, 128, 0.99) == (42, 3)
     assert params_from_options({"ngram_n": 4}).window == 4  # the window never exceeds ngram_n
     assert params_from_options({"ngram_window": 20}).window == 13
     assert params_from_options({"near_threshold": 1.0, "minhash_perms": 1}) == FingerprintParams(bands=1, rows=1)
