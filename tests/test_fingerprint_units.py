@@ -91,3 +91,33 @@ def test_set_jaccard_equals_python_sets():
     e = np.zeros(0, np.uint64)
     assert set_jaccard(e, e) == 0.0 and set_jaccard(e, np.array([1], np.uint64)) == 0.0
     assert set_jaccard(np.array([1, 2], np.uint64), np.array([2, 3], np.uint64)) == pytest.approx(1 / 3)
+
+
+def test_band_keys_follow_the_rows_of_their_band():
+    from metrics.fingerprint import _band_keys
+
+    rng = np.random.default_rng(1)
+    sig = rng.integers(0, 2**32, size=(300, 12), dtype=np.uint64).astype(np.uint32)
+    keys = _band_keys(sig, 4, 3)
+    assert keys.shape == (300, 4) and keys.dtype == np.uint32
+    # distinct random rows: distinct keys (a collision among 300 has probability about 300^2 / 2^33)
+    assert all(len(set(keys[:, b].tolist())) == 300 for b in range(4))
+    other = sig.copy()
+    other[:, 4] ^= np.uint32(1)  # one row of band 1 changed
+    k2 = _band_keys(other, 4, 3)
+    assert (k2[:, [0, 2, 3]] == keys[:, [0, 2, 3]]).all() and (k2[:, 1] != keys[:, 1]).all()
+    same = np.tile(sig[:, :3], (1, 4))  # the same rows in every band: still four different keys
+    ks = _band_keys(same, 4, 3)
+    assert all(len(set(row)) == 4 for row in ks.tolist())
+
+
+def test_batch_arrays_have_their_documented_types_and_defaults():
+    from metrics.fingerprint import fingerprint_batch, gram_hashes, shingle_set
+
+    got = fingerprint_batch(["one two three four five six", "x"])
+    assert got.exact.dtype == np.uint64 and got.n_tokens.dtype == np.uint32 and got.bands.dtype == np.uint32
+    assert got.fp_hash.dtype == np.uint64 and got.fp_doc.dtype == np.uint32
+    assert got.n_tokens.tolist() == [6, 1]
+    toks = [f"t{i}" for i in range(20)]
+    assert len(gram_hashes(toks)) == 20 - 13 + 1  # 13-grams by default
+    assert len(shingle_set(toks)) == 20 - 5 + 1  # distinct 5-gram shingles by default
