@@ -121,3 +121,14 @@ def test_batch_arrays_have_their_documented_types_and_defaults():
     toks = [f"t{i}" for i in range(20)]
     assert len(gram_hashes(toks)) == 20 - 13 + 1  # 13-grams by default
     assert len(shingle_set(toks)) == 20 - 5 + 1  # distinct 5-gram shingles by default
+
+
+def test_lone_surrogates_are_hashed_and_short_inputs_keep_uint64():
+    from metrics.fingerprint import exact_hash, fingerprint_batch, gram_hashes, shingle_set
+
+    text = "a \ud800 b c d e f g"  # a lone surrogate (e.g. from a JSON escape) must not stop the audit
+    assert exact_hash(text) != exact_hash("a b c d e f g")
+    got = fingerprint_batch([text])
+    assert got.n_tokens[0] >= 7 and got.bands.any()
+    assert gram_hashes(["a"], 3).dtype == np.uint64 and len(gram_hashes(["a"], 3)) == 0
+    assert shingle_set(["a", "b"], 5).dtype == np.uint64
