@@ -178,7 +178,7 @@ def parse_config(data: dict, name: str, lines: _Lines, registry, discovered: boo
     for i, item in enumerate(raw):
         line = lines.check_line(i)
         if not isinstance(item, dict):
-            raise err(line, "each check must be a table with metric, op and threshold")
+            raise err(line, "each check must be a table with at least metric and threshold")
         cfg.checks.append(_parse_check(item, i, lines, registry, err, cfg.min_docs))
     raw = data.get("trend", [])
     if not isinstance(raw, list) or not all(isinstance(t, dict) for t in raw):
