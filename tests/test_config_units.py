@@ -351,3 +351,42 @@ def test_suggest_only_close_words():
     assert _suggest("min", TOP_KEYS) == ""
     assert _suggest("min_doc", TOP_KEYS) == " (did you mean 'min_docs'?)"
     assert _suggest(3, ["3a"]) == " (did you mean '3a'?)"  # a non-string is compared as its text
+
+
+def test_spaces_inside_a_dotted_header_are_the_same_table(tmp_path):
+    # TOML allows `[ tool . audit . options ]`; the error must still point at the key's line
+    lines = _Lines('[ tool . audit ]\nmin_docs = 5\n\n[ tool . audit . options ]\nshingle_size = 3\n', in_pyproject=True)
+    assert lines.top_line("min_docs") == 2 and lines.top_line("shingle_size", "options") == 5
+    p = tmp_path / "pyproject.toml"
+    p.write_text('[ tool . audit ]\n[ tool . audit . options ]\nshingle_size = 0\n')
+    assert refused(p) == f"{p}:3: option 'shingle_size' must be a whole number from 1 to 64 (got 0)"
+
+
+def test_check_line_stops_at_the_next_table(tmp_path):
+    # an error in check #1 with another table after it: the line is check #1's own
+    p, msg = config_error(tmp_path, '[[check]]\nmetric = "vendi_score"\nthreshold = 1\nseverity = "bad"\n\n'
+                                    '[[check]]\nmetric = "vendi_score"\nthreshold = 1\nseverity = "warn"\n')
+    assert msg == f"{p}:4: severity must be 'fail' or 'warn' (got 'bad')"
+    # a check whose `metric` is a sub-table: there is no `metric = ` line of the check's own, so the error points at
+    # the check's header, not at the `metric = 1` line of its [check.threshold] sub-table
+    p, msg = config_error(tmp_path, '[[check]]\n[check.threshold]\nmetric = 1\n[check.metric]\nx = 1\n')
+    assert msg == f"{p}:1: unknown metric {{'x': 1}}"
+
+
+def test_unknown_option_suggests_the_close_one(tmp_path):
+    p, msg = config_error(tmp_path, '[options]\nshingle_sise = 3\n')
+    assert msg == f"{p}:2: unknown option 'shingle_sise' (did you mean 'shingle_size'?)"
+
+
+def test_parse_config_defaults_and_a_registry_without_kinds():
+    from audit.config import parse_config
+
+    cfg = parse_config({}, "given.toml", _Lines("", False), REG)
+    assert (cfg.path, cfg.discovered) == ("given.toml", False)
+    # a registry entry without a `kind` is a per-corpus metric: `on` defaults to synth and `value` is refused
+    (c,) = parse_config({"check": [{"metric": "vendi_score", "threshold": 1}]}, "g", _Lines("", False), REG).checks
+    assert c.on == "synth"
+    with pytest.raises(ConfigError) as e:
+        parse_config({"check": [{"metric": "vendi_score", "threshold": 1, "on": "value"}]}, "g", _Lines("", False), REG)
+    assert str(e.value) == ("g: on = 'value' does not apply to per_corpus metric 'vendi_score'; "
+                            "choose from synth, real, delta, abs_delta, p")
