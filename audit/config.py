@@ -141,7 +141,8 @@ def load_config(path: str | Path, *, discovered: bool = False, registry=None) ->
     except tomllib.TOMLDecodeError as e:
         m = re.search(r"\(at line (\d+), column \d+\)", str(e))
         where = f":{m.group(1)}" if m else ""
-        raise ConfigError(f"{path}{where}: not valid TOML ({str(e).split(' (at line')[0]})") from None
+        why = str(e).split(" (at line")[0].replace(" (at end of document)", " at the end of the file")
+        raise ConfigError(f"{path}{where}: not valid TOML ({why})") from None
     except RecursionError:
         raise ConfigError(f"{path}: not valid TOML (nested too deeply)") from None
     in_pyproject = path.name == "pyproject.toml"
