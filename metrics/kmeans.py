@@ -21,17 +21,23 @@ _FAISS_BLAS_CORES = {"prescott", "core2", "penryn", "dunnington", "nehalem", "at
 _NEWER_CORES = {"sapphirerapids": "SkylakeX"}
 
 
-def _numpy_blas_core() -> str | None:
-    """The CPU kernel numpy's OpenBLAS chose for this machine (``None``: numpy is not on OpenBLAS)."""
-    from threadpoolctl import threadpool_info
-
-    for lib in threadpool_info():
-        if lib.get("internal_api") == "openblas" and "numpy" in lib.get("filepath", "") + lib.get("prefix", ""):
-            return lib.get("architecture")
-    for lib in threadpool_info():  # numpy's OpenBLAS under another file name
-        if lib.get("internal_api") == "openblas" and lib.get("architecture"):
+def blas_core(libraries: list[dict]) -> str | None:
+    """The CPU kernel numpy's OpenBLAS chose, from threadpoolctl's ``threadpool_info()`` rows: the OpenBLAS
+    under numpy's folder, else the first OpenBLAS that names one; ``None`` without OpenBLAS."""
+    named = [lib for lib in libraries if lib.get("internal_api") == "openblas" and lib.get("architecture")]
+    for lib in named:
+        if "numpy" in lib.get("filepath", ""):
             return lib["architecture"]
-    return None
+    return named[0]["architecture"] if named else None
+
+
+def faiss_coretype(numpy_core: str | None, environ) -> str | None:
+    """The ``OPENBLAS_CORETYPE`` to load faiss with: numpy's kernel, or the older name faiss's OpenBLAS
+    knows it by; ``None`` when the user set the variable or faiss's OpenBLAS has no such kernel."""
+    if "OPENBLAS_CORETYPE" in environ:
+        return None
+    found = (numpy_core or "").lower()
+    return _NEWER_CORES.get(found) or (found if found in _FAISS_BLAS_CORES else None)
 
 
 def import_faiss():
@@ -48,10 +54,9 @@ def import_faiss():
     """
     if "faiss" in sys.modules:
         return sys.modules["faiss"]
-    core = None
-    if "OPENBLAS_CORETYPE" not in os.environ:
-        found = (_numpy_blas_core() or "").lower()
-        core = _NEWER_CORES.get(found) or (found if found in _FAISS_BLAS_CORES else None)
+    from threadpoolctl import threadpool_info
+
+    core = faiss_coretype(blas_core(threadpool_info()), os.environ)
     if core:
         os.environ["OPENBLAS_CORETYPE"] = core
     try:

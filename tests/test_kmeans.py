@@ -102,3 +102,94 @@ def test_faiss_openblas_takes_numpys_cpu_kernel_and_the_variable_is_not_left_set
 def test_a_coretype_the_user_set_is_kept():
     got = _probe({"OPENBLAS_CORETYPE": "Haswell"})
     assert got["faiss"] == "Haswell" and got["left"] == "Haswell"
+
+
+def test_blas_core_reads_numpys_openblas_from_threadpool_info_rows():
+    from metrics.kmeans import blas_core
+
+    faiss_row = {"internal_api": "openblas", "architecture": "Prescott", "filepath": "/x/faiss_cpu.libs/libopenblaso.so"}
+    numpy_row = {"internal_api": "openblas", "architecture": "SkylakeX", "filepath": "/x/numpy.libs/libscipy_openblas.so"}
+    gomp = {"internal_api": "openmp", "architecture": None, "filepath": "/x/libgomp.so"}
+    assert blas_core([gomp, faiss_row, numpy_row]) == "SkylakeX"  # numpy's, wherever it is listed
+    assert blas_core([numpy_row, faiss_row]) == "SkylakeX"
+    assert blas_core([gomp, faiss_row]) == "Prescott"  # no numpy OpenBLAS: the first one naming a kernel
+    unnamed = {"internal_api": "openblas", "architecture": None, "filepath": "/x/numpy.libs/o.so"}
+    assert blas_core([unnamed, faiss_row]) == "Prescott"
+    mkl = {"internal_api": "mkl", "architecture": "SkylakeX", "filepath": "/x/numpy.libs/mkl.so"}
+    assert blas_core([mkl]) is None and blas_core([gomp]) is None and blas_core([]) is None
+    assert blas_core([{"internal_api": "openblas", "architecture": "Haswell"}]) == "Haswell"  # no filepath
+
+
+@pytest.mark.parametrize("numpy_core, want", [
+    ("SkylakeX", "skylakex"), ("Haswell", "haswell"), ("Zen", "zen"), ("Cooperlake", "cooperlake"),
+    ("Prescott", "prescott"), ("SapphireRapids", "SkylakeX"),  # newer than OpenBLAS 0.3.15: its nearest kernel
+    ("neoversen1", None), ("armv8", None), ("", None), (None, None),  # kernels faiss's OpenBLAS has no name for
+])
+def test_faiss_coretype_by_hand(numpy_core, want):
+    from metrics.kmeans import faiss_coretype
+
+    assert faiss_coretype(numpy_core, {}) == want
+    assert faiss_coretype(numpy_core, {"OPENBLAS_CORETYPE": "Haswell"}) is None  # the user's value stands
+    assert faiss_coretype(numpy_core, {"OPENBLAS_CORETYPE": ""}) is None
+
+
+def _fake_faiss(tmp_path, body: str):
+    pkg = tmp_path / "faiss"
+    pkg.mkdir()
+    (pkg / "__init__.py").write_text(body, encoding="utf-8")
+
+
+def test_import_faiss_sets_the_kernel_for_the_import_alone(tmp_path, monkeypatch):
+    """A stand-in faiss records the variable while it loads; afterwards the variable is gone again."""
+    from metrics import kmeans
+
+    _fake_faiss(tmp_path, "import os\nSEEN = os.environ.get('OPENBLAS_CORETYPE')\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.delitem(sys.modules, "faiss")
+    monkeypatch.delenv("OPENBLAS_CORETYPE", raising=False)
+    monkeypatch.setattr(kmeans, "blas_core", lambda libraries: "SkylakeX")
+    mod = kmeans.import_faiss()
+    assert mod.SEEN == "skylakex" and mod.__file__.startswith(str(tmp_path))
+    assert "OPENBLAS_CORETYPE" not in os.environ
+    assert kmeans.import_faiss() is mod  # loaded once: the second call returns it
+
+
+def test_import_faiss_leaves_a_user_value_and_an_unknown_kernel_alone(tmp_path, monkeypatch):
+    from metrics import kmeans
+
+    _fake_faiss(tmp_path, "import os\nSEEN = os.environ.get('OPENBLAS_CORETYPE')\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.setattr(kmeans, "blas_core", lambda libraries: "SkylakeX")
+    monkeypatch.setenv("OPENBLAS_CORETYPE", "Zen")
+    monkeypatch.delitem(sys.modules, "faiss")
+    assert kmeans.import_faiss().SEEN == "Zen" and os.environ["OPENBLAS_CORETYPE"] == "Zen"
+    monkeypatch.delenv("OPENBLAS_CORETYPE")
+    monkeypatch.setattr(kmeans, "blas_core", lambda libraries: "armv8")
+    del sys.modules["faiss"]
+    assert kmeans.import_faiss().SEEN is None and "OPENBLAS_CORETYPE" not in os.environ
+
+
+def test_import_faiss_removes_the_variable_when_the_import_fails(tmp_path, monkeypatch):
+    from metrics import kmeans
+
+    _fake_faiss(tmp_path, "raise ImportError('no faiss here')\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.delitem(sys.modules, "faiss")
+    monkeypatch.delenv("OPENBLAS_CORETYPE", raising=False)
+    monkeypatch.setattr(kmeans, "blas_core", lambda libraries: "Haswell")
+    with pytest.raises(ImportError, match="no faiss here"):
+        kmeans.import_faiss()
+    assert "OPENBLAS_CORETYPE" not in os.environ
+
+
+def test_import_faiss_asks_threadpoolctl_for_the_loaded_libraries(tmp_path, monkeypatch):
+    from metrics import kmeans
+
+    _fake_faiss(tmp_path, "SEEN = None\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.delitem(sys.modules, "faiss")
+    seen = []
+    monkeypatch.setattr(kmeans, "blas_core", lambda libraries: seen.append(libraries))
+    kmeans.import_faiss()
+    assert len(seen) == 1 and isinstance(seen[0], list)
+    assert any(lib.get("internal_api") == "openblas" for lib in seen[0])  # numpy's, loaded by this test module

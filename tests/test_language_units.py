@@ -205,3 +205,22 @@ def test_mismatch_by_hand():
         half._count(_doc(i, f"слово {i}" if i < 5 else f"word {i}"), "de" if i < 6 else "en", 1.0)
     assert language_mismatch(half, _mix({"fr": 10}))["kind"] == "script"
     assert language_mismatch(_mix({"fr": 10}), half)["kind"] == "script"
+
+
+def test_add_each_equals_adding_each_document_to_its_own_accumulator():
+    """LanguageMix.add_each (audit init's per-document accumulators, identified together) gives every
+    accumulator exactly what add() of its one document gives, and the same labels."""
+    from metrics.language import LanguageMix
+
+    texts = ["The committee approved the budget on Tuesday after a long debate.",
+             "Le comité a approuvé le budget mardi après un long débat.",
+             "委员会在长时间辩论后于周二批准了预算。", "12345 !!!", "",
+             "Der Ausschuss hat den Haushalt am Dienstag nach langer Debatte gebilligt."]
+    docs = [Document(id=f"d{i}", text=t) for i, t in enumerate(texts)]
+    together = [LanguageMix() for _ in docs]
+    labels = LanguageMix.add_each(together, docs)
+    for acc, doc, label in zip(together, docs, labels):
+        alone = LanguageMix()
+        assert label == alone.add(doc)
+        assert vars(acc) == vars(alone)
+    assert [lab["language"] for lab in labels][:3] == ["en", "fr", "zh"] and labels[4]["language"] == "und"
