@@ -133,21 +133,27 @@ def test_faiss_coretype_by_hand(numpy_core, want):
     assert faiss_coretype(numpy_core, {"OPENBLAS_CORETYPE": ""}) is None
 
 
-def _fake_faiss(tmp_path, body: str):
+_RECORDS = "import os\nSEEN = os.environ.get('OPENBLAS_CORETYPE')\n"  # a stand-in faiss: the variable as it loads
+
+
+def _stand_in(tmp_path, monkeypatch, body: str, core):
+    """faiss replaced by a package in ``tmp_path`` (the real one comes back after the test), numpy's kernel by
+    ``core`` (a value, or a function of threadpoolctl's rows); returns metrics.kmeans."""
+    from metrics import kmeans
+
     pkg = tmp_path / "faiss"
     pkg.mkdir()
     (pkg / "__init__.py").write_text(body, encoding="utf-8")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.delitem(sys.modules, "faiss")
+    monkeypatch.setattr(kmeans, "blas_core", core if callable(core) else (lambda libraries: core))
+    return kmeans
 
 
 def test_import_faiss_sets_the_kernel_for_the_import_alone(tmp_path, monkeypatch):
     """A stand-in faiss records the variable while it loads; afterwards the variable is gone again."""
-    from metrics import kmeans
-
-    _fake_faiss(tmp_path, "import os\nSEEN = os.environ.get('OPENBLAS_CORETYPE')\n")
-    monkeypatch.syspath_prepend(str(tmp_path))
-    monkeypatch.delitem(sys.modules, "faiss")
     monkeypatch.delenv("OPENBLAS_CORETYPE", raising=False)
-    monkeypatch.setattr(kmeans, "blas_core", lambda libraries: "SkylakeX")
+    kmeans = _stand_in(tmp_path, monkeypatch, _RECORDS, "SkylakeX")
     mod = kmeans.import_faiss()
     assert mod.SEEN == "skylakex" and mod.__file__.startswith(str(tmp_path))
     assert "OPENBLAS_CORETYPE" not in os.environ
@@ -155,13 +161,8 @@ def test_import_faiss_sets_the_kernel_for_the_import_alone(tmp_path, monkeypatch
 
 
 def test_import_faiss_leaves_a_user_value_and_an_unknown_kernel_alone(tmp_path, monkeypatch):
-    from metrics import kmeans
-
-    _fake_faiss(tmp_path, "import os\nSEEN = os.environ.get('OPENBLAS_CORETYPE')\n")
-    monkeypatch.syspath_prepend(str(tmp_path))
-    monkeypatch.setattr(kmeans, "blas_core", lambda libraries: "SkylakeX")
     monkeypatch.setenv("OPENBLAS_CORETYPE", "Zen")
-    monkeypatch.delitem(sys.modules, "faiss")
+    kmeans = _stand_in(tmp_path, monkeypatch, _RECORDS, "SkylakeX")
     assert kmeans.import_faiss().SEEN == "Zen" and os.environ["OPENBLAS_CORETYPE"] == "Zen"
     monkeypatch.delenv("OPENBLAS_CORETYPE")
     monkeypatch.setattr(kmeans, "blas_core", lambda libraries: "armv8")
@@ -170,26 +171,16 @@ def test_import_faiss_leaves_a_user_value_and_an_unknown_kernel_alone(tmp_path, 
 
 
 def test_import_faiss_removes_the_variable_when_the_import_fails(tmp_path, monkeypatch):
-    from metrics import kmeans
-
-    _fake_faiss(tmp_path, "raise ImportError('no faiss here')\n")
-    monkeypatch.syspath_prepend(str(tmp_path))
-    monkeypatch.delitem(sys.modules, "faiss")
     monkeypatch.delenv("OPENBLAS_CORETYPE", raising=False)
-    monkeypatch.setattr(kmeans, "blas_core", lambda libraries: "Haswell")
+    kmeans = _stand_in(tmp_path, monkeypatch, "raise ImportError('no faiss here')\n", "Haswell")
     with pytest.raises(ImportError, match="no faiss here"):
         kmeans.import_faiss()
     assert "OPENBLAS_CORETYPE" not in os.environ
 
 
 def test_import_faiss_asks_threadpoolctl_for_the_loaded_libraries(tmp_path, monkeypatch):
-    from metrics import kmeans
-
-    _fake_faiss(tmp_path, "SEEN = None\n")
-    monkeypatch.syspath_prepend(str(tmp_path))
-    monkeypatch.delitem(sys.modules, "faiss")
     seen = []
-    monkeypatch.setattr(kmeans, "blas_core", lambda libraries: seen.append(libraries))
+    kmeans = _stand_in(tmp_path, monkeypatch, "SEEN = None\n", lambda libraries: seen.append(libraries))
     kmeans.import_faiss()
     assert len(seen) == 1 and isinstance(seen[0], list)
     assert any(lib.get("internal_api") == "openblas" for lib in seen[0])  # numpy's, loaded by this test module
