@@ -2,9 +2,9 @@
 
 Embeddings are L2-normalised, so the inner product is the cosine. The exact range / 1-NN searches are
 blocked matrix products in NumPy (O(n·m·d), a few MiB of scores at a time); they run on the (capped) sample
-the caller passes. NumPy rather than faiss ``IndexFlatIP``: the faiss wheel here links an older OpenBLAS
-whose single-threaded sgemm was 3-5x slower on the same products (benchmarks/stages_results_session5.md),
-and the range search only needs the upper triangle, half the products.
+the caller passes. NumPy rather than faiss ``IndexFlatIP``: the range search needs only the upper triangle,
+half the products, and no index copy of the embeddings is made. (When this was written faiss also ran its
+OpenBLAS on a generic kernel, 3-5x slower; ``metrics.kmeans.import_faiss`` has since fixed that.)
 """
 from __future__ import annotations
 

@@ -14,7 +14,7 @@ shingles collide in 64 bits (probability about 2⁻⁶⁴ per pair of shingles).
 """
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from itertools import chain
 from operator import methodcaller
@@ -107,8 +107,10 @@ def exact_hash(text: str) -> int:
     return xxhash.xxh3_64_intdigest(_encode(normalize(text)))
 
 
-def token_hashes(tokens: Sequence[str]) -> np.ndarray:
-    return np.fromiter(map(xxhash.xxh3_64_intdigest, map(_ENCODE, tokens)), dtype=np.uint64, count=len(tokens))
+def token_hashes(tokens: Iterable[str], count: int | None = None) -> np.ndarray:
+    """xxh3-64 of each token's UTF-8 bytes; ``count``: how many ``tokens`` yields (needed for an iterator)."""
+    return np.fromiter(map(xxhash.xxh3_64_intdigest, map(_ENCODE, tokens)), dtype=np.uint64,
+                       count=len(tokens) if count is None else count)
 
 
 def _rolling(th: np.ndarray, k: int) -> np.ndarray:
@@ -207,8 +209,7 @@ def fingerprint_batch(texts: Sequence[str], params: FingerprintParams = Fingerpr
         return BatchPrints(exact, n_tokens, bands, np.zeros(0, np.uint64), np.zeros(0, np.uint32))
     lengths = n_tokens[long_].astype(np.int64)
     starts = np.concatenate([[0], np.cumsum(lengths)[:-1]])
-    th = np.fromiter(map(xxhash.xxh3_64_intdigest, map(_ENCODE, chain.from_iterable(toks[i] for i in long_))),
-                     dtype=np.uint64, count=int(lengths.sum()))  # token_hashes of each document, end to end
+    th = token_hashes(chain.from_iterable(toks[i] for i in long_), int(lengths.sum()))  # the documents end to end
     # MinHash of each document's set of shingles
     sh, sh_doc, _ = _batch_rolling(th, starts, lengths, params.shingle_size)
     sets, set_doc = _grouped_unique(sh, sh_doc)

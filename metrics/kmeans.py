@@ -4,6 +4,7 @@ Topics (``metrics.topics``), diversity cells (``metrics.diversity_semantic``), t
 (``metrics.copying_distance``) and MAUVE's quantisation (``metrics.drift_mauve``) all fit through
 :func:`fit_kmeans`, so a change to how clusters are fitted (threads, warnings, points per centroid) is made
 once. It returns the trained ``faiss.Kmeans``: ``.centroids`` and ``.index`` (search it for labels).
+Every faiss import of the project goes through :func:`import_faiss` (its OpenBLAS on numpy's CPU kernel).
 """
 from __future__ import annotations
 

@@ -32,11 +32,10 @@ _NAN = MetricResult(float("nan"))
 
 
 def _subset_props(props: dict, real: CorpusData, half: CorpusData) -> dict:
-    pos = {id(d): i for i, d in enumerate(real.docs)}
-    idx = [pos.get(id(d)) for d in half.docs]
-    if any(i is None for i in idx):  # halves built some other way: recompute
-        return document_properties(half.texts)
-    return {k: v[idx] for k, v in props.items()}
+    """``props`` (the real corpus's, English-only columns masked) on the rows of one real half."""
+    if half.parent is real:  # a view on the real corpus (build_context, context_of): its rows are known
+        return {k: v[half.indices] for k, v in props.items()}
+    return document_properties(half.texts)  # halves built some other way: recompute
 
 
 def _summary(values: np.ndarray, rate: bool) -> MetricResult:
