@@ -34,10 +34,54 @@ def _hyphenator():
     return pyphen.Pyphen(lang="en_US")
 
 
+@lru_cache(maxsize=1)
+def _pattern_trie() -> tuple[dict, int] | None:
+    """pyphen's en_US patterns as a trie of characters (``None`` keys hold ``(offset, values)``), and
+    the longest pattern; ``None`` when a pattern carries a non-standard hyphenation (not an int)."""
+    hd = _hyphenator().hd
+    trie: dict = {}
+    for key, (offset, values) in hd.patterns.items():
+        if not all(type(v) is int for v in values):
+            return None
+        node = trie
+        for ch in key:
+            node = node.setdefault(ch, {})
+        node[None] = (offset, values)
+    return trie, hd.maxlen
+
+
 @lru_cache(maxsize=200_000)
 def syllables(word: str) -> int:
-    """Syllables of one word by pyphen's en_US hyphenation (textstat's rule for words outside CMUdict)."""
-    return len(_hyphenator().positions(word)) + 1
+    """Syllables of one word by pyphen's en_US hyphenation (textstat's rule for words outside CMUdict).
+
+    ``len(Pyphen(lang="en_US").positions(word)) + 1``, computed by walking a trie of pyphen's own
+    patterns (Liang's algorithm, as ``pyphen.HyphDict.positions`` runs it, without slicing a substring
+    per pattern length): about four times faster, the same count.
+    """
+    hyph = _hyphenator()
+    table = _pattern_trie()
+    if table is None:  # pragma: no cover - pyphen's en_US patterns are all plain digits
+        return len(hyph.positions(word)) + 1
+    trie, maxlen = table
+    dotted = "." + word.lower() + "."
+    size = len(dotted)
+    refs = [0] * (size + 1)
+    for i in range(size - 1):
+        node = trie
+        for ch in dotted[i:i + maxlen]:
+            node = node.get(ch)
+            if node is None:
+                break
+            pattern = node.get(None)
+            if pattern is not None:
+                k = i + pattern[0]
+                for v in pattern[1]:
+                    if v > refs[k]:
+                        refs[k] = v
+                    k += 1
+    # an odd value at refs[i] is a break before character i - 1, kept between pyphen's left/right margins
+    last = min(len(word) - hyph.right + 1, size)
+    return 1 + sum(refs[i] & 1 for i in range(hyph.left + 1, last + 1))
 
 
 def flesch_reading_ease(text: str) -> float:

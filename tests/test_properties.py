@@ -265,3 +265,27 @@ def test_near_empty_is_fewer_than_three_words_by_default():
 
     flags = document_properties(["one two", "one two three", "one"])["near_empty"]
     assert flags.tolist() == [1.0, 0.0, 1.0]
+
+
+def test_syllables_equal_pyphen_positions_on_corpus_words():
+    """The trie walk counts what pyphen's own ``positions`` finds, on about 1,500 words of the test slices (English,
+    other scripts, mixed case, apostrophes, a letter whose lower case is longer) and on edge cases."""
+    import json
+    import re
+    from pathlib import Path
+
+    import pyphen
+
+    from metrics.properties import syllables
+
+    data = Path(__file__).parent / "data"
+    lines = [line for f in sorted(data.rglob("*.jsonl")) for line in f.read_text("utf-8").splitlines()[:300]]
+    vocab = {w for line in lines if line.strip() for w in re.findall(r"[^\W\d_]+", json.loads(line).get("text", ""))}
+    vocab = set(sorted(vocab)[::max(1, len(vocab) // 1500)])  # about 1,500 words: milliseconds
+    vocab |= {"", "a", "I", "ab", "x" * 40, "İstanbul", "ÉCOLE", "naïve", "co-op", "don't", "Straße", "ǅemal",
+              "Extraordinary", "hyphenation", "HYPHENATION", "antidisestablishmentarianism"}
+    assert len(vocab) > 1000
+    hyph = pyphen.Pyphen(lang="en_US")
+    want = {w: len(hyph.positions(w)) + 1 for w in vocab}
+    assert max(want.values()) >= 6
+    assert {w: syllables(w) for w in vocab} == want
