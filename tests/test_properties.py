@@ -289,3 +289,19 @@ def test_syllables_equal_pyphen_positions_on_corpus_words():
     want = {w: len(hyph.positions(w)) + 1 for w in vocab}
     assert max(want.values()) >= 6
     assert {w: syllables(w) for w in vocab} == want
+
+
+def test_pattern_trie_and_break_count_by_hand():
+    from metrics.properties import _count_breaks, _trie
+
+    trie = _trie({"ab": (1, (1,)), "a": (0, (2, 0)), "b.": (0, (0, 3))})
+    assert trie == {"a": {None: (0, (2, 0)), "b": {None: (1, (1,))}}, "b": {".": {None: (0, (0, 3))}}}
+    assert _trie({"ab": (0, (1, "x"))}) is None  # a non-standard hyphenation: pyphen's own path
+    # ".ab.": "a" at 1 raises refs[1] to 2; "ab" at 1 raises refs[2] to 1; "b." at 2 raises refs[3] to 3
+    # refs = [0, 2, 1, 3, 0, 0]: odd at 2 and 3, breaks before characters 1 and 2 of "ab"
+    assert _count_breaks("ab", trie, 2, 0, 0) == 2
+    assert _count_breaks("AB", trie, 2, 0, 0) == 2  # lower-cased first
+    assert _count_breaks("ab", trie, 2, 2, 0) == 1  # left margin: the break before character 1 is dropped
+    assert _count_breaks("ab", trie, 2, 0, 1) == 1  # right margin: breaks up to len - 1 only
+    assert _count_breaks("ab", trie, 1, 0, 0) == 0  # patterns longer than maxlen are never reached
+    assert _count_breaks("ba", trie, 2, 0, 0) == 0  # refs[2] = 2 from "a": even, no break
