@@ -124,3 +124,35 @@ def test_default_sample_is_300_documents():
     texts = [f"w{i}" for i in range(301)]
     r = homogenization_rate(texts, random_state=0)
     assert r.n == 300 and r.sampled is True and r.value == 0.0
+
+
+def _lcs_by_dp(a, b) -> int:
+    row = [0] * (len(b) + 1)
+    for x in a:
+        prev = 0
+        for j, y in enumerate(b, 1):
+            prev, row[j] = row[j], prev + 1 if x == y else max(row[j], row[j - 1])
+    return row[-1]
+
+
+def test_per_doc_equals_the_pair_loop_bit_for_bit_and_a_dp_lcs():
+    """One cdist call gives the same floats as the former Python loop over pairs (kept here), whose LCS
+    also equals a textbook dynamic programme; empty documents, repeats and a long document included."""
+    from rapidfuzz.distance import LCSseq
+
+    rng = np.random.default_rng(5)
+    docs = [[f"w{v}" for v in rng.integers(0, 6, rng.integers(0, 12))] for _ in range(40)]
+    docs += [[], [], ["w1"] * 5, [f"w{v}" for v in rng.integers(0, 50, 150)]]
+    m = len(docs)
+    sims = np.zeros((m, m))
+    for i in range(m):
+        for j in range(i + 1, m):
+            total = float(len(docs[i])) + float(len(docs[j]))
+            lcs = LCSseq.similarity(docs[i], docs[j])
+            assert lcs == _lcs_by_dp(docs[i], docs[j])
+            if total:
+                sims[i, j] = sims[j, i] = 2.0 * lcs / total
+    want = sims.sum(axis=1) / (m - 1)
+    got = homogenization_per_doc(docs)
+    assert got.tobytes() == want.tobytes()
+    assert got[m - 4] == got[m - 3] == 0.0 and got.min() >= 0.0 and got.max() <= 1.0  # the empty documents
