@@ -11,10 +11,10 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from metrics.diversity_lexical import check_docs, seeded_order, token_order, word_tokens
+from metrics.diversity_lexical import check_docs, is_word, seeded_order, token_order
 from metrics.result import MetricResult
 from metrics.text import ngrams, top_counts, words
-from metrics.token_ids import RankedTexts
+from metrics.token_ids import RankedTexts, TokenIds
 
 
 def _sample(docs_tokens: Sequence[Sequence[str]], sample_size: int | None, random_state) -> list[int]:
@@ -132,18 +132,49 @@ def self_repetition(
 
     0 when no document shares an n-gram with another; grows with cross-document repetition of long
     phrases; lower is better. Depends on the number of documents: compare at the same ``sample_size``.
-    CI: normal approximation over documents. ``details["top_ngrams"]``: the most widely shared n-grams.
+    CI: normal approximation over documents. ``details["top_ngrams"]``: the ``top`` most widely shared
+    n-grams (ties by the words). Counted with NumPy on token ids (:func:`_shared_ngrams`).
     """
     check_docs(docs_tokens)
+    if n < 1 or (top is not None and top < 0):
+        raise ValueError("n must be >= 1 and top >= 0")
     idx = _sample(docs_tokens, sample_size, random_state)
-    sets = [set(ngrams(w, n)) for w in word_tokens([docs_tokens[i] for i in idx])]
-    df = Counter(g for s in sets for g in s)
-    vals = np.array([math.log1p(sum(df[g] - 1 for g in s)) for s in sets])
+    sums, grams, df, vocab = _shared_ngrams(docs_tokens, idx, n)
+    vals = np.array([math.log1p(s) for s in sums])  # exact integer sums, as a Python int sum gives them
     m = float(vals.mean())
     se = float(vals.std(ddof=1) / math.sqrt(len(vals))) if len(vals) > 1 else 0.0
-    shared = [{"ngram": " ".join(g), "docs": c} for g, c in top_counts(df, top) if c > 1]
+    wide = np.flatnonzero(df > 1)
+    if top and len(wide) > top:  # only the n-grams that can rank in the top are spelt out
+        wide = wide[df[wide] >= np.sort(df[wide])[::-1][top - 1]]
+    counts = {tuple(vocab[t] for t in grams[u].tolist()): int(df[u]) for u in wide.tolist()}
+    shared = [{"ngram": " ".join(g), "docs": c} for g, c in top_counts(counts, top)]
     return MetricResult(m, ci=(m - 1.96 * se, m + 1.96 * se), n=len(idx), sampled=len(idx) < len(docs_tokens),
                         details={"n": n, "top_ngrams": shared})
+
+
+def _shared_ngrams(docs_tokens, idx: list[int], n: int) -> tuple[list[int], np.ndarray, np.ndarray, list[str]]:
+    """Word n-grams (punctuation dropped) of the documents ``idx``, counted by document.
+
+    Returns, per document of ``idx``, the sum over its distinct n-grams of the number of *other* documents
+    holding it (ints); the distinct n-grams as rows of token ids; how many documents hold each; the
+    vocabulary of the ids. NumPy over :class:`TokenIds` (a list of token lists is encoded first).
+    """
+    ids = docs_tokens if isinstance(docs_tokens, TokenIds) else TokenIds.encode(docs_tokens)
+    pos = np.asarray(idx, dtype=np.int64)
+    flat, _ = ids.gather(pos)
+    ids.per_document("words", is_word)
+    keep = ids.vocab_mask("words")[flat]
+    doc = np.repeat(np.arange(len(pos)), ids.lengths()[pos])[keep]
+    toks = flat[keep]
+    start = np.flatnonzero(doc[:len(doc) - n + 1] == doc[n - 1:]) if len(doc) >= n else np.zeros(0, np.int64)
+    rows = np.stack([toks[start + j] for j in range(n)], axis=1)
+    grams, code = np.unique(rows, axis=0, return_inverse=True)
+    code = code.reshape(-1)
+    pair = np.unique(code.astype(np.int64) * len(pos) + doc[start])  # distinct (n-gram, document) pairs
+    holders = pair // len(pos)
+    df = np.bincount(holders, minlength=len(grams))
+    sums = np.bincount(pair % len(pos), weights=df[holders] - 1, minlength=len(pos))
+    return sums.astype(np.int64).tolist(), grams, df, ids.vocab
 
 
 # -- boilerplate --------------------------------------------------------------------------------------

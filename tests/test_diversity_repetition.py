@@ -239,3 +239,44 @@ def test_self_repetition_defaults_and_two_document_ci():
     assert two.ci == pytest.approx((np.mean(vals) - half, np.mean(vals) + half))
     pair = self_repetition([["a", "b", "c", "d"], ["x", "y", "z", "w", "a", "b", "c", "d"]], sample_size=None)
     assert pair.ci == pytest.approx((math.log(2), math.log(2)))  # two equal values: std 0
+
+
+def _self_repetition_by_sets(docs, n, top):
+    """The former implementation: sets of string n-grams and a Counter of documents per n-gram."""
+    from collections import Counter
+
+    from metrics.diversity_lexical import word_tokens
+    from metrics.text import ngrams, top_counts
+
+    sets = [set(ngrams(w, n)) for w in word_tokens(docs)]
+    df = Counter(g for s in sets for g in s)
+    vals = np.array([math.log1p(sum(df[g] - 1 for g in s)) for s in sets])
+    return vals, [{"ngram": " ".join(g), "docs": c} for g, c in top_counts(df, top) if c > 1]
+
+
+def test_self_repetition_equals_the_set_counting_bit_for_bit():
+    """Token ids and NumPy give the former set-based values bit for bit (mean, CI, top n-grams with ties),
+    for token lists and for TokenIds views, at several n and top sizes, punctuation inside n-grams dropped."""
+    from metrics.diversity_repetition import _sample
+    from metrics.token_ids import TokenIds
+
+    rng = np.random.default_rng(11)
+    pool = ["a", "b", "c", "d", "e", "f", ".", ",", "_x", "Zé", "9"]
+    docs = [[pool[k] for k in rng.integers(0, len(pool), rng.integers(0, 14))] for _ in range(120)]
+    docs += [[], [".", ","], ["a", "b", "c", "d"], ["a", "b", "c", "d"]]
+    ids = TokenIds.encode(docs)
+    view = ids.subset(np.arange(len(docs))[::-1][:90])
+    for source in (docs, ids, view):
+        for n, top, size in ((1, 10, None), (2, 3, 50), (3, 0, None), (4, 10, 60), (2, None, None), (5, 1, None)):
+            r = self_repetition(source, n=n, top=top, sample_size=size, random_state=3)
+            idx = _sample(source, size, 3)
+            vals, shared = _self_repetition_by_sets([list(source[i]) for i in idx], n, top)
+            se = float(vals.std(ddof=1) / math.sqrt(len(vals)))
+            assert r.value == float(vals.mean()) and r.n == len(idx)
+            assert r.ci == (r.value - 1.96 * se, r.value + 1.96 * se)
+            assert r.details["top_ngrams"] == shared
+    assert len(self_repetition(docs, n=2, top=None, sample_size=None).details["top_ngrams"]) > 10  # all of them
+    with pytest.raises(ValueError, match="n must be >= 1"):
+        self_repetition(docs, n=0)
+    with pytest.raises(ValueError, match="top >= 0"):
+        self_repetition(docs, top=-1)

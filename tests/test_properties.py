@@ -305,3 +305,5 @@ def test_pattern_trie_and_break_count_by_hand():
     assert _count_breaks("ab", trie, 2, 0, 1) == 1  # right margin: breaks up to len - 1 only
     assert _count_breaks("ab", trie, 1, 0, 0) == 0  # patterns longer than maxlen are never reached
     assert _count_breaks("ba", trie, 2, 0, 0) == 0  # refs[2] = 2 from "a": even, no break
+    # as in pyphen, no pattern is looked for from the closing dot: "." matches only at the opening one
+    assert _count_breaks("ab", _trie({".": (0, (1,))}), 1, 0, 0) == 0
