@@ -84,30 +84,22 @@ def self_bleu(
     """
     check_docs(docs_tokens)
     idx = _sample(docs_tokens, sample_size, random_state)
-    docs = [list(docs_tokens[i])[:max_tokens] for i in idx]
-    m = len(docs)
+    ids = docs_tokens if isinstance(docs_tokens, TokenIds) else TokenIds.encode(docs_tokens)
+    pos = np.asarray(idx, dtype=np.int64)
+    lens = np.minimum(ids.lengths()[pos], max_tokens)  # each document cut to max_tokens
+    m = len(pos)
     if m < 2:
         raise ValueError("self-BLEU needs at least two documents")
-    lens = np.array([len(d) for d in docs])
+    flat, _ = ids.gather(pos, lens)
+    doc = np.repeat(np.arange(m), lens)
     logs = np.zeros(m)
     zero = np.zeros(m, dtype=bool)
     for n in range(1, max_n + 1):
-        counts = [Counter(ngrams(d, n)) for d in docs]
-        top1: dict = defaultdict(int)
-        top2: dict = defaultdict(int)
-        arg: dict = {}
-        for i, c in enumerate(counts):
-            for g, k in c.items():
-                if k > top1[g]:
-                    top2[g], top1[g], arg[g] = top1[g], k, i
-                elif k > top2[g]:
-                    top2[g] = k
-        for i, c in enumerate(counts):
-            num = sum(min(k, top2[g] if arg[g] == i else top1[g]) for g, k in c.items())
-            den = max(1, sum(c.values()))
-            if n == 1 and num == 0:
+        num = _clipped_matches(flat, doc, n, m)
+        for i, (hit, den) in enumerate(zip(num, np.maximum(1, lens - (n - 1)).tolist())):
+            if n == 1 and hit == 0:
                 zero[i] = True
-            logs[i] += math.log((num if num else 0.1) / den)
+            logs[i] += math.log((hit if hit else 0.1) / den)
     vals = np.empty(m)
     for i in range(m):
         d = np.abs(lens - lens[i]).astype(float)
@@ -118,6 +110,43 @@ def self_bleu(
     se = float(vals.std(ddof=1) / math.sqrt(m))
     return MetricResult(mean, ci=(mean - 1.96 * se, mean + 1.96 * se), n=m, sampled=m < len(docs_tokens),
                         details={"max_tokens": max_tokens, "max_n": max_n})
+
+
+def _ngrams_within(flat: np.ndarray, doc: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The n-grams inside documents of ``flat`` (token ids, ``doc`` the document of each, in runs).
+
+    Returns where each n-gram starts in ``flat``, the distinct n-grams as rows of ids (sorted) and each
+    n-gram's row number among them (int64).
+    """
+    start = np.flatnonzero(doc[:len(doc) - n + 1] == doc[n - 1:]) if len(doc) >= n else np.zeros(0, np.int64)
+    rows = np.stack([flat[start + j] for j in range(n)], axis=1)
+    grams, code = np.unique(rows, axis=0, return_inverse=True)
+    return start, grams, code.reshape(-1).astype(np.int64)
+
+
+def _clipped_matches(flat: np.ndarray, doc: np.ndarray, n: int, m: int) -> list[int]:
+    """Per document: its n-grams' counts clipped by the largest count of each in any *other* document.
+
+    ``flat``: the documents' token ids one after another; ``doc``: the document of each. The largest
+    count among the others is the n-gram's largest count over all documents, or its second largest (ties
+    counted twice) in the document holding the largest.
+    """
+    start, _, code = _ngrams_within(flat, doc, n)
+    pair, count = np.unique(code * m + doc[start], return_counts=True)  # (n-gram, document) and its count
+    gram, holder = pair // m, pair % m
+    order = np.lexsort((holder, -count, gram))  # per n-gram: the largest count first
+    gram, holder, count = gram[order], holder[order], count[order]
+    first = np.ones(len(gram), dtype=bool)
+    first[1:] = gram[1:] != gram[:-1]
+    head = np.flatnonzero(first)
+    top1 = count[head]
+    top2 = np.zeros(len(head), dtype=np.int64)
+    has2 = np.append(head[1:], len(gram)) - head > 1
+    top2[has2] = count[head[has2] + 1]
+    g = np.cumsum(first) - 1
+    best_other = np.where(first, top2[g], top1[g])
+    clipped = np.minimum(count, best_other)
+    return np.bincount(holder, weights=clipped, minlength=m).astype(np.int64).tolist()
 
 
 # -- self-repetition ----------------------------------------------------------------------------------
@@ -166,11 +195,8 @@ def _shared_ngrams(docs_tokens, idx: list[int], n: int) -> tuple[list[int], np.n
     keep = ids.vocab_mask("words")[flat]
     doc = np.repeat(np.arange(len(pos)), ids.lengths()[pos])[keep]
     toks = flat[keep]
-    start = np.flatnonzero(doc[:len(doc) - n + 1] == doc[n - 1:]) if len(doc) >= n else np.zeros(0, np.int64)
-    rows = np.stack([toks[start + j] for j in range(n)], axis=1)
-    grams, code = np.unique(rows, axis=0, return_inverse=True)
-    code = code.reshape(-1)
-    pair = np.unique(code.astype(np.int64) * len(pos) + doc[start])  # distinct (n-gram, document) pairs
+    start, grams, code = _ngrams_within(toks, doc, n)
+    pair = np.unique(code * len(pos) + doc[start])  # distinct (n-gram, document) pairs
     holders = pair // len(pos)
     df = np.bincount(holders, minlength=len(grams))
     sums = np.bincount(pair % len(pos), weights=df[holders] - 1, minlength=len(pos))

@@ -280,3 +280,56 @@ def test_self_repetition_equals_the_set_counting_bit_for_bit():
         self_repetition(docs, n=0)
     with pytest.raises(ValueError, match="top >= 0"):
         self_repetition(docs, top=-1)
+
+
+def _self_bleu_by_counters(docs, max_n):
+    """The former implementation: a Counter per document and the two largest counts of each n-gram."""
+    from collections import Counter, defaultdict
+
+    from metrics.diversity_repetition import _brevity
+    from metrics.text import ngrams
+
+    m = len(docs)
+    lens = np.array([len(d) for d in docs])
+    logs, zero = np.zeros(m), np.zeros(m, dtype=bool)
+    for n in range(1, max_n + 1):
+        counts = [Counter(ngrams(d, n)) for d in docs]
+        top1, top2, arg = defaultdict(int), defaultdict(int), {}
+        for i, c in enumerate(counts):
+            for g, k in c.items():
+                if k > top1[g]:
+                    top2[g], top1[g], arg[g] = top1[g], k, i
+                elif k > top2[g]:
+                    top2[g] = k
+        for i, c in enumerate(counts):
+            num = sum(min(k, top2[g] if arg[g] == i else top1[g]) for g, k in c.items())
+            den = max(1, sum(c.values()))
+            if n == 1 and num == 0:
+                zero[i] = True
+            logs[i] += math.log((num if num else 0.1) / den)
+    vals = np.empty(m)
+    for i in range(m):
+        d = np.abs(lens - lens[i]).astype(float)
+        d[i] = np.inf
+        j = np.lexsort((lens, d))[0]
+        vals[i] = 0.0 if zero[i] else _brevity(int(lens[i]), int(lens[j])) * math.exp(logs[i] / max_n)
+    return vals
+
+
+def test_self_bleu_equals_the_counter_version_bit_for_bit():
+    """NumPy counts on token ids give the former Counter-based values bit for bit: repeated n-grams within
+    a document, ties for the largest count, empty and one-token documents, the cut at max_tokens."""
+    from metrics.diversity_repetition import _sample
+    from metrics.token_ids import TokenIds
+
+    rng = np.random.default_rng(4)
+    docs = [[f"t{k}" for k in rng.integers(0, 5, rng.integers(0, 16))] for _ in range(70)]
+    docs += [[], ["t1"], ["t1", "t1", "t1"], ["t1", "t1", "t1"], ["q", "r", "s", "t", "u"] * 3, ["z9"]]
+    ids = TokenIds.encode(docs)
+    for source in (docs, ids, ids.subset(np.arange(len(docs))[::-2])):
+        for size, cut, max_n in ((None, 200, 4), (30, 6, 4), (None, 3, 2), (12, 200, 1), (None, 0, 4)):
+            r = self_bleu(source, sample_size=size, max_tokens=cut, max_n=max_n, random_state=9)
+            vals = _self_bleu_by_counters([list(source[i])[:cut] for i in _sample(source, size, 9)], max_n)
+            se = float(vals.std(ddof=1) / math.sqrt(len(vals)))
+            assert r.value == float(vals.mean()) and r.n == len(vals)
+            assert r.ci == (r.value - 1.96 * se, r.value + 1.96 * se)
