@@ -100,16 +100,27 @@ def self_bleu(
             if n == 1 and hit == 0:
                 zero[i] = True
             logs[i] += math.log((hit if hit else 0.1) / den)
+    ref = _closest_other_length(lens)
     vals = np.empty(m)
-    for i in range(m):
-        d = np.abs(lens - lens[i]).astype(float)
-        d[i] = np.inf
-        j = np.lexsort((lens, d))[0]  # closest length, ties to the shorter (as nltk)
-        vals[i] = 0.0 if zero[i] else _brevity(int(lens[i]), int(lens[j])) * math.exp(logs[i] / max_n)
+    for i, (hyp, r) in enumerate(zip(lens.tolist(), ref.tolist())):
+        vals[i] = 0.0 if zero[i] else _brevity(hyp, r) * math.exp(logs[i] / max_n)
     mean = float(vals.mean())
     se = float(vals.std(ddof=1) / math.sqrt(m))
     return MetricResult(mean, ci=(mean - 1.96 * se, mean + 1.96 * se), n=m, sampled=m < len(docs_tokens),
                         details={"max_tokens": max_tokens, "max_n": max_n})
+
+
+def _closest_other_length(lens: np.ndarray) -> np.ndarray:
+    """For each document, the length of the other document closest to it in length, ties to the shorter
+    (nltk's reference length): its own length when another document shares it, else the nearest distinct
+    length below or above."""
+    u, count = np.unique(lens, return_counts=True)
+    p = np.searchsorted(u, lens)
+    far = 2 * int(u[-1]) + 2  # farther than any length: stands for "no length on this side"
+    below = np.where(p > 0, u[np.maximum(p - 1, 0)], -far)
+    above = np.where(p + 1 < len(u), u[np.minimum(p + 1, len(u) - 1)], far)
+    nearest = np.where(lens - below <= above - lens, below, above)
+    return np.where(count[p] > 1, lens, nearest)
 
 
 def _ngrams_within(flat: np.ndarray, doc: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -333,3 +333,19 @@ def test_self_bleu_equals_the_counter_version_bit_for_bit():
             se = float(vals.std(ddof=1) / math.sqrt(len(vals)))
             assert r.value == float(vals.mean()) and r.n == len(vals)
             assert r.ci == (r.value - 1.96 * se, r.value + 1.96 * se)
+
+
+def test_closest_other_length_equals_the_lexsort_per_document():
+    from metrics.diversity_repetition import _closest_other_length
+
+    rng = np.random.default_rng(2)
+    cases = [np.array([3, 3]), np.array([0, 7]), np.array([5, 1, 9]), np.array([4, 2, 6, 6, 0, 200, 2])]
+    cases += [rng.integers(0, 12, rng.integers(2, 30)) for _ in range(40)]
+    for lens in cases:
+        want = []
+        for i in range(len(lens)):  # the former loop: closest length, ties to the shorter, itself excluded
+            d = np.abs(lens - lens[i]).astype(float)
+            d[i] = np.inf
+            want.append(int(lens[np.lexsort((lens, d))[0]]))
+        assert _closest_other_length(lens).tolist() == want
+    assert _closest_other_length(np.array([5, 1, 9])).tolist() == [1, 5, 5]  # 5: 1 and 9 tie, the shorter
