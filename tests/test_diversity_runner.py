@@ -99,3 +99,20 @@ def test_chatgpt_text_repeats_itself_more_than_people(make_ctx, corpora_dir, pai
     rows = _rows(run(make_ctx(_texts(corpora_dir, pair, "real"), _texts(corpora_dir, pair, "synth"))))
     for name in ("compression_ratio", "self_bleu_rate", "self_repetition_rate"):
         assert rows[name].synth > rows[name].real, name
+
+
+def test_word_budget_is_the_fewest_word_tokens_of_the_halves_and_synth(make_ctx):
+    """``budget_words``: the word tokens (punctuation dropped) of the smallest of real half A, real half B
+    and the synthetic corpus, capped by ``token_budget``; counted here token by token."""
+    from metrics.diversity_lexical import is_word
+
+    rng = random.Random(3)
+    vocab = ["alpha", "beta", "gamma", "delta", "eps", ",", ".", "!", "_u", "42"]
+    real = [" ".join(rng.choice(vocab) for _ in range(rng.randint(1, 30))) for _ in range(40)]
+    synth = [" ".join(rng.choice(vocab) for _ in range(rng.randint(1, 12))) for _ in range(30)]
+    ctx = make_ctx(real, synth)
+    want = min(sum(is_word(t) for toks in c.tokens for t in toks) for c in (ctx.real_a, ctx.real_b, ctx.synth))
+    assert 0 < want < sum(is_word(t) for toks in ctx.real.tokens for t in toks)
+    assert _rows(run(ctx)).get("zipf_exponent").details["budget_words"] == want
+    ctx = make_ctx(real, synth, token_budget=want - 5)
+    assert _rows(run(ctx))["zipf_exponent"].details["budget_words"] == want - 5

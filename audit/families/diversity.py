@@ -21,7 +21,7 @@ from audit.context import AuditContext, CorpusData
 from audit.families import FamilyOutput
 from audit.noise import split_gaps, split_method, splits_for
 from metrics.diversity_homogenization import homogenization_rate
-from metrics.diversity_lexical import compression_ratio, distinct_n, mattr_corpus, ngram_entropy
+from metrics.diversity_lexical import compression_ratio, distinct_n, is_word, mattr_corpus, ngram_entropy
 from metrics.diversity_repetition import (
     boilerplate_examples,
     boilerplate_opening_rate,
@@ -106,22 +106,13 @@ def _cluster_section(ctx: AuditContext, centroids: np.ndarray, limit: int = 6) -
              "real_examples": ex(ctx.real, lr, j), "synth_examples": ex(ctx.synth, ls, j)} for j in picks]
 
 
-def _count_words(docs_tokens, cap: int) -> int:
-    """Word tokens in the corpus, counting only up to ``cap`` (all a budget needs to know)."""
-    total = 0
-    for toks in docs_tokens:
-        total += sum(1 for t in toks if t[:1].isalnum() or t[:1] == "_")
-        if total >= cap:
-            break
-    return total
-
-
 def run(ctx: AuditContext) -> FamilyOutput:
     out = FamilyOutput()
     opt = ctx.options
     sized = (ctx.real_a, ctx.real_b, ctx.synth)
     tokens = min(sum(len(t) for t in c.tokens) for c in sized)
-    words = min(_count_words(c.tokens, opt.get("token_budget", 50_000)) for c in sized)
+    # word tokens of each (punctuation dropped), counted once per corpus over its vocabulary (as MATTR does)
+    words = min(int(c.token_ids.per_document("words", is_word).sum()) for c in sized)
     nbytes = min(sum(len(t.encode("utf-8")) + 1 for t in c.texts) for c in sized)
     docs = min(len(c) for c in sized)
     budget = max(1, min(opt.get("token_budget", 50_000), tokens))
