@@ -276,10 +276,24 @@ def test_self_repetition_equals_the_set_counting_bit_for_bit():
             assert r.ci == (r.value - 1.96 * se, r.value + 1.96 * se)
             assert r.details["top_ngrams"] == shared
     assert len(self_repetition(docs, n=2, top=None, sample_size=None).details["top_ngrams"]) > 10  # all of them
-    with pytest.raises(ValueError, match="n must be >= 1"):
+    with pytest.raises(ValueError, match="^n must be >= 1 and top >= 0$"):
         self_repetition(docs, n=0)
-    with pytest.raises(ValueError, match="top >= 0"):
+    with pytest.raises(ValueError, match="^n must be >= 1 and top >= 0$"):
         self_repetition(docs, top=-1)
+
+
+def test_self_repetition_top_cut_two_documents_and_fewer_tokens_than_n():
+    # word w_k in k + 1 documents: four shared words (w1..w4), each in a different number of documents
+    docs = [[f"w{k}" for k in range(5) if k + 1 >= d] for d in range(1, 7)]
+    r = self_repetition(docs, n=1, top=3, sample_size=None)
+    assert r.details["top_ngrams"] == [{"ngram": f"w{k}", "docs": k + 1} for k in (4, 3, 2)]
+    two = self_repetition([["a", "b"], ["a", "c"]], n=1, sample_size=None)
+    assert two.value == math.log(2) and two.ci == (two.value, two.value)  # two documents: always the same value
+    two = self_repetition([["a", "b", "a"], ["a", "c"], ["z"]], n=1, sample_size=None)
+    assert two.ci[1] - two.ci[0] > 0.5
+    # three tokens in all, n = 5: no n-gram anywhere
+    assert self_repetition([["a", "b"], ["c"]], n=5, sample_size=None).value == 0.0
+    assert self_bleu([["a", "b"], ["c"]], sample_size=None, max_n=5).value == 0.0
 
 
 def _self_bleu_by_counters(docs, max_n):

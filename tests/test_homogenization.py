@@ -156,3 +156,11 @@ def test_per_doc_equals_the_pair_loop_bit_for_bit_and_a_dp_lcs():
     got = homogenization_per_doc(docs)
     assert got.tobytes() == want.tobytes()
     assert got[m - 4] == got[m - 3] == 0.0 and got.min() >= 0.0 and got.max() <= 1.0  # the empty documents
+
+
+def test_most_typical_document_is_the_highest_score_whatever_the_seed():
+    texts = ["a b c d", "a b c e", "a x y z", "q r s t"]
+    best = homogenization_per_doc([rouge_tokens(t) for t in texts]).max()
+    for seed in range(6):  # each seed orders the documents differently: the best is not always first
+        typical = homogenization_rate(texts, sample_size=None, random_state=seed).details["most_typical_doc"]
+        assert typical["score"] == best and typical["text"] in ("a b c d", "a b c e")
