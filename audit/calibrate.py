@@ -135,12 +135,14 @@ class HalfStats:
 
 
 def calibrate(real_docs, real_emb: np.ndarray, *, seeds: int = 5, seed: int = 0, families=None,
-              half_size: int | None = None, progress=None, noise_floor: bool = False) -> Calibration:
+              half_size: int | None = None, progress=None, noise_floor: bool = False,
+              workers: int = 1) -> Calibration:
     """Run the metric families on ``seeds`` random half-vs-half splits of the real corpus.
 
     ``noise_floor``: also compute each row's own noise floor inside a split (on quarters of the corpus).
     Calibration never reads it (the splits are the noise measurement), so it is off; the samples are the
-    same either way (tested), only the cost differs.
+    same either way (tested), only the cost differs. ``workers``: threads for each split's families
+    (``run_context``); the samples are the same for any number.
     """
     from audit.context import CorpusData, context_of
     from audit.sampling import content_order
@@ -165,7 +167,7 @@ def calibrate(real_docs, real_emb: np.ndarray, *, seeds: int = 5, seed: int = 0,
         real.stats, synth.stats = halves.of(a), halves.of(b)
         ctx = context_of(real, synth, seed=seed + s, options=options, noise_floor=noise_floor, sections=False)
         progress.note(f"Calibration split {s + 1}/{seeds}: {half} vs {half} real documents")
-        entries, _ = run_context(ctx, families, progress)
+        entries, _ = run_context(ctx, families, progress, workers=workers)
         for e in entries:
             m = out.setdefault(e.name, MetricSamples(e.name, e.kind, e.better))
             m.verdicts.append(e.verdict)

@@ -86,7 +86,7 @@ def cmd_init(args) -> int:
     from rich.console import Console
 
     from audit.calibrate import calibrate, render_config, suggest_checks
-    from audit.pipeline import AuditOptions, embed_docs, make_embedder, read_corpus
+    from audit.pipeline import AuditOptions, default_workers, embed_docs, make_embedder, read_corpus
 
     out = Path(args.output)
     inputs = [args.real] + ([args.synth] if args.synth else [])
@@ -116,7 +116,7 @@ def cmd_init(args) -> int:
         embedder = make_embedder(opts, progress)
         emb = embed_docs(embedder, docs, opts, progress, "real")
         cal = calibrate(docs, emb, seeds=args.seeds, seed=args.seed, families=chosen, half_size=half,
-                        progress=progress)
+                        progress=progress, workers=default_workers())
     finally:
         if hasattr(progress, "close"):
             progress.close()

@@ -1,6 +1,8 @@
 """What the family runners receive: both corpora (sampled, embedded), the real halves, full-corpus stats."""
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -236,6 +238,22 @@ class AuditContext:
     # False: the runners may skip report sections that only show examples (boilerplate openings, cluster
     # keywords); no row reads them. Only for `audit init`'s calibration splits, which keep rows alone.
     sections: bool = True
+
+    # one lock per key of ``shared``: the families may run on several threads (``run_context(workers=)``)
+    _locks: dict[str, threading.Lock] = field(default_factory=dict, init=False, repr=False, compare=False)
+    _locks_lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False, compare=False)
+
+    def shared_value(self, key: str, make: Callable[[], Any]) -> Any:
+        """``shared[key]``, made by ``make()`` the first time it is asked for, once even when several
+        families ask for it at the same time from different threads."""
+        if key in self.shared:
+            return self.shared[key]
+        with self._locks_lock:
+            lock = self._locks.setdefault(key, threading.Lock())
+        with lock:
+            if key not in self.shared:
+                self.shared[key] = make()
+        return self.shared[key]
 
     def rng(self, salt: int = 0) -> np.random.Generator:
         """A generator for one metric: same seed + salt -> same numbers, independent of run order."""

@@ -42,13 +42,13 @@ def real_split(ctx: AuditContext, j: int) -> tuple[CorpusData, CorpusData]:
     """The ``j``-th disjoint half-vs-half split of the real sample; split 0 is the context's own."""
     if j == 0:
         return ctx.real_a, ctx.real_b
-    cache = ctx.shared.setdefault("noise_splits", {})
-    if j not in cache:
+    def make() -> tuple[CorpusData, CorpusData]:
         perm = content_order(ctx.real.docs, [ctx.seed, 99, j])
         half = len(perm) // 2
         a, b = np.sort(perm[:half]), np.sort(perm[half:2 * half])
-        cache[j] = (ctx.real.subset(a, "real_a"), ctx.real.subset(b, "real_b"))
-    return cache[j]
+        return ctx.real.subset(a, "real_a"), ctx.real.subset(b, "real_b")
+
+    return ctx.shared_value(f"noise_split_{j}", make)
 
 
 def split_gaps(ctx: AuditContext, fn: Callable[[CorpusData], float | None], k: int,

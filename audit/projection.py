@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import warnings
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -101,14 +102,35 @@ def corpus_map(ctx: AuditContext, *, max_points: int = 1500, random_state: int =
     has clustered the corpora (``ctx.shared["topics"]``), each point carries its cluster id and the
     clusters' label positions (median of their points) and keywords are included.
     """
+    picks = map_picks(ctx, max_points, random_state)
+    x = map_input(ctx, picks)
+    if len(x) < 5:
+        return {"points": [], "clusters": [], "method": "none", "sampled": False}
+    xy, used = project(x, random_state=random_state, method=method)
+    return map_section(ctx, picks, xy, used, max_points)
+
+
+def map_picks(ctx: AuditContext, max_points: int, random_state: int) -> dict[str, np.ndarray]:
+    """The rows of each corpus the map shows: at most ``max_points`` per corpus, seeded, sorted."""
     rng = np.random.default_rng([random_state, 7])
     picks = {}
     for name, c in (("real", ctx.real), ("synth", ctx.synth)):
         n = len(c)
         picks[name] = np.sort(rng.choice(n, size=min(n, max_points), replace=False)) if n else np.array([], int)
-    x = np.vstack([ctx.real.embeddings[picks["real"]], ctx.synth.embeddings[picks["synth"]]])
-    if len(x) < 5:
-        return {"points": [], "clusters": [], "method": "none", "sampled": False}
+    return picks
+
+
+def map_input(ctx: AuditContext, picks: dict[str, np.ndarray]) -> np.ndarray:
+    """The picked embeddings, real rows first: what :func:`project` lays out."""
+    return np.vstack([ctx.real.embeddings[picks["real"]], ctx.synth.embeddings[picks["synth"]]])
+
+
+def project(x: np.ndarray, *, random_state: int = 0, method: str = "umap") -> tuple[np.ndarray, str]:
+    """The 2-D layout of the rows of ``x``, scaled to [0, 1] on each axis, and the method that made it.
+
+    A pure function of its arguments (no context), so it can run in another process
+    (:func:`project_in_worker`) while the metric families run here. ``x`` needs at least 5 rows.
+    """
     if method not in ("umap", "pca"):
         raise ValueError(f"map method must be 'umap' or 'pca', got {method!r}")
     xy = None
@@ -138,8 +160,13 @@ def corpus_map(ctx: AuditContext, *, max_points: int = 1500, random_state: int =
         xy = PCA(n_components=2, random_state=random_state).fit_transform(x)
     xy = np.asarray(xy, dtype=float)
     lo, hi = xy.min(axis=0), xy.max(axis=0)
-    xy = (xy - lo) / np.where(hi - lo > 0, hi - lo, 1.0)
+    return (xy - lo) / np.where(hi - lo > 0, hi - lo, 1.0), method
 
+
+def map_section(ctx: AuditContext, picks: dict[str, np.ndarray], xy: np.ndarray, method: str,
+                max_points: int) -> dict:
+    """The report's map section: the laid-out points with their text snippets, and, when the drift family
+    has clustered the corpora (``ctx.shared["topics"]``), each point's cluster and the clusters' labels."""
     topics = ctx.shared.get("topics") or {}
     labels = {"real": topics.get("labels_real"), "synth": topics.get("labels_synth")}
     points = []
@@ -166,3 +193,54 @@ def corpus_map(ctx: AuditContext, *, max_points: int = 1500, random_state: int =
     return {"points": points, "clusters": clusters, "method": method,
             "sampled": any(len(picks[n]) < len(c) for n, c in (("real", ctx.real), ("synth", ctx.synth))),
             "max_points_per_corpus": max_points}
+
+
+def _project_task(x: np.ndarray, random_state: int, method: str, threads: int) -> tuple[np.ndarray, str]:
+    """:func:`project` in a worker process, with the parent's numeric-thread budget (the same budget gives
+    the same digits)."""
+    from audit.threads import limited_threads
+
+    with limited_threads(threads):
+        return project(x, random_state=random_state, method=method)
+
+
+def start_map(ctx: AuditContext, *, max_points: int = 1500, random_state: int = 0, method: str = "umap",
+              workers: int = 1) -> Callable[[], dict]:
+    """Start :func:`corpus_map`; the returned function finishes it and returns the same section.
+
+    With ``workers`` > 1 and a map large enough for umap-learn, the projection runs in a worker process
+    (a child of the reading pool's fork server) while this process computes the metric families: UMAP's
+    numba code holds the interpreter lock, so a thread would not overlap it. Only the picked embeddings go
+    to the worker and only the 2-D layout comes back; the cluster labels, which the drift family computes
+    meanwhile, are attached here when it is finished. If the worker cannot run (no process can be started,
+    it died), the projection is computed here instead: the section is the same either way.
+    """
+    picks = map_picks(ctx, max_points, random_state)
+    x = map_input(ctx, picks)
+    if len(x) < 5 or workers <= 1 or len(x) <= SMALL_MAP or method != "umap":
+        return lambda: corpus_map(ctx, max_points=max_points, random_state=random_state, method=method)
+    from concurrent.futures import ProcessPoolExecutor
+
+    from audit.reading import worker_context
+    from audit.threads import thread_budget
+
+    pool = fut = None
+    try:
+        pool = ProcessPoolExecutor(max_workers=1, mp_context=worker_context())
+        fut = pool.submit(_project_task, x, random_state, method, thread_budget())
+    except Exception:  # noqa: BLE001 - no worker: the projection runs here when it is asked for
+        pass
+
+    def finish() -> dict:
+        try:
+            if fut is None:
+                raise RuntimeError("no worker")
+            xy, used = fut.result()
+        except Exception:  # noqa: BLE001 - the worker failed to run: compute the same layout here
+            xy, used = project(x, random_state=random_state, method=method)
+        finally:
+            if pool is not None:
+                pool.shutdown(wait=True, cancel_futures=True)
+        return map_section(ctx, picks, xy, used, max_points)
+
+    return finish

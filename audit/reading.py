@@ -58,6 +58,19 @@ def warm() -> None:
     document_defects("Caf\u00c3\u00a9 warm")  # the shipped phrase lists compiled, ftfy imported (mojibake)
 
 
+def worker_context():
+    """The multiprocessing context of the audit's worker processes.
+
+    Not "fork": a forked child inherits locks of the parent's threads (rensa's and BLAS's pools, OpenMP's)
+    and can hang; the fork server is a fresh process, started once and kept, whose children start with
+    the reading modules already imported and warmed (:func:`warm`)."""
+    if "forkserver" in mp.get_all_start_methods():
+        ctx = mp.get_context("forkserver")
+        ctx.set_forkserver_preload(["audit.reading", "audit.reading_warm"])
+        return ctx
+    return mp.get_context("spawn")  # pragma: no cover - not Linux
+
+
 def _init_worker() -> None:
     from threadpoolctl import threadpool_limits
 
@@ -83,15 +96,9 @@ def _summaries(chunks: Iterator[list[Document]], params: FingerprintParams, work
         for chunk in itertools.chain([first], [] if second is None else [second], chunks):
             yield chunk, *summarise_chunk(chunk, params)
         return
-    # not "fork": a forked child inherits locks of the parent's threads (rensa's and BLAS's pools) and can
-    # hang; the fork server is a fresh process. Accumulators registered at run time are passed along.
-    if "forkserver" in mp.get_all_start_methods():
-        ctx = mp.get_context("forkserver")
-        ctx.set_forkserver_preload(["audit.reading", "audit.reading_warm"])
-    else:  # pragma: no cover - not Linux
-        ctx = mp.get_context("spawn")
+    # Accumulators registered at run time are passed along.
     factories = {**builtin_accumulators(), **STREAM_ACCUMULATORS}
-    pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_init_worker)
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=worker_context(), initializer=_init_worker)
     pending: deque = deque()
     try:
         for chunk in itertools.chain([first, second], chunks):

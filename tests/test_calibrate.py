@@ -200,6 +200,21 @@ def test_calibration_without_floors_gives_the_same_samples(news):
     assert any(m.real or m.value for m in without.metrics.values())
 
 
+def test_calibration_on_threads_gives_the_same_samples(news):
+    """`audit init` runs each split's families on the machine's CPUs: the samples (values and verdicts of
+    every split) are those of one family at a time."""
+    texts = news[0][:200]
+    emb = HashEmbedder().encode(texts)
+    docs = docs_from_texts(texts, "real")
+    fams = ("diversity", "drift", "bias", "properties")
+    one = calibrate(docs, emb, seeds=2, families=fams)
+    two = calibrate(docs, emb, seeds=2, families=fams, workers=2)
+    assert len(one.metrics) >= 30 and one.metrics.keys() == two.metrics.keys()
+    for name, m in one.metrics.items():
+        o = two.metrics[name]
+        assert (m.real, m.synth, m.value, m.verdicts) == (o.real, o.synth, o.value, o.verdicts), name
+
+
 def test_a_context_without_floor_skips_the_halves(news):
     """The switch really removes the work on the halves: no row carries a noise floor."""
     from audit.pipeline import run_context

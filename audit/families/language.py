@@ -61,10 +61,8 @@ def corpus_mix(c: CorpusData) -> LanguageMix:
 def doc_languages(ctx: AuditContext) -> dict[str, list[str]]:
     """Language code of every sampled document, ``{"real": [...], "synth": [...]}`` aligned with
     ``ctx.real.docs`` / ``ctx.synth.docs`` (computed once per context)."""
-    if "doc_languages" not in ctx.shared:
-        ctx.shared["doc_languages"] = {"real": document_languages(ctx.real.docs),
-                                       "synth": document_languages(ctx.synth.docs)}
-    return ctx.shared["doc_languages"]
+    return ctx.shared_value("doc_languages", lambda: {"real": document_languages(ctx.real.docs),
+                                                      "synth": document_languages(ctx.synth.docs)})
 
 
 def run(ctx: AuditContext) -> FamilyOutput:
@@ -111,14 +109,14 @@ STOP_SHARE = 0.02  # a language with at least this share of either sample contri
 
 def corpus_stop_words(ctx: AuditContext) -> frozenset[str]:
     """Stop words of every language holding at least 2% of either sampled corpus (English when none)."""
-    if "stop_words" not in ctx.shared:
-        langs = doc_languages(ctx)
+    def make() -> frozenset[str]:
         present = set()
-        for labels in langs.values():
+        for labels in doc_languages(ctx).values():
             counts = Counter(labels)
             present |= {lang for lang, c in counts.items() if c >= STOP_SHARE * max(1, len(labels))}
-        ctx.shared["stop_words"] = stop_words(present - {UNDETERMINED} or {"en"})
-    return ctx.shared["stop_words"]
+        return stop_words(present - {UNDETERMINED} or {"en"})
+
+    return ctx.shared_value("stop_words", make)
 
 
 # --- resources that support only some languages ----------------------------------------------------

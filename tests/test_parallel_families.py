@@ -1,0 +1,200 @@
+"""The metric families on several threads and the map's projection in a worker process give exactly what
+one family at a time in this process gives; a shared value is made once; failures and a worker that cannot
+run behave as in one process."""
+import json
+import threading
+from concurrent.futures import Future
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from audit.families import FamilyOutput
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _texts(side: str, n: int) -> list[str]:
+    lines = (ROOT / "sample_data" / f"{side}.jsonl").read_text(encoding="utf-8").splitlines()[:n]
+    return [json.loads(line)["text"] for line in lines]
+
+
+def _rows(entries) -> list[str]:
+    return [json.dumps(e.to_dict(), sort_keys=True, default=str) for e in entries]
+
+
+def test_families_on_threads_equal_one_family_at_a_time(make_ctx):
+    from audit.pipeline import run_context
+
+    real, synth = _texts("real", 160), _texts("synth", 160)
+    one_entries, one_sections = run_context(make_ctx(real, synth))
+    assert len(one_entries) > 40 and {e.family for e in one_entries} >= {"diversity", "drift", "bias"}
+    for workers in (2, 7):  # two threads; one per family
+        entries, sections = run_context(make_ctx(real, synth), workers=workers)
+        assert _rows(entries) == _rows(one_entries)  # same rows, same order, same q-values
+        assert (json.dumps(sections, sort_keys=True, default=str)
+                == json.dumps(one_sections, sort_keys=True, default=str))
+
+
+def test_threads_are_really_used_and_rows_come_back_in_report_order(make_ctx, monkeypatch):
+    """Two families that each wait for the other finish only if they run at the same time; the rows come
+    back in report order although the later family finishes first."""
+    import audit.families as fams
+    from audit.pipeline import run_context
+    from audit.result import MetricEntry
+
+    both = threading.Barrier(2, timeout=10)
+
+    def family(name, delay):
+        def run(ctx):
+            both.wait()  # a BrokenBarrierError (after 10 s) if the other family is not running meanwhile
+            threading.Event().wait(delay)
+            return FamilyOutput([MetricEntry(family=name, name=f"{name}_row", title=name, description="",
+                                             better="higher", kind="per_corpus", verdict="info", reason="")],
+                                {name: threading.current_thread().name})
+        return run
+
+    monkeypatch.setattr(fams, "runners", lambda: {"diversity": family("diversity", 0.2),
+                                                  "drift": family("drift", 0.0)})
+    entries, sections = run_context(make_ctx(_texts("real", 20), _texts("synth", 20)),
+                                    families=("diversity", "drift"), workers=2)
+    assert [e.name for e in entries] == ["diversity_row", "drift_row"]
+    assert sections["diversity"] != sections["drift"]  # two threads
+    assert all(name.startswith("audit-family") for name in sections.values())
+
+
+def test_a_failing_family_raises_the_first_failure_in_report_order(make_ctx, monkeypatch):
+    import audit.families as fams
+    from audit.pipeline import run_context
+
+    def boom(name, delay):
+        def run(ctx):
+            threading.Event().wait(delay)
+            raise RuntimeError(f"{name} failed")
+        return run
+
+    # drift fails first in time (diversity waits), diversity first in report order: diversity's error is
+    # raised, as it is when the families run one at a time
+    monkeypatch.setattr(fams, "runners", lambda: {"diversity": boom("diversity", 0.3), "drift": boom("drift", 0.0)})
+    ctx = make_ctx(_texts("real", 20), _texts("synth", 20))
+    for workers in (1, 2):
+        with pytest.raises(RuntimeError, match="diversity failed"):
+            run_context(ctx, families=("diversity", "drift"), workers=workers)
+
+
+def test_shared_value_is_made_once_when_threads_ask_together(make_ctx):
+    ctx = make_ctx(_texts("real", 10), _texts("synth", 10))
+    calls, start = [], threading.Barrier(8, timeout=10)
+
+    def make():
+        calls.append(1)
+        threading.Event().wait(0.1)  # slow: the other threads arrive while it is being made
+        return object()
+
+    got = []
+
+    def ask():
+        start.wait()
+        got.append(ctx.shared_value("k", make))
+
+    threads = [threading.Thread(target=ask) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(calls) == 1 and len(got) == 8 and all(g is got[0] for g in got)
+    assert ctx.shared_value("other", lambda: 5) == 5 and ctx.shared["other"] == 5 and ctx.shared["k"] is got[0]
+
+
+def _map_ctx(n):
+    from audit.context import build_context
+    from audit.documents import Document
+
+    rng = np.random.default_rng(1)
+    centres = rng.standard_normal((3, 32)) * 4
+    emb = np.vstack([centres[i % 3] + rng.standard_normal(32) for i in range(n)]).astype(np.float32)
+    docs = [Document(id=str(i), text=f"document {i}", source="t", line=i) for i in range(n)]
+    ctx = build_context(docs[:n // 2], docs[n // 2:], emb[:n // 2], emb[n // 2:], seed=0)
+    # the drift family's clusters, as the map finds them once the families are done
+    ctx.shared["topics"] = {"labels_real": [i % 3 for i in range(n // 2)],
+                            "labels_synth": [(n // 2 + i) % 3 for i in range(n - n // 2)],
+                            "clusters": [{"id": c, "keywords": [f"k{c}"], "real_share": 0.3, "synth_share": 0.3}
+                                         for c in range(3)]}
+    return ctx
+
+
+@pytest.mark.slow  # umap-learn in a worker process (the first run on a machine compiles its numba code)
+def test_map_projected_in_a_worker_equals_the_map_made_here():
+    from audit.projection import SMALL_MAP, corpus_map, start_map
+
+    ctx = _map_ctx(480)
+    assert 480 > SMALL_MAP  # umap-learn's path, the one worth a worker
+    here = corpus_map(ctx, random_state=3)
+    assert start_map(ctx, random_state=3, workers=2)() == here
+    assert here["method"] == "umap" and len(here["clusters"]) == 3 and here["points"][0]["cluster"] == 0
+
+
+@pytest.mark.slow
+def test_map_falls_back_to_this_process_when_the_worker_cannot_run(monkeypatch):
+    import concurrent.futures
+    from concurrent.futures.process import BrokenProcessPool
+
+    import audit.reading
+    from audit.projection import corpus_map, start_map
+
+    ctx = _map_ctx(480)
+    here = corpus_map(ctx, random_state=3)
+
+    class Dead:  # a pool whose worker died
+        def __init__(self, *a, **kw):
+            self.shut = False
+
+        def submit(self, *a, **kw):
+            f = Future()
+            f.set_exception(BrokenProcessPool("a worker died"))
+            return f
+
+        def shutdown(self, *a, **kw):
+            self.shut = True
+
+    monkeypatch.setattr(concurrent.futures, "ProcessPoolExecutor", Dead)
+    assert start_map(ctx, random_state=3, workers=2)() == here
+
+    def no_processes():
+        raise OSError("no processes here")
+
+    monkeypatch.setattr(audit.reading, "worker_context", no_processes)
+    assert start_map(ctx, random_state=3, workers=2)() == here
+
+
+def test_small_or_single_worker_maps_are_made_here_without_a_pool(monkeypatch):
+    import concurrent.futures
+
+    from audit.projection import corpus_map, start_map
+
+    def no_pool(*a, **kw):
+        raise AssertionError("no worker process for this map")
+
+    monkeypatch.setattr(concurrent.futures, "ProcessPoolExecutor", no_pool)
+    small = _map_ctx(120)  # NumPy layout: no umap-learn to keep off this process
+    assert start_map(small, random_state=2, workers=2)() == corpus_map(small, random_state=2)
+    tiny = _map_ctx(4)
+    assert start_map(tiny, workers=2)() == {"points": [], "clusters": [], "method": "none", "sampled": False}
+    pca = _map_ctx(480)
+    assert start_map(pca, method="pca", workers=2)()["method"] == "pca"
+    assert start_map(pca, method="pca", workers=1)() == corpus_map(pca, method="pca")
+
+
+def test_audit_with_one_worker_and_with_two_is_byte_identical(tmp_path):
+    """The whole report, map included (450 + 450 documents: umap-learn in the worker), from the CLI's
+    pipeline with one worker (reading, families and map here, in turn) and with two."""
+    from audit.pipeline import AuditOptions, run_audit
+
+    def audit(workers):
+        return run_audit(AuditOptions(real=str(ROOT / "sample_data" / "real.jsonl"),
+                                      synth=str(ROOT / "sample_data" / "synth.jsonl"), embedder="hash",
+                                      use_cache=False, workers=workers)).to_json()
+
+    one, two = audit(1), audit(2)
+    assert json.loads(one)["sections"]["map"]["method"] == "umap"
+    assert one == two
