@@ -233,8 +233,7 @@ def run_context(ctx: AuditContext, families=FAMILIES, progress: Progress | None 
     sections: dict[str, Any] = {}
     table = runners()
     families = list(families)
-    threads = max(1, min(workers, len(families)))
-    if threads == 1:
+    if workers <= 1 or len(families) <= 1:
         outs = {}
         for fam in families:
             progress.step(f"Computing {fam} metrics")
@@ -243,14 +242,28 @@ def run_context(ctx: AuditContext, families=FAMILIES, progress: Progress | None 
     else:
         from concurrent.futures import ThreadPoolExecutor, as_completed
 
-        tick = progress.step(f"Computing {len(families)} metric families on {threads} threads", total=len(families))
-        order = sorted(families, key=lambda f: _COST_ORDER.index(f) if f in _COST_ORDER else len(_COST_ORDER))
+        from audit.family_worker import IN_WORKER, finish_family, start_family
+
+        # the families that read the samples only go to worker processes first (Python code holds the
+        # interpreter lock: on threads they would take turns), the others run longest first on threads
+        remote = {fam: start_family(fam, ctx) for fam in families if fam in IN_WORKER}
+        local = sorted((f for f in families if f not in remote),
+                       key=lambda f: _COST_ORDER.index(f) if f in _COST_ORDER else len(_COST_ORDER))
+        threads = max(1, min(workers, len(local)))
+        tick = progress.step(f"Computing {len(families)} metric families ({len(remote)} in a worker process, "
+                             f"{len(local)} on {threads} threads)", total=len(families))
         with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="audit-family") as pool:
-            futures = {fam: pool.submit(table[fam], ctx) for fam in order}
+            futures = {fam: pool.submit(table[fam], ctx) for fam in local}
             for _ in as_completed(futures.values()):
                 tick(1)
         # in report order: a failure raises as it would one family at a time (the first family's first)
-        outs = {fam: futures[fam].result() for fam in families}
+        outs = {}
+        for fam in families:
+            if fam in remote:
+                outs[fam] = finish_family(remote[fam], lambda fam=fam: table[fam](ctx))
+                tick(1)
+            else:
+                outs[fam] = futures[fam].result()
         progress.done(f"Computed {len(families)} metric families ({sum(len(o.entries) for o in outs.values())} rows)")
     for fam in families:
         entries.extend(outs[fam].entries)

@@ -56,6 +56,7 @@ def test_threads_are_really_used_and_rows_come_back_in_report_order(make_ctx, mo
 
     monkeypatch.setattr(fams, "runners", lambda: {"diversity": family("diversity", 0.2),
                                                   "drift": family("drift", 0.0)})
+    monkeypatch.setattr("audit.family_worker.IN_WORKER", ())  # both on threads (a worker has the real ones)
     entries, sections = run_context(make_ctx(_texts("real", 20), _texts("synth", 20)),
                                     families=("diversity", "drift"), workers=2)
     assert [e.name for e in entries] == ["diversity_row", "drift_row"]
@@ -76,10 +77,48 @@ def test_a_failing_family_raises_the_first_failure_in_report_order(make_ctx, mon
     # drift fails first in time (diversity waits), diversity first in report order: diversity's error is
     # raised, as it is when the families run one at a time
     monkeypatch.setattr(fams, "runners", lambda: {"diversity": boom("diversity", 0.3), "drift": boom("drift", 0.0)})
+    monkeypatch.setattr("audit.family_worker.IN_WORKER", ())
     ctx = make_ctx(_texts("real", 20), _texts("synth", 20))
     for workers in (1, 2):
         with pytest.raises(RuntimeError, match="diversity failed"):
             run_context(ctx, families=("diversity", "drift"), workers=workers)
+
+
+def test_a_family_in_a_worker_process_equals_the_family_here(make_ctx):
+    from audit.families import runners
+    from audit.family_worker import IN_WORKER, context_from, finish_family, payload, start_family
+
+    assert "diversity" in IN_WORKER
+    ctx = make_ctx(_texts("real", 120), _texts("synth", 120))
+    rebuilt = context_from(payload(ctx))  # the same halves, cut by content
+    for half in ("real_a", "real_b"):
+        assert [d.id for d in getattr(rebuilt, half).docs] == [d.id for d in getattr(ctx, half).docs]
+    here = runners()["diversity"](ctx)
+    fut, pool = start_family("diversity", ctx)
+    assert fut is not None and pool is not None  # a real worker process, not the fallback
+    there = finish_family((fut, pool), lambda: pytest.fail("the worker's result was not used"))
+    assert _rows(there.entries) == _rows(here.entries) and len(here.entries) >= 15
+    assert json.dumps(there.sections, sort_keys=True, default=str) == json.dumps(here.sections, sort_keys=True,
+                                                                                  default=str)
+
+
+def test_a_family_whose_worker_fails_runs_here(make_ctx, monkeypatch):
+    import audit.reading
+    from audit.family_worker import finish_family, start_family
+
+    ctx = make_ctx(_texts("real", 30), _texts("synth", 30))
+    failed = Future()
+    failed.set_exception(RuntimeError("the worker died"))
+    assert finish_family((failed, None), lambda: "ran here") == "ran here"
+
+    def no_processes():
+        raise OSError("no processes here")
+
+    monkeypatch.setattr(audit.reading, "worker_context", no_processes)
+    assert start_family("diversity", ctx) == (None, None)
+    assert finish_family((None, None), lambda: "ran here") == "ran here"
+    with pytest.raises(ValueError, match="same error"):  # a family that fails fails as it does here
+        finish_family((failed, None), lambda: (_ for _ in ()).throw(ValueError("same error")))
 
 
 def test_shared_value_is_made_once_when_threads_ask_together(make_ctx):
