@@ -15,7 +15,11 @@ from typing import Any
 
 # families that read the samples only (documents, embeddings, tokens, language labels), not ``stats``
 IN_WORKER = ("diversity",)
-_SHARED = ("doc_languages",)  # values of ``ctx.shared`` worth sending when this process already has them
+_SHARED = ("doc_languages",)
+# sampled documents per corpus from which a worker process pays for itself (its start and imports cost
+# ~1 s of CPU: sample_data's 450 + 450 were 3 s slower with one, the 5,000 + 5,000 of the clickbait pair
+# ~1 s faster)
+MIN_DOCS = 2000  # values of ``ctx.shared`` worth sending when this process already has them
 
 
 def _side(c) -> tuple:

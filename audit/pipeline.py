@@ -221,11 +221,21 @@ def run_context(ctx: AuditContext, families=FAMILIES, progress: Progress | None 
                 alpha: float = 0.05, workers: int = 1) -> tuple[list[MetricEntry], dict[str, Any]]:
     """Run the family runners on a ready context.
 
-    ``workers`` > 1: the families run on that many threads (NumPy, BLAS, faiss and the tokenizers release
-    the interpreter lock, so two families overlap on two cores). Each family reads the context and its
-    own seeded generators only (``ctx.rng(salt)``), and the rows are assembled in report order, so the
-    result is the same for any number of workers.
+    ``workers`` > 1: the families in ``audit.family_worker.IN_WORKER`` run in worker processes and the
+    others on up to that many threads (NumPy, BLAS and faiss release the interpreter lock, so they overlap
+    the Python code of another family). Each family reads the context and its own seeded generators only
+    (``ctx.rng(salt)``), shared values are made once (``ctx.shared_value``), every process keeps the same
+    numeric-thread budget (``audit.threads``) and the rows are assembled in report order, so the result
+    is the same for any number of workers.
     """
+    from audit.threads import limited_threads
+
+    with limited_threads():  # the CLI's budget here too: the same digits from the CLI, the API and a worker
+        return _run_context(ctx, families, progress, alpha, workers)
+
+
+def _run_context(ctx: AuditContext, families, progress: Progress | None, alpha: float,
+                 workers: int) -> tuple[list[MetricEntry], dict[str, Any]]:
     from audit.families import runners
 
     progress = progress or Progress()
@@ -242,11 +252,13 @@ def run_context(ctx: AuditContext, families=FAMILIES, progress: Progress | None 
     else:
         from concurrent.futures import ThreadPoolExecutor, as_completed
 
+        from audit import family_worker
         from audit.family_worker import IN_WORKER, finish_family, start_family
 
         # the families that read the samples only go to worker processes first (Python code holds the
         # interpreter lock: on threads they would take turns), the others run longest first on threads
-        remote = {fam: start_family(fam, ctx) for fam in families if fam in IN_WORKER}
+        big = min(len(ctx.real), len(ctx.synth)) >= family_worker.MIN_DOCS
+        remote = {fam: start_family(fam, ctx) for fam in families if fam in IN_WORKER and big}
         local = sorted((f for f in families if f not in remote),
                        key=lambda f: _COST_ORDER.index(f) if f in _COST_ORDER else len(_COST_ORDER))
         threads = max(1, min(workers, len(local)))
@@ -347,16 +359,19 @@ def audit_samples(real_sample: BottomKSample, synth_sample: BottomKSample, real_
                         real_total=real_stats.n_docs, synth_total=synth_stats.n_docs,
                         real_stats=real_stats, synth_stats=synth_stats, options=opts.metric_options)
     workers = opts.workers or default_workers()
-    finish_map = None
-    if opts.make_map:  # started first: with workers, its projection runs in another process meanwhile
-        from audit.projection import start_map
+    from audit.threads import limited_threads
 
-        finish_map = start_map(ctx, random_state=opts.seed, workers=workers)
-    entries, sections = run_context(ctx, opts.families, progress, opts.alpha, workers=workers)
-    if finish_map is not None:
-        progress.step("Projecting the map (UMAP)")
-        sections["map"] = finish_map()
-        progress.done("Projected the map")
+    with limited_threads():
+        finish_map = None
+        if opts.make_map:  # started first: with workers, its projection runs in another process meanwhile
+            from audit.projection import start_map
+
+            finish_map = start_map(ctx, random_state=opts.seed, workers=workers)
+        entries, sections = run_context(ctx, opts.families, progress, opts.alpha, workers=workers)
+        if finish_map is not None:
+            progress.step("Projecting the map (UMAP)")
+            sections["map"] = finish_map()
+            progress.done("Projected the map")
 
     inputs = {side: dict(d) for side, d in (inputs or {}).items()}
     for side, docs, stats in (("real", real_docs, real_stats), ("synth", synth_docs, synth_stats)):

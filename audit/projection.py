@@ -9,6 +9,7 @@ every process; they are imported with numba's on-disk cache switched on
 from __future__ import annotations
 
 import os
+import threading
 import warnings
 from collections.abc import Callable
 from pathlib import Path
@@ -18,6 +19,7 @@ import numpy as np
 from audit.context import AuditContext
 
 SNIPPET = 240
+WORKER_MIN_POINTS = 2000  # points; from this many, the projection runs in a worker process (start_map)
 SMALL_MAP = 400  # points; up to this many, UMAP's layout in NumPy (audit.layout), cheaper than loading umap-learn
 
 
@@ -38,8 +40,16 @@ def import_umap():
     """
     import sys
 
-    if "umap" in sys.modules:
-        return sys.modules["umap"]
+    with _IMPORT_LOCK:  # a second caller waits for the whole module, never sees it half imported
+        if "umap" in sys.modules:
+            return sys.modules["umap"]
+        return _import_umap()
+
+
+_IMPORT_LOCK = threading.Lock()
+
+
+def _import_umap():
     import numba
     from numba.core import config
 
@@ -217,8 +227,20 @@ def start_map(ctx: AuditContext, *, max_points: int = 1500, random_state: int = 
     """
     picks = map_picks(ctx, max_points, random_state)
     x = map_input(ctx, picks)
-    if len(x) < 5 or workers <= 1 or len(x) <= SMALL_MAP or method != "umap":
+    if len(x) < 5 or workers <= 1 or method != "umap":
         return lambda: corpus_map(ctx, max_points=max_points, random_state=random_state, method=method)
+    if len(x) < WORKER_MIN_POINTS:  # a worker process costs more than it saves: a thread, beside the families
+        from concurrent.futures import ThreadPoolExecutor
+
+        thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="audit-map")
+        laid = thread.submit(project, x, random_state=random_state, method=method)
+        thread.shutdown(wait=False)
+
+        def finish_here() -> dict:
+            xy, used = laid.result()
+            return map_section(ctx, picks, xy, used, max_points)
+
+        return finish_here
     from concurrent.futures import ProcessPoolExecutor
 
     from audit.reading import worker_context

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import sys
+import threading
 from contextlib import contextmanager
 
 import numpy as np
@@ -41,6 +42,9 @@ def faiss_coretype(numpy_core: str | None, environ) -> str | None:
     return _NEWER_CORES.get(found) or (found if found in _FAISS_BLAS_CORES else None)
 
 
+_IMPORT_LOCK = threading.Lock()
+
+
 def import_faiss():
     """``import faiss``, its bundled OpenBLAS on the CPU kernel numpy's OpenBLAS chose.
 
@@ -53,19 +57,20 @@ def import_faiss():
     or numpy without OpenBLAS). Same kernel family, same results up to float rounding (the 16k+16k audit:
     7 values moved at 1e-6, no cluster changed).
     """
-    if "faiss" in sys.modules:
-        return sys.modules["faiss"]
-    from threadpoolctl import threadpool_info
+    with _IMPORT_LOCK:  # families on threads: one imports, the others wait for the whole module
+        if "faiss" in sys.modules:
+            return sys.modules["faiss"]
+        from threadpoolctl import threadpool_info
 
-    core = faiss_coretype(blas_core(threadpool_info()), os.environ)
-    if core:
-        os.environ["OPENBLAS_CORETYPE"] = core
-    try:
-        import faiss
-    finally:
+        core = faiss_coretype(blas_core(threadpool_info()), os.environ)
         if core:
-            os.environ.pop("OPENBLAS_CORETYPE", None)
-    return faiss
+            os.environ["OPENBLAS_CORETYPE"] = core
+        try:
+            import faiss
+        finally:
+            if core:
+                os.environ.pop("OPENBLAS_CORETYPE", None)
+        return faiss
 
 
 @contextmanager

@@ -145,6 +145,14 @@ def test_shared_value_is_made_once_when_threads_ask_together(make_ctx):
     assert ctx.shared_value("other", lambda: 5) == 5 and ctx.shared["other"] == 5 and ctx.shared["k"] is got[0]
 
 
+def _failed():
+    from concurrent.futures.process import BrokenProcessPool
+
+    f = Future()
+    f.set_exception(BrokenProcessPool("a worker died"))
+    return f
+
+
 def _map_ctx(n):
     from audit.context import build_context
     from audit.documents import Document
@@ -162,48 +170,75 @@ def _map_ctx(n):
     return ctx
 
 
+class CountingPool:
+    """concurrent.futures.ProcessPoolExecutor, counting the pools made (so a test knows a worker ran)."""
+
+    made: list = []
+
+    def __new__(cls, *a, **kw):
+        import concurrent.futures.process
+
+        pool = concurrent.futures.process.ProcessPoolExecutor(*a, **kw)
+        cls.made.append(pool)
+        return pool
+
+
 @pytest.mark.slow  # umap-learn in a worker process (the first run on a machine compiles its numba code)
-def test_map_projected_in_a_worker_equals_the_map_made_here():
+def test_map_projected_in_a_worker_equals_the_map_made_here(monkeypatch):
+    import concurrent.futures
+
+    import audit.projection
     from audit.projection import SMALL_MAP, corpus_map, start_map
 
     ctx = _map_ctx(480)
     assert 480 > SMALL_MAP  # umap-learn's path, the one worth a worker
     here = corpus_map(ctx, random_state=3)
-    assert start_map(ctx, random_state=3, workers=2)() == here
     assert here["method"] == "umap" and len(here["clusters"]) == 3 and here["points"][0]["cluster"] == 0
+    assert start_map(ctx, random_state=3, workers=2)() == here  # 480 points: on a thread beside the families
+    monkeypatch.setattr(audit.projection, "WORKER_MIN_POINTS", 400)  # as a large map: in a worker process
+    monkeypatch.setattr(concurrent.futures, "ProcessPoolExecutor", CountingPool)
+    CountingPool.made = []
+    assert start_map(ctx, random_state=3, workers=2)() == here
+    assert len(CountingPool.made) == 1
 
 
 @pytest.mark.slow
 def test_map_falls_back_to_this_process_when_the_worker_cannot_run(monkeypatch):
     import concurrent.futures
-    from concurrent.futures.process import BrokenProcessPool
 
     import audit.reading
     from audit.projection import corpus_map, start_map
 
+    monkeypatch.setattr("audit.projection.WORKER_MIN_POINTS", 400)  # 480 points go to a worker
     ctx = _map_ctx(480)
     here = corpus_map(ctx, random_state=3)
+
+    dead = []
 
     class Dead:  # a pool whose worker died
         def __init__(self, *a, **kw):
             self.shut = False
 
         def submit(self, *a, **kw):
-            f = Future()
-            f.set_exception(BrokenProcessPool("a worker died"))
-            return f
+            dead.append(self)
+            return _failed()
 
         def shutdown(self, *a, **kw):
             self.shut = True
 
     monkeypatch.setattr(concurrent.futures, "ProcessPoolExecutor", Dead)
     assert start_map(ctx, random_state=3, workers=2)() == here
+    assert len(dead) == 1 and dead[0].shut  # the worker was asked, failed, and its pool was shut down
+
+    asked = []
 
     def no_processes():
+        asked.append(1)
         raise OSError("no processes here")
 
     monkeypatch.setattr(audit.reading, "worker_context", no_processes)
     assert start_map(ctx, random_state=3, workers=2)() == here
+    assert asked == [1]
 
 
 def test_small_or_single_worker_maps_are_made_here_without_a_pool(monkeypatch):
@@ -224,9 +259,13 @@ def test_small_or_single_worker_maps_are_made_here_without_a_pool(monkeypatch):
     assert start_map(pca, method="pca", workers=1)() == corpus_map(pca, method="pca")
 
 
-def test_audit_with_one_worker_and_with_two_is_byte_identical(tmp_path):
-    """The whole report, map included (450 + 450 documents: umap-learn in the worker), from the CLI's
-    pipeline with one worker (reading, families and map here, in turn) and with two."""
+def test_audit_with_one_worker_and_with_two_is_byte_identical(monkeypatch):
+    """The whole report, map included, from the CLI's pipeline with one worker (reading, families and map
+    here, in turn), with two (450 + 450 documents: families and map on threads), and with two as a large
+    corpus gets them (the diversity family and umap-learn's map in worker processes)."""
+    import concurrent.futures
+
+    from audit import family_worker, projection
     from audit.pipeline import AuditOptions, run_audit
 
     def audit(workers):
@@ -237,3 +276,9 @@ def test_audit_with_one_worker_and_with_two_is_byte_identical(tmp_path):
     one, two = audit(1), audit(2)
     assert json.loads(one)["sections"]["map"]["method"] == "umap"
     assert one == two
+    monkeypatch.setattr(family_worker, "MIN_DOCS", 100)
+    monkeypatch.setattr(projection, "WORKER_MIN_POINTS", 500)
+    monkeypatch.setattr(concurrent.futures, "ProcessPoolExecutor", CountingPool)
+    CountingPool.made = []
+    assert audit(2) == one
+    assert len(CountingPool.made) == 2  # the map's worker and the diversity family's
