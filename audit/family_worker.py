@@ -53,18 +53,60 @@ def run_family(name: str, data: tuple, threads: int):
         return runners()[name](context_from(data))
 
 
-def start_family(name: str, ctx) -> tuple[Future | None, Any]:
-    """``(future of the family's FamilyOutput, its pool)`` from a worker process, or ``(None, None)`` when no
-    worker can be started here (the caller then runs the family itself)."""
+def in_worker(n_docs: int, workers: int) -> bool:
+    """Whether the families of :data:`IN_WORKER` go to worker processes for ``n_docs`` sampled documents
+    per corpus and ``workers`` CPUs."""
+    return workers > 1 and n_docs >= MIN_DOCS
+
+
+def new_pool():
+    """A pool of one worker process, a child of the reading pool's fork server."""
     from concurrent.futures import ProcessPoolExecutor
 
     from audit.reading import worker_context
+
+    return ProcessPoolExecutor(max_workers=1, mp_context=worker_context())
+
+
+def warm(kind: str) -> None:
+    """What a worker imports before its task arrives: umap-learn for the map, the families otherwise."""
+    if kind == "map":
+        from audit.projection import import_umap
+
+        import_umap()
+    else:
+        from audit.families import runners
+
+        runners()
+
+
+def prestart(kinds) -> dict[str, Any]:
+    """One worker per kind (a family name or "map"), started now and importing what it will need, so that
+    this happens while the parent embeds the samples, when one core is idle. Kinds whose worker cannot
+    start are left out (their work runs in the parent)."""
+    pools = {}
+    for kind in kinds:
+        try:
+            pool = new_pool()
+            pool.submit(warm, kind)
+            pools[kind] = pool
+        except Exception:  # noqa: BLE001 - no worker process here
+            pass
+    return pools
+
+
+def start_family(name: str, ctx, pool=None) -> tuple[Future | None, Any]:
+    """``(future of the family's FamilyOutput, its pool)`` from a worker process (``pool``, one from
+    :func:`prestart`, or a new one), or ``(None, None)`` when no worker can be started here (the caller then
+    runs the family itself)."""
     from audit.threads import thread_budget
 
     try:
-        pool = ProcessPoolExecutor(max_workers=1, mp_context=worker_context())
+        pool = pool or new_pool()
         return pool.submit(run_family, name, payload(ctx), thread_budget()), pool
     except Exception:  # noqa: BLE001 - no worker process here: the family runs in this one
+        if pool is not None:
+            pool.shutdown(wait=False, cancel_futures=True)
         return None, None
 
 

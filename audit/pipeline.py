@@ -218,7 +218,8 @@ _COST_ORDER = ("drift", "diversity", "duplication", "bias", "properties", "langu
 
 
 def run_context(ctx: AuditContext, families=FAMILIES, progress: Progress | None = None,
-                alpha: float = 0.05, workers: int = 1) -> tuple[list[MetricEntry], dict[str, Any]]:
+                alpha: float = 0.05, workers: int = 1, pools: dict | None = None
+                ) -> tuple[list[MetricEntry], dict[str, Any]]:
     """Run the family runners on a ready context.
 
     ``workers`` > 1: the families in ``audit.family_worker.IN_WORKER`` run in worker processes and the
@@ -231,11 +232,11 @@ def run_context(ctx: AuditContext, families=FAMILIES, progress: Progress | None 
     from audit.threads import limited_threads
 
     with limited_threads():  # the CLI's budget here too: the same digits from the CLI, the API and a worker
-        return _run_context(ctx, families, progress, alpha, workers)
+        return _run_context(ctx, families, progress, alpha, workers, pools or {})
 
 
 def _run_context(ctx: AuditContext, families, progress: Progress | None, alpha: float,
-                 workers: int) -> tuple[list[MetricEntry], dict[str, Any]]:
+                 workers: int, pools: dict) -> tuple[list[MetricEntry], dict[str, Any]]:
     from audit.families import runners
 
     progress = progress or Progress()
@@ -257,8 +258,8 @@ def _run_context(ctx: AuditContext, families, progress: Progress | None, alpha: 
 
         # the families that read the samples only go to worker processes first (Python code holds the
         # interpreter lock: on threads they would take turns), the others run longest first on threads
-        big = min(len(ctx.real), len(ctx.synth)) >= family_worker.MIN_DOCS
-        remote = {fam: start_family(fam, ctx) for fam in families if fam in IN_WORKER and big}
+        big = family_worker.in_worker(min(len(ctx.real), len(ctx.synth)), workers)
+        remote = {fam: start_family(fam, ctx, pools.get(fam)) for fam in families if fam in IN_WORKER and big}
         local = sorted((f for f in families if f not in remote),
                        key=lambda f: _COST_ORDER.index(f) if f in _COST_ORDER else len(_COST_ORDER))
         threads = max(1, min(workers, len(local)))
@@ -350,7 +351,29 @@ def audit_samples(real_sample: BottomKSample, synth_sample: BottomKSample, real_
             raise InputError(f"{name}: {len(sample)} document(s); an audit needs at least 2 per corpus "
                              "(and 20 for any verdict)")
     real_docs, synth_docs = real_sample.documents(n), synth_sample.documents(n)
+    workers = opts.workers or default_workers()
+    pools = _prestart(opts, n, workers)
+    try:
+        return _audit_docs(real_docs, synth_docs, real_stats, synth_stats, opts, progress, inputs, workers, pools)
+    finally:
+        for pool in pools.values():  # those left unused (a failure, or their work ran here)
+            pool.shutdown(wait=False, cancel_futures=True)
 
+
+def _prestart(opts: AuditOptions, n: int, workers: int) -> dict:
+    """Worker processes for the map and the families that will run in one (large samples only), started
+    before the embedding so that their imports use the core the embedding leaves idle."""
+    from audit import family_worker
+    from audit.projection import MAP_POINTS, map_in_worker
+
+    kinds = [f for f in opts.families if f in family_worker.IN_WORKER] if family_worker.in_worker(n, workers) else []
+    if opts.make_map and map_in_worker(2 * min(n, MAP_POINTS), workers):
+        kinds.append("map")
+    return family_worker.prestart(kinds) if kinds else {}
+
+
+def _audit_docs(real_docs, synth_docs, real_stats, synth_stats, opts: AuditOptions, progress: Progress,
+                inputs, workers: int, pools: dict) -> AuditResult:
     embedder = make_embedder(opts, progress)
     real_emb = embed_docs(embedder, real_docs, opts, progress, "real")
     synth_emb = embed_docs(embedder, synth_docs, opts, progress, "synthetic")
@@ -358,7 +381,6 @@ def audit_samples(real_sample: BottomKSample, synth_sample: BottomKSample, real_
     ctx = build_context(real_docs, synth_docs, real_emb, synth_emb, seed=opts.seed,
                         real_total=real_stats.n_docs, synth_total=synth_stats.n_docs,
                         real_stats=real_stats, synth_stats=synth_stats, options=opts.metric_options)
-    workers = opts.workers or default_workers()
     from audit.threads import limited_threads
 
     with limited_threads():
@@ -366,8 +388,8 @@ def audit_samples(real_sample: BottomKSample, synth_sample: BottomKSample, real_
         if opts.make_map:  # started first: with workers, its projection runs in another process meanwhile
             from audit.projection import start_map
 
-            finish_map = start_map(ctx, random_state=opts.seed, workers=workers)
-        entries, sections = run_context(ctx, opts.families, progress, opts.alpha, workers=workers)
+            finish_map = start_map(ctx, random_state=opts.seed, workers=workers, pool=pools.get("map"))
+        entries, sections = run_context(ctx, opts.families, progress, opts.alpha, workers=workers, pools=pools)
         if finish_map is not None:
             progress.step("Projecting the map (UMAP)")
             sections["map"] = finish_map()
@@ -382,7 +404,7 @@ def audit_samples(real_sample: BottomKSample, synth_sample: BottomKSample, real_
         "embedding_dim": int(real_emb.shape[1]) if real_emb.size else 0,
         "seed": opts.seed,
         "sample_size": opts.sample_size,
-        "compared_docs_per_corpus": n,
+        "compared_docs_per_corpus": len(real_docs),
         "noise_floor": "metric on two disjoint random halves of the real sample",
         "alpha": opts.alpha,
         "families": list(opts.families),

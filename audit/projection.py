@@ -19,6 +19,7 @@ import numpy as np
 from audit.context import AuditContext
 
 SNIPPET = 240
+MAP_POINTS = 1500  # documents per corpus on the map (seeded sample)
 WORKER_MIN_POINTS = 2000  # points; from this many, the projection runs in a worker process (start_map)
 SMALL_MAP = 400  # points; up to this many, UMAP's layout in NumPy (audit.layout), cheaper than loading umap-learn
 
@@ -100,7 +101,7 @@ def cosine_knn(x: np.ndarray, k: int, block: int = 1024) -> tuple[np.ndarray, np
     return idx, dist
 
 
-def corpus_map(ctx: AuditContext, *, max_points: int = 1500, random_state: int = 0, method: str = "umap") -> dict:
+def corpus_map(ctx: AuditContext, *, max_points: int = MAP_POINTS, random_state: int = 0, method: str = "umap") -> dict:
     """Points (x, y, corpus, cluster, id, text snippet) for at most ``max_points`` docs per corpus.
 
     ``method`` is "umap" (default; falls back to PCA when UMAP fails on tiny or degenerate input) or
@@ -214,12 +215,18 @@ def _project_task(x: np.ndarray, random_state: int, method: str, threads: int) -
         return project(x, random_state=random_state, method=method)
 
 
-def start_map(ctx: AuditContext, *, max_points: int = 1500, random_state: int = 0, method: str = "umap",
-              workers: int = 1) -> Callable[[], dict]:
+def map_in_worker(n_points: int, workers: int) -> bool:
+    """Whether :func:`start_map` sends a map of ``n_points`` points to a worker process."""
+    return workers > 1 and n_points >= WORKER_MIN_POINTS
+
+
+def start_map(ctx: AuditContext, *, max_points: int = MAP_POINTS, random_state: int = 0, method: str = "umap",
+              workers: int = 1, pool=None) -> Callable[[], dict]:
     """Start :func:`corpus_map`; the returned function finishes it and returns the same section.
 
     With ``workers`` > 1 and a map large enough for umap-learn, the projection runs in a worker process
-    (a child of the reading pool's fork server) while this process computes the metric families: UMAP's
+    (a child of the reading pool's fork server; ``pool``: one already started, see
+    ``audit.family_worker.prestart``) while this process computes the metric families: UMAP's
     numba code holds the interpreter lock, so a thread would not overlap it. Only the picked embeddings go
     to the worker and only the 2-D layout comes back; the cluster labels, which the drift family computes
     meanwhile, are attached here when it is finished. If the worker cannot run (no process can be started,
@@ -229,7 +236,7 @@ def start_map(ctx: AuditContext, *, max_points: int = 1500, random_state: int = 
     x = map_input(ctx, picks)
     if len(x) < 5 or workers <= 1 or method != "umap":
         return lambda: corpus_map(ctx, max_points=max_points, random_state=random_state, method=method)
-    if len(x) < WORKER_MIN_POINTS:  # a worker process costs more than it saves: a thread, beside the families
+    if not map_in_worker(len(x), workers):  # a worker costs more than it saves: a thread, beside the families
         from concurrent.futures import ThreadPoolExecutor
 
         thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="audit-map")
@@ -241,14 +248,12 @@ def start_map(ctx: AuditContext, *, max_points: int = 1500, random_state: int = 
             return map_section(ctx, picks, xy, used, max_points)
 
         return finish_here
-    from concurrent.futures import ProcessPoolExecutor
-
-    from audit.reading import worker_context
+    from audit.family_worker import new_pool
     from audit.threads import thread_budget
 
-    pool = fut = None
+    fut = None
     try:
-        pool = ProcessPoolExecutor(max_workers=1, mp_context=worker_context())
+        pool = pool or new_pool()
         fut = pool.submit(_project_task, x, random_state, method, thread_budget())
     except Exception:  # noqa: BLE001 - no worker: the projection runs here when it is asked for
         pass
