@@ -1,12 +1,12 @@
-"""A metric family in a worker process, beside the families on this process's threads.
+"""Metric families in a worker process, beside the families on this process's threads.
 
-The families are mostly Python code (n-gram counts, self-BLEU, ROUGE-L): on threads they take turns on
-the interpreter lock, so two of them use barely more than one core. A family that reads only the sampled
-documents and their embeddings (never the whole-corpus statistics) can run in a child of the reading
-pool's fork server instead (a fresh process: no locks inherited from this one's threads). It gets the
-documents, embeddings, seed and options, rebuilds the same context (the real halves and noise splits are
-cut by content, so they are the same documents) and sends back its rows and sections. If the worker
-cannot run, the family runs here: the result is the same either way.
+The families are mostly Python code (n-gram counts, self-BLEU, ROUGE-L, lexicon matches): on threads they
+take turns on the interpreter lock, so two of them use barely more than one core. The families that read
+only the sampled documents and their embeddings (never the whole-corpus statistics) run, one after
+another, in one child of the reading pool's fork server instead (a fresh process: no locks inherited from
+this one's threads). It gets the documents, embeddings, seed and options, rebuilds the same context (the
+real halves and noise splits are cut by content, so they are the same documents) and sends back their
+rows and sections. If the worker cannot run, the families run here: the result is the same either way.
 """
 from __future__ import annotations
 
@@ -14,12 +14,12 @@ from concurrent.futures import Future
 from typing import Any
 
 # families that read the samples only (documents, embeddings, tokens, language labels), not ``stats``
-IN_WORKER = ("diversity",)
-_SHARED = ("doc_languages",)
+IN_WORKER = ("diversity", "bias", "properties")
+_SHARED = ("doc_languages",)  # values of ``ctx.shared`` worth sending when this process already has them
 # sampled documents per corpus from which a worker process pays for itself (its start and imports cost
 # ~1 s of CPU: sample_data's 450 + 450 were 3 s slower with one, the 5,000 + 5,000 of the clickbait pair
 # ~1 s faster)
-MIN_DOCS = 2000  # values of ``ctx.shared`` worth sending when this process already has them
+MIN_DOCS = 2000
 
 
 def _side(c) -> tuple:
@@ -44,17 +44,19 @@ def context_from(data: tuple):
     return ctx
 
 
-def run_family(name: str, data: tuple, threads: int):
-    """Run one family on the context ``data`` describes, with the parent's numeric-thread budget."""
+def run_families(names: tuple[str, ...], data: tuple, threads: int) -> dict:
+    """Run the families ``names``, in turn, on the context ``data`` describes (built once, so each
+    document is tokenised once for all of them), with the parent's numeric-thread budget."""
     from audit.families import runners
     from audit.threads import limited_threads
 
     with limited_threads(threads):
-        return runners()[name](context_from(data))
+        ctx, table = context_from(data), runners()
+        return {name: table[name](ctx) for name in names}
 
 
 def in_worker(n_docs: int, workers: int) -> bool:
-    """Whether the families of :data:`IN_WORKER` go to worker processes for ``n_docs`` sampled documents
+    """Whether the families of :data:`IN_WORKER` go to a worker process for ``n_docs`` sampled documents
     per corpus and ``workers`` CPUs."""
     return workers > 1 and n_docs >= MIN_DOCS
 
@@ -77,11 +79,11 @@ def warm(kind: str) -> None:
     else:
         from audit.families import runners
 
-        runners()
+        runners()  # every family's module (scikit-learn, SciPy, the lexicons)
 
 
 def prestart(kinds) -> dict[str, Any]:
-    """One worker per kind (a family name or "map"), started now and importing what it will need, so that
+    """One worker per kind ("families": those of :data:`IN_WORKER`; "map"), started now and importing what it will need, so that
     this happens while the parent embeds the samples, when one core is idle. Kinds whose worker cannot
     start are left out (their work runs in the parent)."""
     pools = {}
@@ -95,33 +97,40 @@ def prestart(kinds) -> dict[str, Any]:
     return pools
 
 
-def start_family(name: str, ctx, pool=None) -> tuple[Future | None, Any]:
-    """``(future of the family's FamilyOutput, its pool)`` from a worker process (``pool``, one from
+def start_families(names: tuple[str, ...], ctx, pool=None) -> tuple[Future | None, Any]:
+    """``(future of {family: FamilyOutput}, its pool)`` from a worker process (``pool``, one from
     :func:`prestart`, or a new one), or ``(None, None)`` when no worker can be started here (the caller then
-    runs the family itself)."""
+    runs the families itself)."""
     from audit.threads import thread_budget
 
     try:
         pool = pool or new_pool()
-        return pool.submit(run_family, name, payload(ctx), thread_budget()), pool
-    except Exception:  # noqa: BLE001 - no worker process here: the family runs in this one
+        return pool.submit(run_families, tuple(names), payload(ctx), thread_budget()), pool
+    except Exception:  # noqa: BLE001 - no worker process here: the families run in this one
         if pool is not None:
             pool.shutdown(wait=False, cancel_futures=True)
         return None, None
 
 
-def finish_family(started: tuple[Future | None, Any], run_here):
-    """The family's output from its worker; if the worker failed (died, could not start, or the family
-    raised there), ``run_here()``: the same family in this process, which gives the same output or raises
-    the same error as a run without workers."""
+def finish_families(started: tuple[Future | None, Any], names: tuple[str, ...], run_here) -> dict:
+    """``{family: its FamilyOutput, or the exception it raised}`` from the worker. If the worker failed
+    (died, could not start, or a family raised there), each family runs here (``run_here(name)``), in turn:
+    the same outputs, or the same errors, as a run without workers; the caller raises them in report order.
+    """
     fut, pool = started
     try:
-        if fut is None:
-            return run_here()
-        try:
-            return fut.result()
-        except Exception:  # noqa: BLE001 - see the docstring
-            return run_here()
+        if fut is not None:
+            try:
+                return fut.result()
+            except Exception:  # noqa: BLE001 - see the docstring
+                pass
+        out = {}
+        for name in names:
+            try:
+                out[name] = run_here(name)
+            except Exception as e:  # noqa: BLE001 - raised by the caller, in report order
+                out[name] = e
+        return out
     finally:
         if pool is not None:
             pool.shutdown(wait=True, cancel_futures=True)

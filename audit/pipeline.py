@@ -222,7 +222,7 @@ def run_context(ctx: AuditContext, families=FAMILIES, progress: Progress | None 
                 ) -> tuple[list[MetricEntry], dict[str, Any]]:
     """Run the family runners on a ready context.
 
-    ``workers`` > 1: the families in ``audit.family_worker.IN_WORKER`` run in worker processes and the
+    ``workers`` > 1: the families in ``audit.family_worker.IN_WORKER`` run in a worker process and the
     others on up to that many threads (NumPy, BLAS and faiss release the interpreter lock, so they overlap
     the Python code of another family). Each family reads the context and its own seeded generators only
     (``ctx.rng(salt)``), shared values are made once (``ctx.shared_value``), every process keeps the same
@@ -254,12 +254,12 @@ def _run_context(ctx: AuditContext, families, progress: Progress | None, alpha: 
         from concurrent.futures import ThreadPoolExecutor, as_completed
 
         from audit import family_worker
-        from audit.family_worker import IN_WORKER, finish_family, start_family
 
-        # the families that read the samples only go to worker processes first (Python code holds the
+        # the families that read the samples only go to a worker process first (Python code holds the
         # interpreter lock: on threads they would take turns), the others run longest first on threads
         big = family_worker.in_worker(min(len(ctx.real), len(ctx.synth)), workers)
-        remote = {fam: start_family(fam, ctx, pools.get(fam)) for fam in families if fam in IN_WORKER and big}
+        remote = tuple(f for f in families if f in family_worker.IN_WORKER) if big else ()
+        started = family_worker.start_families(remote, ctx, pools.get("families")) if remote else None
         local = sorted((f for f in families if f not in remote),
                        key=lambda f: _COST_ORDER.index(f) if f in _COST_ORDER else len(_COST_ORDER))
         threads = max(1, min(workers, len(local)))
@@ -269,14 +269,15 @@ def _run_context(ctx: AuditContext, families, progress: Progress | None, alpha: 
             futures = {fam: pool.submit(table[fam], ctx) for fam in local}
             for _ in as_completed(futures.values()):
                 tick(1)
+        there = family_worker.finish_families(started, remote, lambda fam: table[fam](ctx)) if remote else {}
+        tick(len(remote))
         # in report order: a failure raises as it would one family at a time (the first family's first)
         outs = {}
         for fam in families:
-            if fam in remote:
-                outs[fam] = finish_family(remote[fam], lambda fam=fam: table[fam](ctx))
-                tick(1)
-            else:
-                outs[fam] = futures[fam].result()
+            out = there[fam] if fam in remote else futures[fam].result()
+            if isinstance(out, BaseException):
+                raise out
+            outs[fam] = out
         progress.done(f"Computed {len(families)} metric families ({sum(len(o.entries) for o in outs.values())} rows)")
     for fam in families:
         entries.extend(outs[fam].entries)
@@ -366,7 +367,9 @@ def _prestart(opts: AuditOptions, n: int, workers: int) -> dict:
     from audit import family_worker
     from audit.projection import MAP_POINTS, map_in_worker
 
-    kinds = [f for f in opts.families if f in family_worker.IN_WORKER] if family_worker.in_worker(n, workers) else []
+    kinds = []
+    if family_worker.in_worker(n, workers) and any(f in family_worker.IN_WORKER for f in opts.families):
+        kinds.append("families")
     if opts.make_map and map_in_worker(2 * min(n, MAP_POINTS), workers):
         kinds.append("map")
     return family_worker.prestart(kinds) if kinds else {}

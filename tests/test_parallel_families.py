@@ -84,41 +84,70 @@ def test_a_failing_family_raises_the_first_failure_in_report_order(make_ctx, mon
             run_context(ctx, families=("diversity", "drift"), workers=workers)
 
 
-def test_a_family_in_a_worker_process_equals_the_family_here(make_ctx):
+def test_families_in_a_worker_process_equal_the_families_here(make_ctx):
     from audit.families import runners
-    from audit.family_worker import IN_WORKER, context_from, finish_family, payload, start_family
+    from audit.family_worker import IN_WORKER, context_from, finish_families, payload, start_families
 
-    assert "diversity" in IN_WORKER
+    assert set(IN_WORKER) == {"diversity", "bias", "properties"}
     ctx = make_ctx(_texts("real", 120), _texts("synth", 120))
     rebuilt = context_from(payload(ctx))  # the same halves, cut by content
     for half in ("real_a", "real_b"):
         assert [d.id for d in getattr(rebuilt, half).docs] == [d.id for d in getattr(ctx, half).docs]
-    here = runners()["diversity"](ctx)
-    fut, pool = start_family("diversity", ctx)
-    assert fut is not None and pool is not None  # a real worker process, not the fallback
-    there = finish_family((fut, pool), lambda: pytest.fail("the worker's result was not used"))
-    assert _rows(there.entries) == _rows(here.entries) and len(here.entries) >= 15
-    assert json.dumps(there.sections, sort_keys=True, default=str) == json.dumps(here.sections, sort_keys=True,
-                                                                                  default=str)
+    started = start_families(IN_WORKER, ctx)
+    assert started[0] is not None and started[1] is not None  # a real worker process, not the fallback
+    there = finish_families(started, IN_WORKER, lambda name: pytest.fail("the worker's result was not used"))
+    assert list(there) == list(IN_WORKER)
+    for name in IN_WORKER:
+        here = runners()[name](ctx)
+        assert _rows(there[name].entries) == _rows(here.entries) and here.entries, name
+        assert (json.dumps(there[name].sections, sort_keys=True, default=str)
+                == json.dumps(here.sections, sort_keys=True, default=str)), name
 
 
-def test_a_family_whose_worker_fails_runs_here(make_ctx, monkeypatch):
+def test_families_whose_worker_fails_run_here_and_keep_their_errors(make_ctx, monkeypatch):
     import audit.reading
-    from audit.family_worker import finish_family, start_family
+    from audit.family_worker import finish_families, start_families
 
     ctx = make_ctx(_texts("real", 30), _texts("synth", 30))
     failed = Future()
     failed.set_exception(RuntimeError("the worker died"))
-    assert finish_family((failed, None), lambda: "ran here") == "ran here"
+
+    def here(name):
+        if name == "bias":
+            raise ValueError("bias failed here")
+        return f"{name} ran here"
+
+    out = finish_families((failed, None), ("diversity", "bias", "properties"), here)
+    assert out["diversity"] == "diversity ran here" and out["properties"] == "properties ran here"
+    assert isinstance(out["bias"], ValueError)  # kept, for the caller to raise in report order
 
     def no_processes():
         raise OSError("no processes here")
 
     monkeypatch.setattr(audit.reading, "worker_context", no_processes)
-    assert start_family("diversity", ctx) == (None, None)
-    assert finish_family((None, None), lambda: "ran here") == "ran here"
-    with pytest.raises(ValueError, match="same error"):  # a family that fails fails as it does here
-        finish_family((failed, None), lambda: (_ for _ in ()).throw(ValueError("same error")))
+    assert start_families(("diversity",), ctx) == (None, None)
+    assert finish_families((None, None), ("diversity",), here) == {"diversity": "diversity ran here"}
+
+
+def test_an_error_of_a_family_in_the_worker_group_is_raised_in_report_order(make_ctx, monkeypatch):
+    """drift (on a thread) and bias (in the worker's group, run here after the worker fails) both fail:
+    drift comes first in the report, so drift's error is raised, as without workers."""
+    import audit.families as fams
+    from audit import family_worker
+    from audit.pipeline import run_context
+
+    def boom(name):
+        def run(ctx):
+            raise RuntimeError(f"{name} failed")
+        return run
+
+    monkeypatch.setattr(fams, "runners", lambda: {"drift": boom("drift"), "bias": boom("bias")})
+    monkeypatch.setattr(family_worker, "MIN_DOCS", 1)
+    monkeypatch.setattr(family_worker, "start_families", lambda names, ctx, pool=None: (None, None))
+    ctx = make_ctx(_texts("real", 20), _texts("synth", 20))
+    for workers in (1, 2):
+        with pytest.raises(RuntimeError, match="drift failed"):
+            run_context(ctx, families=("drift", "bias"), workers=workers)
 
 
 def test_shared_value_is_made_once_when_threads_ask_together(make_ctx):
@@ -281,7 +310,7 @@ def test_audit_with_one_worker_and_with_two_is_byte_identical(monkeypatch):
     monkeypatch.setattr(concurrent.futures, "ProcessPoolExecutor", CountingPool)
     CountingPool.made = []
     assert audit(2) == one
-    assert len(CountingPool.made) == 2  # the map's worker and the diversity family's
+    assert len(CountingPool.made) == 2  # the map's worker and the families' (diversity, bias, properties)
 
 
 def test_prestarted_workers_import_what_they_need_and_are_left_out_when_none_can_start(monkeypatch):
@@ -291,9 +320,9 @@ def test_prestarted_workers_import_what_they_need_and_are_left_out_when_none_can
     warmed = []
     monkeypatch.setattr(CountingPool, "made", [])
     monkeypatch.setattr("concurrent.futures.ProcessPoolExecutor", CountingPool)
-    pools = family_worker.prestart(["diversity", "map"])
+    pools = family_worker.prestart(["families", "map"])
     try:
-        assert sorted(pools) == ["diversity", "map"] and len(CountingPool.made) == 2
+        assert sorted(pools) == ["families", "map"] and len(CountingPool.made) == 2
         # each worker has already run its warm-up (imports) and still takes the real task
         for kind, pool in pools.items():
             warmed.append(pool.submit(family_worker.warm, kind).result(timeout=120))
@@ -306,7 +335,7 @@ def test_prestarted_workers_import_what_they_need_and_are_left_out_when_none_can
         raise OSError("no processes here")
 
     monkeypatch.setattr(audit.reading, "worker_context", no_processes)
-    assert family_worker.prestart(["diversity", "map"]) == {}
+    assert family_worker.prestart(["families", "map"]) == {}
 
 
 def test_workers_are_prestarted_only_for_large_samples_and_the_map_only_when_drawn(monkeypatch):
@@ -324,4 +353,4 @@ def test_workers_are_prestarted_only_for_large_samples_and_the_map_only_when_dra
     _prestart(AuditOptions(real="r", synth="s", make_map=False), 5000, 2)
     _prestart(AuditOptions(real="r", synth="s", families=("drift",)), 5000, 2)
     _prestart(AuditOptions(real="r", synth="s", families=("drift",)), 800, 2)  # 1,600 points: a thread
-    assert started == [["diversity", "map"], ["diversity"], ["map"]]
+    assert started == [["families", "map"], ["families"], ["map"]]
