@@ -146,11 +146,14 @@ def content_ranks(keys: Sequence[str], salt: bytes) -> np.ndarray:
     """Rank of every key by ``(blake2b(salt + key), key)``, equal keys sharing a rank (int32)."""
     n = len(keys)
     head = hashlib.blake2b(salt, digest_size=8)
-    digest = np.empty(n, dtype=np.uint64)
-    for r, k in enumerate(keys):
-        h = head.copy()
-        h.update(k.encode("utf-8", "surrogatepass"))
-        digest[r] = int.from_bytes(h.digest(), "big")  # big-endian: compares like the digest's bytes
+
+    def one(key: str, copy=head.copy) -> bytes:
+        h = copy()
+        h.update(key.encode("utf-8", "surrogatepass"))
+        return h.digest()
+
+    # the digests read as big-endian integers: they compare like the digests' bytes
+    digest = np.frombuffer(b"".join(map(one, keys)), dtype=">u8").astype(np.uint64)
     order = np.argsort(digest, kind="stable")
     d = digest[order]
     new = np.ones(n, dtype=bool)  # does this position start a new (digest, key)?

@@ -69,3 +69,11 @@ def test_token_ids_per_document_counts_by_hand():
     assert ids.vocab_mask("upper").tolist() == [False, True, False, False]
     flat, begin = ids.subset([3, 2, 0]).gather(np.array([0, 2]), np.array([1, 2]))
     assert [ids.vocab[t] for t in flat.tolist()] == ["d", "a", "B"] and begin.tolist() == [0, 1]
+
+
+def test_content_ranks_on_many_keys_equal_the_definition():
+    rng = np.random.default_rng(8)
+    alphabet = ["a", "b", "é", "\x1f", "語", " ", "\ud800"]
+    keys = ["".join(rng.choice(alphabet, rng.integers(0, 6)).tolist()) for _ in range(400)]
+    for salt in (b"", (123456789).to_bytes(8, "little")):
+        assert content_ranks(keys, salt).tolist() == _dense_ranks(keys, salt)
