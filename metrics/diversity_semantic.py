@@ -31,8 +31,24 @@ def row_order(x: np.ndarray, random_state=None) -> np.ndarray:
     """Row indices in a seeded order keyed on each row's content: shuffling the rows changes nothing."""
     salt = int(np.random.default_rng(random_state).integers(0, 2**63 - 1)).to_bytes(8, "little")
     rows = np.ascontiguousarray(x, dtype=np.float32)
-    keys = [hashlib.blake2b(salt + r.tobytes(), digest_size=8).digest() + r.tobytes() for r in rows]
-    return np.array(sorted(range(len(keys)), key=keys.__getitem__), dtype=int)
+    head = hashlib.blake2b(salt, digest_size=8)
+
+    def one(row: np.ndarray, copy=head.copy) -> bytes:
+        h = copy()
+        h.update(row)  # a C-contiguous row: its buffer is its bytes
+        return h.digest()
+
+    # sorted by (digest, row bytes), position breaking ties: the digests as big-endian integers compare like
+    # their bytes; only a run of equal digests is re-sorted by the rows' bytes
+    digest = np.frombuffer(b"".join(map(one, rows)), dtype=">u8")
+    order = np.argsort(digest, kind="stable")
+    d = digest[order]
+    starts = np.flatnonzero(np.r_[True, d[1:] != d[:-1]])
+    ends = np.r_[starts[1:], len(d)]
+    for s, e in zip(starts.tolist(), ends.tolist()):
+        if e - s > 1:
+            order[s:e] = sorted(order[s:e].tolist(), key=lambda i: rows[i].tobytes())
+    return order.astype(int)
 
 
 def _sample_rows(x: np.ndarray, sample_size: int | None, random_state) -> np.ndarray:

@@ -170,3 +170,43 @@ def test_zero_rows_are_counted_in_the_warning():
     r = vendi_score(x)
     assert r.value == pytest.approx(3.0)  # three orthogonal unit rows: Vendi = 3
     assert r.warnings == ["2 all-zero embedding rows left out"]
+
+
+def _row_order_by_definition(x, random_state):
+    """The former formula: rows sorted by blake2b(salt + row bytes) then the row bytes, position last."""
+    import hashlib
+
+    salt = int(np.random.default_rng(random_state).integers(0, 2**63 - 1)).to_bytes(8, "little")
+    rows = np.ascontiguousarray(x, dtype=np.float32)
+    keys = [hashlib.blake2b(salt + r.tobytes(), digest_size=8).digest() + r.tobytes() for r in rows]
+    return sorted(range(len(keys)), key=keys.__getitem__)
+
+
+def test_row_order_equals_its_definition_with_duplicates_and_equal_digests(monkeypatch):
+    import metrics.diversity_semantic as ds
+
+    rng = np.random.default_rng(12)
+    x = rng.standard_normal((300, 5))
+    x[[3, 40, 299]] = x[7]  # equal rows: equal digests, kept in position order
+    for seed in (0, 1, 99):
+        assert row_order(x, seed).tolist() == _row_order_by_definition(x, seed)
+    assert row_order(x[:0], 0).tolist() == [] and row_order(x[:1], 0).tolist() == [0]
+
+    class Same:  # every row gets the same digest: the rows' bytes alone decide, then the position
+        def __init__(self, *a, **k):
+            pass
+
+        def copy(self):
+            return self
+
+        def update(self, b):
+            pass
+
+        def digest(self):
+            return b"\x00" * 8
+
+    small = np.array([[2.0, 0.0], [1.0, 5.0], [2.0, 0.0], [-1.0, 3.0]])
+    want = sorted(range(4), key=lambda i: small[i].astype(np.float32).tobytes())
+    monkeypatch.setattr(ds.hashlib, "blake2b", Same)
+    assert row_order(small, 0).tolist() == want
+    assert want[want.index(0) + 1] == 2  # the equal rows 0 and 2 stay in position order
