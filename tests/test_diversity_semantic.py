@@ -210,3 +210,27 @@ def test_row_order_equals_its_definition_with_duplicates_and_equal_digests(monke
     monkeypatch.setattr(ds.hashlib, "blake2b", Same)
     assert row_order(small, 0).tolist() == want
     assert want[want.index(0) + 1] == 2  # the equal rows 0 and 2 stay in position order
+
+
+def test_row_order_resorts_every_run_of_equal_digests(monkeypatch):
+    """A stand-in digest (the row's first float's bytes) makes two runs of two equal digests, each run in
+    reverse byte order: both runs are re-sorted by the rows' bytes."""
+    import metrics.diversity_semantic as ds
+
+    class FirstFloat:
+        def __init__(self, *a, **k):
+            self.data = b""
+
+        def copy(self):
+            return FirstFloat()
+
+        def update(self, b):
+            self.data += bytes(b)
+
+        def digest(self):
+            return self.data[:4] + bytes(4)
+
+    x = np.array([[1.0, 9.0], [1.0, 2.0], [3.0, 5.0], [3.0, 4.0]])
+    monkeypatch.setattr(ds.hashlib, "blake2b", FirstFloat)
+    # digests: 3.0's bytes (00 00 40 40) sort before 1.0's (00 00 80 3f); in each run 4.0 < 5.0 and 2.0 < 9.0
+    assert row_order(x, 0).tolist() == [3, 2, 1, 0]
