@@ -141,12 +141,13 @@ def calibrate(real_docs, real_emb: np.ndarray, *, seeds: int = 5, seed: int = 0,
 
     ``noise_floor``: also compute each row's own noise floor inside a split (on quarters of the corpus).
     Calibration never reads it (the splits are the noise measurement), so it is off; the samples are the
-    same either way (tested), only the cost differs. ``workers``: threads for each split's families
-    (``run_context``); the samples are the same for any number.
+    same either way (tested), only the cost differs. ``workers``: CPUs for each split's families (threads,
+    and for large halves one worker process kept for every split; ``run_context``); the samples are the
+    same for any number.
     """
-    from audit.context import CorpusData, context_of
-    from audit.sampling import content_order
-    from audit.pipeline import FAMILIES, Progress, run_context
+    from audit import family_worker
+    from audit.context import CorpusData
+    from audit.pipeline import FAMILIES, Progress
 
     progress = progress or Progress()
     families = tuple(families or FAMILIES)
@@ -160,6 +161,24 @@ def calibrate(real_docs, real_emb: np.ndarray, *, seeds: int = 5, seed: int = 0,
     # every split is two subsets of one corpus: each document's tokens, token ids and properties are
     # computed once for all the splits (views, as the real halves of a compare share the real corpus's)
     corpus = CorpusData("real", list(real_docs), np.asarray(real_emb, dtype=np.float32), n)
+    # one worker process for the families that run in one, kept for every split (its imports paid once)
+    group = any(f in family_worker.IN_WORKER for f in families) and family_worker.in_worker(half, workers)
+    pools = family_worker.prestart(["families"]) if group else {}
+    try:
+        return _calibrate(corpus, real_docs, seeds, seed, families, half, options, halves, noise_floor, progress,
+                          workers, pools)
+    finally:
+        for pool in pools.values():
+            pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _calibrate(corpus, real_docs, seeds, seed, families, half, options, halves, noise_floor, progress, workers,
+               pools) -> Calibration:
+    from audit.context import context_of
+    from audit.pipeline import run_context
+    from audit.sampling import content_order
+
+    out: dict[str, MetricSamples] = {}
     for s in range(seeds):
         perm = content_order(real_docs, [seed, 7919, s])  # by content: a shuffled file calibrates the same
         a, b = np.sort(perm[:half]), np.sort(perm[half:2 * half])
@@ -167,7 +186,7 @@ def calibrate(real_docs, real_emb: np.ndarray, *, seeds: int = 5, seed: int = 0,
         real.stats, synth.stats = halves.of(a), halves.of(b)
         ctx = context_of(real, synth, seed=seed + s, options=options, noise_floor=noise_floor, sections=False)
         progress.note(f"Calibration split {s + 1}/{seeds}: {half} vs {half} real documents")
-        entries, _ = run_context(ctx, families, progress, workers=workers)
+        entries, _ = run_context(ctx, families, progress, workers=workers, pools=pools)
         for e in entries:
             m = out.setdefault(e.name, MetricSamples(e.name, e.kind, e.better))
             m.verdicts.append(e.verdict)

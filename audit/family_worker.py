@@ -98,17 +98,20 @@ def prestart(kinds) -> dict[str, Any]:
 
 
 def start_families(names: tuple[str, ...], ctx, pool=None) -> tuple[Future | None, Any]:
-    """``(future of {family: FamilyOutput}, its pool)`` from a worker process (``pool``, one from
-    :func:`prestart`, or a new one), or ``(None, None)`` when no worker can be started here (the caller then
-    runs the families itself)."""
+    """``(future of {family: FamilyOutput}, the pool to shut down when it is done)`` from a worker process:
+    ``pool``, one from :func:`prestart` that the caller keeps (and shuts down: ``audit init`` sends every
+    calibration split to the same worker), or a new one, shut down by :func:`finish_families`.
+    ``(None, None)`` when no worker can run here (the caller then runs the families itself)."""
     from audit.threads import thread_budget
 
+    own = None
     try:
-        pool = pool or new_pool()
-        return pool.submit(run_families, tuple(names), payload(ctx), thread_budget()), pool
-    except Exception:  # noqa: BLE001 - no worker process here: the families run in this one
-        if pool is not None:
-            pool.shutdown(wait=False, cancel_futures=True)
+        if pool is None:
+            pool = own = new_pool()
+        return pool.submit(run_families, tuple(names), payload(ctx), thread_budget()), own
+    except Exception:  # noqa: BLE001 - no worker process here (or it died): the families run in this one
+        if own is not None:
+            own.shutdown(wait=False, cancel_futures=True)
         return None, None
 
 

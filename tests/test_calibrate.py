@@ -208,8 +208,43 @@ def test_calibration_on_threads_gives_the_same_samples(news):
     docs = docs_from_texts(texts, "real")
     fams = ("diversity", "drift", "bias", "properties")
     one = calibrate(docs, emb, seeds=2, families=fams)
-    two = calibrate(docs, emb, seeds=2, families=fams, workers=2)
+    two = calibrate(docs, emb, seeds=2, families=fams, workers=2)  # 100-document halves: threads only
     assert len(one.metrics) >= 30 and one.metrics.keys() == two.metrics.keys()
+    for name, m in one.metrics.items():
+        o = two.metrics[name]
+        assert (m.real, m.synth, m.value, m.verdicts) == (o.real, o.synth, o.value, o.verdicts), name
+
+
+def test_calibration_sends_every_split_to_one_worker_process(news, monkeypatch):
+    """Large halves: diversity, bias and properties of every split run in one worker process, started once
+    (its imports paid once), with the same samples as one family at a time."""
+    import concurrent.futures
+    import concurrent.futures.process
+
+    from audit import family_worker
+
+    made = []
+
+    def counting(*a, **kw):
+        made.append(concurrent.futures.process.ProcessPoolExecutor(*a, **kw))
+        return made[-1]
+
+    texts = news[0][:200]
+    emb = HashEmbedder().encode(texts)
+    docs = docs_from_texts(texts, "real")
+    fams = ("diversity", "bias", "drift")
+    one = calibrate(docs, emb, seeds=3, families=fams)
+    monkeypatch.setattr(family_worker, "MIN_DOCS", 50)
+    monkeypatch.setattr(concurrent.futures, "ProcessPoolExecutor", counting)
+    finish, answered = family_worker.finish_families, []
+
+    def spy(started, names, run_here):  # the worker's own answer, never the fallback
+        answered.append(started[0] is not None and started[0].exception(timeout=300) is None)
+        return finish(started, names, run_here)
+
+    monkeypatch.setattr(family_worker, "finish_families", spy)
+    two = calibrate(docs, emb, seeds=3, families=fams, workers=2)
+    assert len(made) == 1 and answered == [True, True, True]  # one worker answered the three splits
     for name, m in one.metrics.items():
         o = two.metrics[name]
         assert (m.real, m.synth, m.value, m.verdicts) == (o.real, o.synth, o.value, o.verdicts), name

@@ -309,8 +309,16 @@ def test_audit_with_one_worker_and_with_two_is_byte_identical(monkeypatch):
     monkeypatch.setattr(projection, "WORKER_MIN_POINTS", 500)
     monkeypatch.setattr(concurrent.futures, "ProcessPoolExecutor", CountingPool)
     CountingPool.made = []
+    finish, answered = family_worker.finish_families, []
+
+    def spy(started, names, run_here):  # the worker's own answer, never the fallback
+        answered.append(started[0] is not None and started[0].exception(timeout=300) is None)
+        return finish(started, names, run_here)
+
+    monkeypatch.setattr(family_worker, "finish_families", spy)
     assert audit(2) == one
     assert len(CountingPool.made) == 2  # the map's worker and the families' (diversity, bias, properties)
+    assert answered == [True]
 
 
 def test_prestarted_workers_import_what_they_need_and_are_left_out_when_none_can_start(monkeypatch):
