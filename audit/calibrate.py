@@ -163,7 +163,7 @@ def calibrate(real_docs, real_emb: np.ndarray, *, seeds: int = 5, seed: int = 0,
     corpus = CorpusData("real", list(real_docs), np.asarray(real_emb, dtype=np.float32), n)
     # one worker process for the families that run in one, kept for every split (its imports paid once)
     group = any(f in family_worker.IN_WORKER for f in families) and family_worker.in_worker(half, workers)
-    pools = family_worker.prestart(["families"]) if group else {}
+    pools = family_worker.prestart() if group else {}
     try:
         return _calibrate(corpus, real_docs, seeds, seed, families, half, options, halves, noise_floor, progress,
                           workers, pools)

@@ -362,17 +362,13 @@ def audit_samples(real_sample: BottomKSample, synth_sample: BottomKSample, real_
 
 
 def _prestart(opts: AuditOptions, n: int, workers: int) -> dict:
-    """Worker processes for the map and the families that will run in one (large samples only), started
-    before the embedding so that their imports use the core the embedding leaves idle."""
+    """The worker process for the families that run in one (large samples only), started before the
+    embedding so that its imports use the core the embedding leaves idle."""
     from audit import family_worker
-    from audit.projection import MAP_POINTS, map_in_worker
 
-    kinds = []
     if family_worker.in_worker(n, workers) and any(f in family_worker.IN_WORKER for f in opts.families):
-        kinds.append("families")
-    if opts.make_map and map_in_worker(2 * min(n, MAP_POINTS), workers):
-        kinds.append("map")
-    return family_worker.prestart(kinds) if kinds else {}
+        return family_worker.prestart()
+    return {}
 
 
 def _audit_docs(real_docs, synth_docs, real_stats, synth_stats, opts: AuditOptions, progress: Progress,
@@ -391,7 +387,7 @@ def _audit_docs(real_docs, synth_docs, real_stats, synth_stats, opts: AuditOptio
         if opts.make_map:  # started first: with workers, its projection runs in another process meanwhile
             from audit.projection import start_map
 
-            finish_map = start_map(ctx, random_state=opts.seed, workers=workers, pool=pools.get("map"))
+            finish_map = start_map(ctx, random_state=opts.seed, workers=workers)
         entries, sections = run_context(ctx, opts.families, progress, opts.alpha, workers=workers, pools=pools)
         if finish_map is not None:
             progress.step("Projecting the map (UMAP)")

@@ -221,12 +221,11 @@ def map_in_worker(n_points: int, workers: int) -> bool:
 
 
 def start_map(ctx: AuditContext, *, max_points: int = MAP_POINTS, random_state: int = 0, method: str = "umap",
-              workers: int = 1, pool=None) -> Callable[[], dict]:
+              workers: int = 1) -> Callable[[], dict]:
     """Start :func:`corpus_map`; the returned function finishes it and returns the same section.
 
     With ``workers`` > 1 and a map large enough for umap-learn, the projection runs in a worker process
-    (a child of the reading pool's fork server; ``pool``: one already started, see
-    ``audit.family_worker.prestart``) while this process computes the metric families: UMAP's
+    (a child of the reading pool's fork server) while this process computes the metric families: UMAP's
     numba code holds the interpreter lock, so a thread would not overlap it. Only the picked embeddings go
     to the worker and only the 2-D layout comes back; the cluster labels, which the drift family computes
     meanwhile, are attached here when it is finished. If the worker cannot run (no process can be started,
@@ -251,9 +250,9 @@ def start_map(ctx: AuditContext, *, max_points: int = MAP_POINTS, random_state: 
     from audit.family_worker import new_pool
     from audit.threads import thread_budget
 
-    fut = None
+    pool = fut = None
     try:
-        pool = pool or new_pool()
+        pool = new_pool()
         fut = pool.submit(_project_task, x, random_state, method, thread_budget())
     except Exception:  # noqa: BLE001 - no worker: the projection runs here when it is asked for
         pass

@@ -321,44 +321,39 @@ def test_audit_with_one_worker_and_with_two_is_byte_identical(monkeypatch):
     assert answered == [True]
 
 
-def test_prestarted_workers_import_what_they_need_and_are_left_out_when_none_can_start(monkeypatch):
+def test_the_prestarted_worker_imports_the_families_and_is_left_out_when_none_can_start(monkeypatch):
     import audit.reading
     from audit import family_worker
 
-    warmed = []
     monkeypatch.setattr(CountingPool, "made", [])
     monkeypatch.setattr("concurrent.futures.ProcessPoolExecutor", CountingPool)
-    pools = family_worker.prestart(["families", "map"])
+    pools = family_worker.prestart()
     try:
-        assert sorted(pools) == ["families", "map"] and len(CountingPool.made) == 2
-        # each worker has already run its warm-up (imports) and still takes the real task
-        for kind, pool in pools.items():
-            warmed.append(pool.submit(family_worker.warm, kind).result(timeout=120))
+        assert list(pools) == ["families"] and len(CountingPool.made) == 1
+        # the worker has run its warm-up (imports) and still takes the real task
+        assert pools["families"].submit(family_worker.warm).result(timeout=120) is None
     finally:
         for pool in pools.values():
             pool.shutdown()
-    assert warmed == [None, None]
 
     def no_processes():
         raise OSError("no processes here")
 
     monkeypatch.setattr(audit.reading, "worker_context", no_processes)
-    assert family_worker.prestart(["families", "map"]) == {}
+    assert family_worker.prestart() == {}
 
 
-def test_workers_are_prestarted_only_for_large_samples_and_the_map_only_when_drawn(monkeypatch):
+def test_the_worker_is_prestarted_only_for_large_samples_of_its_families(monkeypatch):
     from audit import family_worker
     from audit.pipeline import AuditOptions, _prestart
 
     assert family_worker.in_worker(family_worker.MIN_DOCS, 2)
     assert not family_worker.in_worker(family_worker.MIN_DOCS - 1, 2) and not family_worker.in_worker(10**6, 1)
     started = []
-    monkeypatch.setattr(family_worker, "prestart", lambda kinds: started.append(list(kinds)) or {})
-    opts = AuditOptions(real="r", synth="s")
-    _prestart(opts, 5000, 2)  # the clickbait pair's default sample
-    _prestart(opts, 5000, 1)  # one CPU: nothing
-    _prestart(opts, 450, 2)  # sample_data: threads only
-    _prestart(AuditOptions(real="r", synth="s", make_map=False), 5000, 2)
-    _prestart(AuditOptions(real="r", synth="s", families=("drift",)), 5000, 2)
-    _prestart(AuditOptions(real="r", synth="s", families=("drift",)), 800, 2)  # 1,600 points: a thread
-    assert started == [["families", "map"], ["families"], ["map"]]
+    monkeypatch.setattr(family_worker, "prestart", lambda: started.append(1) or {"families": "pool"})
+    assert _prestart(AuditOptions(real="r", synth="s"), 5000, 2) == {"families": "pool"}  # the 16k pair's default
+    assert _prestart(AuditOptions(real="r", synth="s"), 5000, 1) == {}  # one CPU
+    assert _prestart(AuditOptions(real="r", synth="s"), 450, 2) == {}  # sample_data: threads only
+    assert _prestart(AuditOptions(real="r", synth="s", families=("drift", "duplication")), 5000, 2) == {}
+    assert _prestart(AuditOptions(real="r", synth="s", families=("bias",)), 5000, 2) == {"families": "pool"}
+    assert len(started) == 2
