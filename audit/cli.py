@@ -52,8 +52,9 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--scheduler", metavar="ADDRESS",
                    help="with --engine dask: the scheduler (tcp://host:8786); default a local cluster")
     c.add_argument("--workers", type=int, default=0,
-                   help="CPUs to use: processes while reading, threads for the metric families and a "
-                        "process for the map (default 0: every CPU); the result is the same for any number")
+                   help="CPUs to use: processes while reading, then threads and worker processes for the "
+                        "metric families and the map (default 0: every CPU; 1: one process, one step after "
+                        "another); the result is the same for any number")
     limit_options(c)
     c.add_argument("--no-map", action="store_true", help="skip the UMAP map")
     metric_options(c)

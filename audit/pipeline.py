@@ -50,7 +50,7 @@ class AuditOptions:
     metric_options: dict[str, Any] = field(default_factory=dict)
     engine: str = "local"  # "local" | "dask" (audit.engine_dask)
     scheduler: str | None = None  # dask: a scheduler address; None starts a LocalCluster
-    workers: int = 0  # processes while reading, threads for the metric families; 0: every CPU this process may use
+    workers: int = 0  # CPUs: reading processes, then family threads and worker processes; 0: every CPU allowed
     max_doc_chars: int = 2_000_000  # longer documents are rejected as too_long (audit.ingest)
     max_memory: int | None = None  # bytes; None = 85% of physical memory, 0 = no limit (audit.limits)
 
