@@ -16,9 +16,9 @@ from typing import Any
 # families that read the samples only (documents, embeddings, tokens, language labels), not ``stats``
 IN_WORKER = ("diversity", "bias", "properties")
 _SHARED = ("doc_languages",)  # values of ``ctx.shared`` worth sending when this process already has them
-# sampled documents per corpus from which a worker process pays for itself (its start and imports cost
-# ~1 s of CPU: sample_data's 450 + 450 were 3 s slower with one, the 5,000 + 5,000 of the clickbait pair
-# ~1 s faster)
+# sampled documents per corpus from which the families run side by side (this worker process and threads):
+# its start and imports cost ~1-2 s of CPU (sample_data's 450 + 450 were 3 s slower with it), and below this
+# threads alone gave nothing (100+100: 0.3 s slower); the 5,000 + 5,000 of the clickbait pair gain 4-6 s
 MIN_DOCS = 2000
 
 
@@ -56,8 +56,8 @@ def run_families(names: tuple[str, ...], data: tuple, threads: int) -> dict:
 
 
 def in_worker(n_docs: int, workers: int) -> bool:
-    """Whether the families of :data:`IN_WORKER` go to a worker process for ``n_docs`` sampled documents
-    per corpus and ``workers`` CPUs."""
+    """Whether the families run side by side (those of :data:`IN_WORKER` in a worker process, the others on
+    threads) for ``n_docs`` sampled documents per corpus and ``workers`` CPUs."""
     return workers > 1 and n_docs >= MIN_DOCS
 
 

@@ -222,8 +222,9 @@ def run_context(ctx: AuditContext, families=FAMILIES, progress: Progress | None 
                 ) -> tuple[list[MetricEntry], dict[str, Any]]:
     """Run the family runners on a ready context.
 
-    ``workers`` > 1: the families in ``audit.family_worker.IN_WORKER`` run in a worker process and the
-    others on up to that many threads (NumPy, BLAS and faiss release the interpreter lock, so they overlap
+    ``workers`` > 1 and at least ``audit.family_worker.MIN_DOCS`` sampled documents per corpus: the
+    families in ``audit.family_worker.IN_WORKER`` run in a worker process and the others on up to that
+    many threads (NumPy, BLAS and faiss release the interpreter lock, so they overlap
     the Python code of another family). Each family reads the context and its own seeded generators only
     (``ctx.rng(salt)``), shared values are made once (``ctx.shared_value``), every process keeps the same
     numeric-thread budget (``audit.threads``) and the rows are assembled in report order, so the result
@@ -244,7 +245,11 @@ def _run_context(ctx: AuditContext, families, progress: Progress | None, alpha: 
     sections: dict[str, Any] = {}
     table = runners()
     families = list(families)
-    if workers <= 1 or len(families) <= 1:
+    from audit import family_worker
+
+    # below MIN_DOCS sampled documents per corpus the families are quick and mostly Python: threads would
+    # only take turns on the interpreter lock (100+100 was 0.3 s slower on two threads), so one at a time
+    if len(families) <= 1 or not family_worker.in_worker(min(len(ctx.real), len(ctx.synth)), workers):
         outs = {}
         for fam in families:
             progress.step(f"Computing {fam} metrics")
@@ -253,12 +258,9 @@ def _run_context(ctx: AuditContext, families, progress: Progress | None, alpha: 
     else:
         from concurrent.futures import ThreadPoolExecutor, as_completed
 
-        from audit import family_worker
-
         # the families that read the samples only go to a worker process first (Python code holds the
         # interpreter lock: on threads they would take turns), the others run longest first on threads
-        big = family_worker.in_worker(min(len(ctx.real), len(ctx.synth)), workers)
-        remote = tuple(f for f in families if f in family_worker.IN_WORKER) if big else ()
+        remote = tuple(f for f in families if f in family_worker.IN_WORKER)
         started = family_worker.start_families(remote, ctx, pools.get("families")) if remote else None
         local = sorted((f for f in families if f not in remote),
                        key=lambda f: _COST_ORDER.index(f) if f in _COST_ORDER else len(_COST_ORDER))

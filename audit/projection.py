@@ -229,24 +229,13 @@ def start_map(ctx: AuditContext, *, max_points: int = MAP_POINTS, random_state: 
     numba code holds the interpreter lock, so a thread would not overlap it. Only the picked embeddings go
     to the worker and only the 2-D layout comes back; the cluster labels, which the drift family computes
     meanwhile, are attached here when it is finished. If the worker cannot run (no process can be started,
-    it died), the projection is computed here instead: the section is the same either way.
+    it died), the projection is computed here instead: the section is the same either way. Smaller maps
+    are made here when the returned function is called, after the families.
     """
     picks = map_picks(ctx, max_points, random_state)
     x = map_input(ctx, picks)
-    if len(x) < 5 or workers <= 1 or method != "umap":
+    if len(x) < 5 or method != "umap" or not map_in_worker(len(x), workers):  # a worker would cost more
         return lambda: corpus_map(ctx, max_points=max_points, random_state=random_state, method=method)
-    if not map_in_worker(len(x), workers):  # a worker costs more than it saves: a thread, beside the families
-        from concurrent.futures import ThreadPoolExecutor
-
-        thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="audit-map")
-        laid = thread.submit(project, x, random_state=random_state, method=method)
-        thread.shutdown(wait=False)
-
-        def finish_here() -> dict:
-            xy, used = laid.result()
-            return map_section(ctx, picks, xy, used, max_points)
-
-        return finish_here
     from audit.family_worker import new_pool
     from audit.threads import thread_budget
 

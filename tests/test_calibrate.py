@@ -200,15 +200,19 @@ def test_calibration_without_floors_gives_the_same_samples(news):
     assert any(m.real or m.value for m in without.metrics.values())
 
 
-def test_calibration_on_threads_gives_the_same_samples(news):
+def test_calibration_on_threads_gives_the_same_samples(news, monkeypatch):
     """`audit init` runs each split's families on the machine's CPUs: the samples (values and verdicts of
     every split) are those of one family at a time."""
+    from audit import family_worker
+
+    monkeypatch.setattr(family_worker, "MIN_DOCS", 50)  # 100-document halves side by side
+    monkeypatch.setattr(family_worker, "IN_WORKER", ())  # on threads alone
     texts = news[0][:200]
     emb = HashEmbedder().encode(texts)
     docs = docs_from_texts(texts, "real")
     fams = ("diversity", "drift", "bias", "properties")
     one = calibrate(docs, emb, seeds=2, families=fams)
-    two = calibrate(docs, emb, seeds=2, families=fams, workers=2)  # 100-document halves: threads only
+    two = calibrate(docs, emb, seeds=2, families=fams, workers=2)
     assert len(one.metrics) >= 30 and one.metrics.keys() == two.metrics.keys()
     for name, m in one.metrics.items():
         o = two.metrics[name]

@@ -23,12 +23,16 @@ def _rows(entries) -> list[str]:
     return [json.dumps(e.to_dict(), sort_keys=True, default=str) for e in entries]
 
 
-def test_families_on_threads_equal_one_family_at_a_time(make_ctx):
+@pytest.mark.parametrize("in_worker", [("diversity", "bias", "properties"), ()])
+def test_families_side_by_side_equal_one_family_at_a_time(make_ctx, monkeypatch, in_worker):
+    from audit import family_worker
     from audit.pipeline import run_context
 
     real, synth = _texts("real", 160), _texts("synth", 160)
     one_entries, one_sections = run_context(make_ctx(real, synth))
     assert len(one_entries) > 40 and {e.family for e in one_entries} >= {"diversity", "drift", "bias"}
+    monkeypatch.setattr(family_worker, "MIN_DOCS", 100)  # 160 documents run side by side
+    monkeypatch.setattr(family_worker, "IN_WORKER", in_worker)  # with the worker process, and threads alone
     for workers in (2, 7):  # two threads; one per family
         entries, sections = run_context(make_ctx(real, synth), workers=workers)
         assert _rows(entries) == _rows(one_entries)  # same rows, same order, same q-values
@@ -57,6 +61,7 @@ def test_threads_are_really_used_and_rows_come_back_in_report_order(make_ctx, mo
     monkeypatch.setattr(fams, "runners", lambda: {"diversity": family("diversity", 0.2),
                                                   "drift": family("drift", 0.0)})
     monkeypatch.setattr("audit.family_worker.IN_WORKER", ())  # both on threads (a worker has the real ones)
+    monkeypatch.setattr("audit.family_worker.MIN_DOCS", 1)
     entries, sections = run_context(make_ctx(_texts("real", 20), _texts("synth", 20)),
                                     families=("diversity", "drift"), workers=2)
     assert [e.name for e in entries] == ["diversity_row", "drift_row"]
@@ -78,6 +83,7 @@ def test_a_failing_family_raises_the_first_failure_in_report_order(make_ctx, mon
     # raised, as it is when the families run one at a time
     monkeypatch.setattr(fams, "runners", lambda: {"diversity": boom("diversity", 0.3), "drift": boom("drift", 0.0)})
     monkeypatch.setattr("audit.family_worker.IN_WORKER", ())
+    monkeypatch.setattr("audit.family_worker.MIN_DOCS", 1)
     ctx = make_ctx(_texts("real", 20), _texts("synth", 20))
     for workers in (1, 2):
         with pytest.raises(RuntimeError, match="diversity failed"):
@@ -223,7 +229,7 @@ def test_map_projected_in_a_worker_equals_the_map_made_here(monkeypatch):
     assert 480 > SMALL_MAP  # umap-learn's path, the one worth a worker
     here = corpus_map(ctx, random_state=3)
     assert here["method"] == "umap" and len(here["clusters"]) == 3 and here["points"][0]["cluster"] == 0
-    assert start_map(ctx, random_state=3, workers=2)() == here  # 480 points: on a thread beside the families
+    assert start_map(ctx, random_state=3, workers=2)() == here  # 480 points: made here, after the families
     monkeypatch.setattr(audit.projection, "WORKER_MIN_POINTS", 400)  # as a large map: in a worker process
     monkeypatch.setattr(concurrent.futures, "ProcessPoolExecutor", CountingPool)
     CountingPool.made = []
@@ -271,6 +277,7 @@ def test_map_falls_back_to_this_process_when_the_worker_cannot_run(monkeypatch):
 
 
 def test_small_or_single_worker_maps_are_made_here_without_a_pool(monkeypatch):
+    """Below WORKER_MIN_POINTS points, or with one worker, or PCA: the map is made in this process."""
     import concurrent.futures
 
     from audit.projection import corpus_map, start_map
@@ -284,14 +291,16 @@ def test_small_or_single_worker_maps_are_made_here_without_a_pool(monkeypatch):
     tiny = _map_ctx(4)
     assert start_map(tiny, workers=2)() == {"points": [], "clusters": [], "method": "none", "sampled": False}
     pca = _map_ctx(480)
+    monkeypatch.setattr("audit.projection.WORKER_MIN_POINTS", 400)  # large enough for a worker, but PCA
+    assert start_map(pca, method="pca", workers=2)() == corpus_map(pca, method="pca")
     assert start_map(pca, method="pca", workers=2)()["method"] == "pca"
-    assert start_map(pca, method="pca", workers=1)() == corpus_map(pca, method="pca")
 
 
 def test_audit_with_one_worker_and_with_two_is_byte_identical(monkeypatch):
     """The whole report, map included, from the CLI's pipeline with one worker (reading, families and map
-    here, in turn), with two (450 + 450 documents: families and map on threads), and with two as a large
-    corpus gets them (the diversity family and umap-learn's map in worker processes)."""
+    here, in turn), with two (450 + 450 documents: still one family at a time), and with two as a large
+    corpus gets them (diversity, bias and properties in a worker process, the other families on threads,
+    umap-learn's map in another worker process)."""
     import concurrent.futures
 
     from audit import family_worker, projection
