@@ -51,6 +51,9 @@ _IMPORT_LOCK = threading.Lock()
 
 
 def _import_umap():
+    from audit.imports import sklearn_without_pandas
+
+    sklearn_without_pandas()  # umap imports scikit-learn, which would import pandas (~0.3 s) in a fresh worker
     import numba
     from numba.core import config
 

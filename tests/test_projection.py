@@ -47,3 +47,19 @@ def test_umap_map_on_the_precomputed_graph_keeps_clusters_apart(n):  # machine c
     spread = max(np.linalg.norm(xy[group == g] - centre[g], axis=1).mean() for g in (0, 1))
     assert np.linalg.norm(centre[0] - centre[1]) > 2 * spread  # two clear islands, not a blur
     assert corpus_map(ctx, random_state=0) == m  # seeded
+
+
+def test_import_umap_in_a_fresh_process_leaves_pandas_unloaded():
+    """The map's worker process imports umap-learn afresh; scikit-learn, which umap imports, would import
+    pandas there (~0.3 s, ~65 MB) although nothing uses it."""
+    import os
+    import subprocess
+    import sys
+
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    probe = ("import sys; from audit.projection import import_umap; u = import_umap(); "
+             "print(hasattr(u, 'UMAP'), 'pandas' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", probe], cwd=root, capture_output=True, text=True, timeout=300,
+                         env={**os.environ, "PYTHONPATH": root})
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.split() == ["True", "False"]
