@@ -146,8 +146,9 @@ def calibrate(real_docs, real_emb: np.ndarray, *, seeds: int = 5, seed: int = 0,
     same for any number.
     """
     from audit import family_worker
-    from audit.context import CorpusData
-    from audit.pipeline import FAMILIES, Progress
+    from audit.context import CorpusData, context_of
+    from audit.pipeline import FAMILIES, Progress, run_context
+    from audit.sampling import content_order
 
     progress = progress or Progress()
     families = tuple(families or FAMILIES)
@@ -163,41 +164,26 @@ def calibrate(real_docs, real_emb: np.ndarray, *, seeds: int = 5, seed: int = 0,
     corpus = CorpusData("real", list(real_docs), np.asarray(real_emb, dtype=np.float32), n)
     # one worker process for the families that run in one, kept for every split (its imports paid once)
     group = any(f in family_worker.IN_WORKER for f in families) and family_worker.in_worker(half, workers)
-    pools = family_worker.prestart() if group else {}
-    try:
-        return _calibrate(corpus, real_docs, seeds, seed, families, half, options, halves, noise_floor, progress,
-                          workers, pools)
-    finally:
-        for pool in pools.values():
-            pool.shutdown(wait=True, cancel_futures=True)
-
-
-def _calibrate(corpus, real_docs, seeds, seed, families, half, options, halves, noise_floor, progress, workers,
-               pools) -> Calibration:
-    from audit.context import context_of
-    from audit.pipeline import run_context
-    from audit.sampling import content_order
-
-    out: dict[str, MetricSamples] = {}
-    for s in range(seeds):
-        perm = content_order(real_docs, [seed, 7919, s])  # by content: a shuffled file calibrates the same
-        a, b = np.sort(perm[:half]), np.sort(perm[half:2 * half])
-        real, synth = corpus.subset(a, "real"), corpus.subset(b, "synth")
-        real.stats, synth.stats = halves.of(a), halves.of(b)
-        ctx = context_of(real, synth, seed=seed + s, options=options, noise_floor=noise_floor, sections=False)
-        progress.note(f"Calibration split {s + 1}/{seeds}: {half} vs {half} real documents")
-        entries, _ = run_context(ctx, families, progress, workers=workers, pools=pools)
-        for e in entries:
-            m = out.setdefault(e.name, MetricSamples(e.name, e.kind, e.better))
-            m.verdicts.append(e.verdict)
-            if e.verdict in ("info", "insufficient"):
-                continue
-            if e.kind == "pairwise":
-                if _f(e.value) is not None:
-                    m.value.append(_f(e.value))
-            elif _f(e.real) is not None and _f(e.synth) is not None:
-                m.real.append(_f(e.real))
-                m.synth.append(_f(e.synth))
+    with family_worker.shut_down_after(family_worker.prestart() if group else {}) as pools:
+        for s in range(seeds):
+            perm = content_order(real_docs, [seed, 7919, s])  # by content: a shuffled file calibrates the same
+            a, b = np.sort(perm[:half]), np.sort(perm[half:2 * half])
+            real, synth = corpus.subset(a, "real"), corpus.subset(b, "synth")
+            real.stats, synth.stats = halves.of(a), halves.of(b)
+            ctx = context_of(real, synth, seed=seed + s, options=options, noise_floor=noise_floor, sections=False)
+            progress.note(f"Calibration split {s + 1}/{seeds}: {half} vs {half} real documents")
+            entries, _ = run_context(ctx, families, progress, workers=workers, pools=pools)
+            for e in entries:
+                m = out.setdefault(e.name, MetricSamples(e.name, e.kind, e.better))
+                m.verdicts.append(e.verdict)
+                if e.verdict in ("info", "insufficient"):
+                    continue
+                if e.kind == "pairwise":
+                    if _f(e.value) is not None:
+                        m.value.append(_f(e.value))
+                elif _f(e.real) is not None and _f(e.synth) is not None:
+                    m.real.append(_f(e.real))
+                    m.synth.append(_f(e.synth))
     return Calibration(seeds=seeds, half_size=half, metrics=out)
 
 

@@ -10,7 +10,9 @@ rows and sections. If the worker cannot run, the families run here: the result i
 """
 from __future__ import annotations
 
+from collections.abc import Iterator
 from concurrent.futures import Future
+from contextlib import contextmanager
 from typing import Any
 
 # families that read the samples only (documents, embeddings, tokens, language labels), not ``stats``
@@ -90,6 +92,17 @@ def prestart() -> dict[str, Any]:
         return {"families": pool}
     except Exception:  # noqa: BLE001 - no worker process here
         return {}
+
+
+@contextmanager
+def shut_down_after(pools: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    """``pools`` (from :func:`prestart`) for the block, then shut down, whether their work ran there or not
+    (a failure before it, or the families ran in this process)."""
+    try:
+        yield pools
+    finally:
+        for pool in pools.values():
+            pool.shutdown(wait=False, cancel_futures=True)
 
 
 def start_families(names: tuple[str, ...], ctx, pool=None) -> tuple[Future | None, Any]:

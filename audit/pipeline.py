@@ -355,12 +355,47 @@ def audit_samples(real_sample: BottomKSample, synth_sample: BottomKSample, real_
                              "(and 20 for any verdict)")
     real_docs, synth_docs = real_sample.documents(n), synth_sample.documents(n)
     workers = opts.workers or default_workers()
-    pools = _prestart(opts, n, workers)
-    try:
-        return _audit_docs(real_docs, synth_docs, real_stats, synth_stats, opts, progress, inputs, workers, pools)
-    finally:
-        for pool in pools.values():  # those left unused (a failure, or their work ran here)
-            pool.shutdown(wait=False, cancel_futures=True)
+    from audit.family_worker import shut_down_after
+
+    with shut_down_after(_prestart(opts, n, workers)) as pools:
+        embedder = make_embedder(opts, progress)
+        real_emb = embed_docs(embedder, real_docs, opts, progress, "real")
+        synth_emb = embed_docs(embedder, synth_docs, opts, progress, "synthetic")
+
+        ctx = build_context(real_docs, synth_docs, real_emb, synth_emb, seed=opts.seed,
+                            real_total=real_stats.n_docs, synth_total=synth_stats.n_docs,
+                            real_stats=real_stats, synth_stats=synth_stats, options=opts.metric_options)
+        from audit.threads import limited_threads
+
+        with limited_threads():
+            finish_map = None
+            if opts.make_map:  # started first: with workers, its projection runs in another process meanwhile
+                from audit.projection import start_map
+
+                finish_map = start_map(ctx, random_state=opts.seed, workers=workers)
+            entries, sections = run_context(ctx, opts.families, progress, opts.alpha, workers=workers, pools=pools)
+            if finish_map is not None:
+                progress.step("Projecting the map (UMAP)")
+                sections["map"] = finish_map()
+                progress.done("Projected the map")
+
+    inputs = {side: dict(d) for side, d in (inputs or {}).items()}
+    for side, docs, stats in (("real", real_docs, real_stats), ("synth", synth_docs, synth_stats)):
+        inputs.setdefault(side, {"path": getattr(opts, side), "n_documents": stats.n_docs})
+        inputs[side]["n_sampled"] = len(docs)
+    settings = {
+        "embedder": embedder.name,
+        "embedding_dim": int(real_emb.shape[1]) if real_emb.size else 0,
+        "seed": opts.seed,
+        "sample_size": opts.sample_size,
+        "compared_docs_per_corpus": n,
+        "noise_floor": "metric on two disjoint random halves of the real sample",
+        "alpha": opts.alpha,
+        "families": list(opts.families),
+        "options": dict(sorted(opts.metric_options.items())),
+        "versions": library_versions(),
+    }
+    return AuditResult(inputs=inputs, settings=settings, metrics=entries, sections=sections)
 
 
 def _prestart(opts: AuditOptions, n: int, workers: int) -> dict:
@@ -372,44 +407,3 @@ def _prestart(opts: AuditOptions, n: int, workers: int) -> dict:
         return family_worker.prestart()
     return {}
 
-
-def _audit_docs(real_docs, synth_docs, real_stats, synth_stats, opts: AuditOptions, progress: Progress,
-                inputs, workers: int, pools: dict) -> AuditResult:
-    embedder = make_embedder(opts, progress)
-    real_emb = embed_docs(embedder, real_docs, opts, progress, "real")
-    synth_emb = embed_docs(embedder, synth_docs, opts, progress, "synthetic")
-
-    ctx = build_context(real_docs, synth_docs, real_emb, synth_emb, seed=opts.seed,
-                        real_total=real_stats.n_docs, synth_total=synth_stats.n_docs,
-                        real_stats=real_stats, synth_stats=synth_stats, options=opts.metric_options)
-    from audit.threads import limited_threads
-
-    with limited_threads():
-        finish_map = None
-        if opts.make_map:  # started first: with workers, its projection runs in another process meanwhile
-            from audit.projection import start_map
-
-            finish_map = start_map(ctx, random_state=opts.seed, workers=workers)
-        entries, sections = run_context(ctx, opts.families, progress, opts.alpha, workers=workers, pools=pools)
-        if finish_map is not None:
-            progress.step("Projecting the map (UMAP)")
-            sections["map"] = finish_map()
-            progress.done("Projected the map")
-
-    inputs = {side: dict(d) for side, d in (inputs or {}).items()}
-    for side, docs, stats in (("real", real_docs, real_stats), ("synth", synth_docs, synth_stats)):
-        inputs.setdefault(side, {"path": getattr(opts, side), "n_documents": stats.n_docs})
-        inputs[side]["n_sampled"] = len(docs)
-    settings = {
-        "embedder": embedder.name,
-        "embedding_dim": int(real_emb.shape[1]) if real_emb.size else 0,
-        "seed": opts.seed,
-        "sample_size": opts.sample_size,
-        "compared_docs_per_corpus": len(real_docs),
-        "noise_floor": "metric on two disjoint random halves of the real sample",
-        "alpha": opts.alpha,
-        "families": list(opts.families),
-        "options": dict(sorted(opts.metric_options.items())),
-        "versions": library_versions(),
-    }
-    return AuditResult(inputs=inputs, settings=settings, metrics=entries, sections=sections)

@@ -31,6 +31,9 @@ def numba_cache_dir() -> Path:
     return default_model_dir().parent / "numba"
 
 
+_IMPORT_LOCK = threading.Lock()  # import_umap: one thread imports, the others wait for the whole module
+
+
 def import_umap():
     """``umap`` with its numba functions (and pynndescent's) cached on disk.
 
@@ -45,9 +48,6 @@ def import_umap():
         if "umap" in sys.modules:
             return sys.modules["umap"]
         return _import_umap()
-
-
-_IMPORT_LOCK = threading.Lock()
 
 
 def _import_umap():
@@ -116,12 +116,7 @@ def corpus_map(ctx: AuditContext, *, max_points: int = MAP_POINTS, random_state:
     has clustered the corpora (``ctx.shared["topics"]``), each point carries its cluster id and the
     clusters' label positions (median of their points) and keywords are included.
     """
-    picks = map_picks(ctx, max_points, random_state)
-    x = map_input(ctx, picks)
-    if len(x) < 5:
-        return {"points": [], "clusters": [], "method": "none", "sampled": False}
-    xy, used = project(x, random_state=random_state, method=method)
-    return map_section(ctx, picks, xy, used, max_points)
+    return start_map(ctx, max_points=max_points, random_state=random_state, method=method)()
 
 
 def map_picks(ctx: AuditContext, max_points: int, random_state: int) -> dict[str, np.ndarray]:
@@ -142,8 +137,8 @@ def map_input(ctx: AuditContext, picks: dict[str, np.ndarray]) -> np.ndarray:
 def project(x: np.ndarray, *, random_state: int = 0, method: str = "umap") -> tuple[np.ndarray, str]:
     """The 2-D layout of the rows of ``x``, scaled to [0, 1] on each axis, and the method that made it.
 
-    A pure function of its arguments (no context), so it can run in another process
-    (:func:`project_in_worker`) while the metric families run here. ``x`` needs at least 5 rows.
+    A pure function of its arguments (no context), so it can run in a worker process (:func:`start_map`)
+    while the metric families run here. ``x`` needs at least 5 rows.
     """
     if method not in ("umap", "pca"):
         raise ValueError(f"map method must be 'umap' or 'pca', got {method!r}")
@@ -237,8 +232,15 @@ def start_map(ctx: AuditContext, *, max_points: int = MAP_POINTS, random_state: 
     """
     picks = map_picks(ctx, max_points, random_state)
     x = map_input(ctx, picks)
-    if len(x) < 5 or method != "umap" or not map_in_worker(len(x), workers):  # a worker would cost more
-        return lambda: corpus_map(ctx, max_points=max_points, random_state=random_state, method=method)
+    if len(x) < 5:
+        return lambda: {"points": [], "clusters": [], "method": "none", "sampled": False}
+
+    def here() -> dict:
+        xy, used = project(x, random_state=random_state, method=method)
+        return map_section(ctx, picks, xy, used, max_points)
+
+    if method != "umap" or not map_in_worker(len(x), workers):  # a worker would cost more than it saves
+        return here
     from audit.family_worker import new_pool
     from audit.threads import thread_budget
 
@@ -250,15 +252,15 @@ def start_map(ctx: AuditContext, *, max_points: int = MAP_POINTS, random_state: 
         pass
 
     def finish() -> dict:
+        laid = None
         try:
-            if fut is None:
-                raise RuntimeError("no worker")
-            xy, used = fut.result()
-        except Exception:  # noqa: BLE001 - the worker failed to run: compute the same layout here
-            xy, used = project(x, random_state=random_state, method=method)
+            if fut is not None:
+                laid = fut.result()
+        except Exception:  # noqa: BLE001 - the worker failed to run: the same layout is computed here
+            pass
         finally:
             if pool is not None:
                 pool.shutdown(wait=True, cancel_futures=True)
-        return map_section(ctx, picks, xy, used, max_points)
+        return here() if laid is None else map_section(ctx, picks, *laid, max_points)
 
     return finish
