@@ -46,12 +46,22 @@ def context_from(data: tuple):
     return ctx
 
 
+_RAN = False  # whether this process has run a family (from then on no process is forked from it)
+
+
+def ran_families() -> bool:
+    """Whether :func:`run_families` has run in this process."""
+    return _RAN
+
+
 def run_families(names: tuple[str, ...], data: tuple, threads: int) -> dict:
     """Run the families ``names``, in turn, on the context ``data`` describes (built once, so each
     document is tokenised once for all of them), with the parent's numeric-thread budget."""
     from audit.families import runners
     from audit.threads import limited_threads
 
+    global _RAN
+    _RAN = True
     with limited_threads(threads):
         ctx, table = context_from(data), runners()
         return {name: table[name](ctx) for name in names}
@@ -72,23 +82,32 @@ def new_pool():
     return ProcessPoolExecutor(max_workers=1, mp_context=worker_context())
 
 
-def warm() -> None:
+def warm(with_map: bool = False) -> None:
     """What the worker imports before its task arrives: every family's module (scikit-learn, SciPy, the
-    lexicons)."""
+    lexicons) and, ``with_map``, umap-learn with its compiled numba code, which the map's process forked
+    from this one then has without importing it (:func:`audit.projection.fork_projection`)."""
     from audit.families import runners
 
     runners()
+    if with_map:
+        from audit.projection import import_umap
+
+        import_umap()
 
 
-def prestart() -> dict[str, Any]:
+def prestart(with_map: bool = False) -> dict[str, Any]:
     """``{"families": pool}``: the worker for :data:`IN_WORKER`, started now and importing what it will
     need, so that this happens while the parent embeds the samples, when one core is idle; ``{}`` when no
-    worker can start (the families then run in the parent). The map's worker is not started this early:
-    measured on the 16k pair (default sample, 3 runs interleaved), a second warming process beside the
-    embedding took the core it needs (embedding 0.66 -> 1.53 s) and the audit was 0.5-0.7 s slower."""
+    worker can start (the families then run in the parent).
+
+    ``with_map``: it imports umap-learn too, and the map's projection runs in a process forked from it
+    (:func:`audit.projection.start_map` with ``host``), which starts with everything imported. A second
+    process started from the fork server would import scikit-learn and umap-learn again (about 2.6 s of
+    CPU); a second process warming beside the embedding took the core the embedding needs (embedding
+    0.66 -> 1.53 s, the audit 0.5-0.7 s slower, session 6)."""
     try:
         pool = new_pool()
-        pool.submit(warm)
+        pool.submit(warm, with_map)
         return {"families": pool}
     except Exception:  # noqa: BLE001 - no worker process here
         return {}

@@ -372,7 +372,7 @@ def audit_samples(real_sample: BottomKSample, synth_sample: BottomKSample, real_
             if opts.make_map:  # started first: with workers, its projection runs in another process meanwhile
                 from audit.projection import start_map
 
-                finish_map = start_map(ctx, random_state=opts.seed, workers=workers)
+                finish_map = start_map(ctx, random_state=opts.seed, workers=workers, host=pools.get("families"))
             entries, sections = run_context(ctx, opts.families, progress, opts.alpha, workers=workers, pools=pools)
             if finish_map is not None:
                 progress.step("Projecting the map (UMAP)")
@@ -400,10 +400,11 @@ def audit_samples(real_sample: BottomKSample, synth_sample: BottomKSample, real_
 
 def _prestart(opts: AuditOptions, n: int, workers: int) -> dict:
     """The worker process for the families that run in one (large samples only), started before the
-    embedding so that its imports use the core the embedding leaves idle."""
+    embedding so that its imports use the core the embedding leaves idle; the map's process is forked from
+    it (``start_map``'s ``host``)."""
     from audit import family_worker
 
     if family_worker.in_worker(n, workers) and any(f in family_worker.IN_WORKER for f in opts.families):
-        return family_worker.prestart()
+        return family_worker.prestart(with_map=opts.make_map)
     return {}
 

@@ -276,6 +276,73 @@ def test_map_falls_back_to_this_process_when_the_worker_cannot_run(monkeypatch):
     assert asked == [1]
 
 
+@pytest.mark.slow
+def test_map_forked_from_the_families_worker_equals_the_map_made_here(monkeypatch):
+    """The map's process forked from the warmed families' worker (``host``) lays out the same map; it is
+    really made there (this process's ``project`` is never called), and the worker still runs families."""
+    import audit.projection
+    from audit import family_worker
+    from audit.projection import corpus_map, start_map
+
+    monkeypatch.setattr(audit.projection, "WORKER_MIN_POINTS", 400)
+    ctx = _map_ctx(480)
+    here = corpus_map(ctx, random_state=3)
+    calls = []
+    real_project = audit.projection.project
+    monkeypatch.setattr(audit.projection, "project", lambda *a, **kw: calls.append(1) or real_project(*a, **kw))
+    with family_worker.shut_down_after(family_worker.prestart(with_map=True)) as pools:
+        finish = start_map(ctx, random_state=3, workers=2, host=pools["families"])
+        started = family_worker.start_families(("properties",), ctx, pools["families"])
+        assert finish() == here
+        assert calls == []  # laid out in the forked process, not here
+        there = family_worker.finish_families(started, ("properties",), None)
+    assert not isinstance(there["properties"], BaseException)
+
+
+@pytest.mark.slow
+def test_map_is_made_here_when_its_forked_process_dies_or_the_worker_is_not_fresh(monkeypatch):
+    """A forked map process that dies leaves its pipe empty: ``collect_projection`` raises and the map is
+    made here, the same. A worker that has already run families (its libraries may hold threads or locks)
+    refuses to fork: the map is made here too."""
+    import os
+    import signal
+
+    import audit.projection
+    from audit import family_worker
+    from audit.projection import collect_projection, corpus_map, fork_projection, start_map
+
+    monkeypatch.setattr(audit.projection, "WORKER_MIN_POINTS", 400)
+    ctx = _map_ctx(480)
+    here = corpus_map(ctx, random_state=3)
+    x = audit.projection.map_input(ctx, audit.projection.map_picks(ctx, 1500, 3))
+    with family_worker.shut_down_after(family_worker.prestart(with_map=True)) as pools:
+        host = pools["families"]
+        pid = host.submit(fork_projection, x, 3, "umap", 1).result()
+        os.kill(pid, signal.SIGKILL)
+        with pytest.raises(RuntimeError, match="map's process failed"):
+            host.submit(collect_projection, pid).result()
+
+        killed, calls = [], []
+
+        class Killing:  # the host, killing the map's process as soon as it is forked (its layout takes longer)
+            def submit(self, fn, *a):
+                fut = host.submit(fn, *a)
+                if fn is fork_projection:
+                    os.kill(fut.result(), signal.SIGKILL)
+                    killed.append(fut.result())
+                return fut
+
+        real_project = audit.projection.project
+        monkeypatch.setattr(audit.projection, "project", lambda *a, **kw: calls.append(1) or real_project(*a, **kw))
+        assert start_map(ctx, random_state=3, workers=2, host=Killing())() == here
+        assert len(killed) == 1 and calls == [1]  # made here, once
+        family_worker.finish_families(family_worker.start_families(("properties",), ctx, host), ("properties",), None)
+        with pytest.raises(RuntimeError, match="no longer fresh"):
+            host.submit(fork_projection, x, 3, "umap", 1).result()
+        assert start_map(ctx, random_state=3, workers=2, host=host)() == here
+        assert calls == [1, 1]
+
+
 def test_small_or_single_worker_maps_are_made_here_without_a_pool(monkeypatch):
     """Below WORKER_MIN_POINTS points, or with one worker, or PCA: the map is made in this process."""
     import concurrent.futures
@@ -300,7 +367,7 @@ def test_audit_with_one_worker_and_with_two_is_byte_identical(monkeypatch):
     """The whole report, map included, from the CLI's pipeline with one worker (reading, families and map
     here, in turn), with two (450 + 450 documents: still one family at a time), and with two as a large
     corpus gets them (diversity, bias and properties in a worker process, the other families on threads,
-    umap-learn's map in another worker process)."""
+    umap-learn's map in a process forked from that worker)."""
     import concurrent.futures
 
     from audit import family_worker, projection
@@ -325,9 +392,11 @@ def test_audit_with_one_worker_and_with_two_is_byte_identical(monkeypatch):
         return finish(started, names, run_here)
 
     monkeypatch.setattr(family_worker, "finish_families", spy)
+    laid_here, real_project = [], projection.project
+    monkeypatch.setattr(projection, "project", lambda *a, **kw: laid_here.append(1) or real_project(*a, **kw))
     assert audit(2) == one
-    assert len(CountingPool.made) == 2  # the map's worker and the families' (diversity, bias, properties)
-    assert answered == [True]
+    assert len(CountingPool.made) == 1  # the families' worker (diversity, bias, properties); the map's is forked from it
+    assert answered == [True] and laid_here == []  # the map was laid out in the forked process
 
 
 def test_the_prestarted_worker_imports_the_families_and_is_left_out_when_none_can_start(monkeypatch):
@@ -359,10 +428,10 @@ def test_the_worker_is_prestarted_only_for_large_samples_of_its_families(monkeyp
     assert family_worker.in_worker(family_worker.MIN_DOCS, 2)
     assert not family_worker.in_worker(family_worker.MIN_DOCS - 1, 2) and not family_worker.in_worker(10**6, 1)
     started = []
-    monkeypatch.setattr(family_worker, "prestart", lambda: started.append(1) or {"families": "pool"})
+    monkeypatch.setattr(family_worker, "prestart", lambda with_map: started.append(with_map) or {"families": "pool"})
     assert _prestart(AuditOptions(real="r", synth="s"), 5000, 2) == {"families": "pool"}  # the 16k pair's default
     assert _prestart(AuditOptions(real="r", synth="s"), 5000, 1) == {}  # one CPU
     assert _prestart(AuditOptions(real="r", synth="s"), 450, 2) == {}  # sample_data: threads only
     assert _prestart(AuditOptions(real="r", synth="s", families=("drift", "duplication")), 5000, 2) == {}
-    assert _prestart(AuditOptions(real="r", synth="s", families=("bias",)), 5000, 2) == {"families": "pool"}
-    assert len(started) == 2
+    assert _prestart(AuditOptions(real="r", synth="s", families=("bias",), make_map=False), 5000, 2) == {"families": "pool"}
+    assert started == [True, False]  # it imports umap-learn only when a map is made (forked from it)
