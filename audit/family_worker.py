@@ -84,15 +84,15 @@ def new_pool():
 
 def warm(with_map: bool = False) -> None:
     """What the worker imports before its task arrives: every family's module (scikit-learn, SciPy, the
-    lexicons) and, ``with_map``, umap-learn with its compiled numba code, which the map's process forked
-    from this one then has without importing it (:func:`audit.projection.fork_projection`)."""
+    lexicons) and, ``with_map``, umap-learn with its compiled numba code loaded, which the map's process
+    forked from this one then has without loading it again (:func:`audit.projection.fork_projection`)."""
     from audit.families import runners
 
     runners()
     if with_map:
-        from audit.projection import import_umap
+        from audit.projection import warm_umap
 
-        import_umap()
+        warm_umap()
 
 
 def prestart(with_map: bool = False) -> dict[str, Any]:

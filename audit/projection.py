@@ -134,6 +134,34 @@ def map_input(ctx: AuditContext, picks: dict[str, np.ndarray]) -> np.ndarray:
     return np.vstack([ctx.real.embeddings[picks["real"]], ctx.synth.embeddings[picks["synth"]]])
 
 
+def _umap_layout(x: np.ndarray, k: int, random_state: int) -> np.ndarray:
+    """umap-learn's 2-D layout of ``x`` on its exact cosine ``k``-nearest-neighbour graph."""
+    umap = import_umap()
+    reducer = umap.UMAP(n_neighbors=k, min_dist=0.1, metric="cosine", random_state=random_state,
+                        n_jobs=1, n_epochs=200, init="random" if len(x) < 50 else "spectral",
+                        precomputed_knn=cosine_knn(x, k))
+    return reducer.fit_transform(x)
+
+
+def warm_umap() -> None:
+    """umap-learn imported and its compiled code loaded into this process: a layout of a few random points
+    through the same calls as :func:`project` (a numba function loads its cached machine code on its first
+    call, about 1 s for UMAP's), so that a process forked from this one only lays out.
+
+    This process is forked from, so nothing may leave threads behind: numba runs its parallel loops on its
+    own work queue (the default, GNU OpenMP, refuses to run in a forked child once the parent has used it:
+    "fork() called from a process already using GNU OpenMP" and SIGTERM; same layouts, tested), and tqdm's
+    monitor thread, which umap-learn's progress bars would start, is switched off."""
+    import numba
+    from tqdm import tqdm
+
+    numba.config.THREADING_LAYER = "workqueue"
+    tqdm.monitor_interval = 0
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        _umap_layout(np.random.default_rng(0).normal(size=(60, 8)).astype(np.float32), 15, 0)
+
+
 def project(x: np.ndarray, *, random_state: int = 0, method: str = "umap") -> tuple[np.ndarray, str]:
     """The 2-D layout of the rows of ``x``, scaled to [0, 1] on each axis, and the method that made it.
 
@@ -153,11 +181,7 @@ def project(x: np.ndarray, *, random_state: int = 0, method: str = "umap") -> tu
 
                     xy = umap_layout(*cosine_knn(x, k), n_epochs=200, min_dist=0.1, random_state=random_state)
                 else:
-                    umap = import_umap()
-                    reducer = umap.UMAP(n_neighbors=k, min_dist=0.1, metric="cosine", random_state=random_state,
-                                        n_jobs=1, n_epochs=200, init="random" if len(x) < 50 else "spectral",
-                                        precomputed_knn=cosine_knn(x, k))
-                    xy = reducer.fit_transform(x)
+                    xy = _umap_layout(x, k, random_state)
             if not np.isfinite(xy).all():
                 xy = None
         except Exception:  # tiny or degenerate inputs: fall back to PCA rather than lose the map
