@@ -85,14 +85,18 @@ def new_pool():
 def warm(with_map: bool = False) -> None:
     """What the worker imports before its task arrives: every family's module (scikit-learn, SciPy, the
     lexicons) and, ``with_map``, umap-learn with its compiled numba code loaded, which the map's process
-    forked from this one then has without loading it again (:func:`audit.projection.fork_projection`)."""
+    forked from this one then has without loading it again (:func:`audit.projection.fork_projection`).
+    umap-learn is loaded only when numba's on-disk cache has its code (:func:`audit.projection.umap_compiled`)."""
     from audit.families import runners
 
     runners()
     if with_map:
-        from audit.projection import warm_umap
+        from audit.projection import umap_compiled, warm_umap
 
-        warm_umap()
+        # only from numba's cache: the first map on a machine compiles UMAP's code (~25 s on two cores),
+        # which the map's own process then does beside the families, as a new worker would
+        if umap_compiled():
+            warm_umap()
 
 
 def prestart(with_map: bool = False) -> dict[str, Any]:

@@ -143,6 +143,23 @@ def _umap_layout(x: np.ndarray, k: int, random_state: int) -> np.ndarray:
     return reducer.fit_transform(x)
 
 
+def umap_compiled() -> bool:
+    """Whether numba's on-disk cache (``$NUMBA_CACHE_DIR``, else :func:`numba_cache_dir`) already holds
+    UMAP's layout code, compiled by an earlier map on this machine. Checked without importing umap-learn:
+    its directory in the cache is named by numba's own rule, from the path of umap-learn's source."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("umap")
+    if spec is None or not spec.submodule_search_locations:
+        return False
+    from numba.core.caching import UserProvidedCacheLocator
+
+    layouts = os.path.join(list(spec.submodule_search_locations)[0], "layouts.py")
+    where = Path(os.environ.get("NUMBA_CACHE_DIR") or numba_cache_dir())
+    where = where / UserProvidedCacheLocator.get_suitable_cache_subpath(layouts)
+    return any(where.glob("layouts._optimize_layout_euclidean_single_epoch-*.nbi"))
+
+
 def warm_umap() -> None:
     """umap-learn imported and its compiled code loaded into this process: a layout of a few random points
     through the same calls as :func:`project` (a numba function loads its cached machine code on its first

@@ -1,8 +1,13 @@
 """The map's neighbour graph (exact cosine kNN, vs brute force) and the UMAP map on that graph."""
+import os
+from pathlib import Path
+
 import numpy as np
 import pytest
 
 from audit.projection import cosine_knn, corpus_map
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def brute_force_knn(x, k):
@@ -63,3 +68,39 @@ def test_import_umap_in_a_fresh_process_leaves_pandas_unloaded():
                          env={**os.environ, "PYTHONPATH": root})
     assert out.returncode == 0, out.stderr[-2000:]
     assert out.stdout.split() == ["True", "False"]
+
+
+def test_umap_compiled_looks_where_numba_caches_umaps_layout(tmp_path, monkeypatch):
+    """``umap_compiled`` (checked without importing umap-learn) finds the cache index at the path numba's own
+    ``FunctionCache`` gives UMAP's layout function, and nothing in an empty cache or another package's."""
+    import umap.layouts
+    from numba.core import config
+    from numba.core.caching import FunctionCache
+
+    from audit.projection import umap_compiled
+
+    monkeypatch.setenv("NUMBA_CACHE_DIR", str(tmp_path))
+    monkeypatch.setattr(config, "CACHE_DIR", str(tmp_path))
+    assert not umap_compiled()
+    fc = FunctionCache(umap.layouts._optimize_layout_euclidean_single_epoch)  # numba's own reference
+    elsewhere = tmp_path / ("other_" + Path(fc._cache_path).name.split("_", 1)[1])
+    elsewhere.mkdir()
+    (elsewhere / fc._cache_file._index_name).write_bytes(b"")
+    assert not umap_compiled()
+    Path(fc._cache_path).mkdir(exist_ok=True)  # numba made it, empty
+    (Path(fc._cache_path) / fc._cache_file._index_name).write_bytes(b"")
+    assert umap_compiled()
+
+
+def test_the_families_worker_loads_umap_only_from_numbas_cache(tmp_path):
+    """With an empty numba cache the families' worker does not import umap-learn (the map's own process then
+    compiles it beside the families); in a fresh process, as the worker is."""
+    import subprocess
+    import sys
+
+    code = ("import sys; from audit.family_worker import warm; warm(with_map=True); "
+            "print('umap' in sys.modules, 'sklearn' in sys.modules)")
+    env = {**os.environ, "NUMBA_CACHE_DIR": str(tmp_path), "PYTHONPATH": str(ROOT)}
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == ["False", "True"]
