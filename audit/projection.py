@@ -259,6 +259,15 @@ def _project_task(x: np.ndarray, random_state: int, method: str, threads: int) -
 _FORKED: dict[int, int] = {}
 
 
+def forks_map() -> bool:
+    """Whether the map's process may be forked from the families' worker here: on Linux only. Elsewhere
+    ``os.fork`` is missing (Windows) or unsafe once system libraries have started threads (macOS, where
+    Python itself starts processes by spawning), so the map gets a new worker process, as before."""
+    import sys
+
+    return hasattr(os, "fork") and sys.platform.startswith("linux")
+
+
 def fork_projection(x: np.ndarray, random_state: int, method: str, threads: int) -> int:
     """In the families' worker (run there as a task): fork a process that computes :func:`_project_task`
     and writes its pickled result to a pipe; return its process id for :func:`collect_projection`.
@@ -344,7 +353,7 @@ def start_map(ctx: AuditContext, *, max_points: int = MAP_POINTS, random_state: 
 
     pool = fut = forked = None
     try:
-        if host is not None:
+        if host is not None and forks_map():
             forked = host.submit(fork_projection, x, random_state, method, thread_budget())
         else:
             pool = new_pool()

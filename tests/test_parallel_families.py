@@ -343,6 +343,31 @@ def test_map_is_made_here_when_its_forked_process_dies_or_the_worker_is_not_fres
         assert calls == [1, 1]
 
 
+@pytest.mark.slow
+def test_off_linux_the_map_gets_a_new_worker_not_a_fork(monkeypatch):
+    """Where the map's process may not be forked (``forks_map``: Linux only), a host is not asked: the map
+    goes to a new worker process, as before, and is the same."""
+    import concurrent.futures
+
+    import audit.projection
+    from audit.projection import corpus_map, forks_map, start_map
+
+    assert forks_map() == (__import__("sys").platform.startswith("linux"))
+    monkeypatch.setattr(audit.projection, "WORKER_MIN_POINTS", 400)
+    monkeypatch.setattr(audit.projection, "forks_map", lambda: False)
+    ctx = _map_ctx(480)
+    here = corpus_map(ctx, random_state=3)
+
+    class NoHost:
+        def submit(self, *a, **kw):
+            raise AssertionError("the host is not asked to fork")
+
+    monkeypatch.setattr(concurrent.futures, "ProcessPoolExecutor", CountingPool)
+    CountingPool.made = []
+    assert start_map(ctx, random_state=3, workers=2, host=NoHost())() == here
+    assert len(CountingPool.made) == 1  # a new worker laid it out
+
+
 def test_small_or_single_worker_maps_are_made_here_without_a_pool(monkeypatch):
     """Below WORKER_MIN_POINTS points, or with one worker, or PCA: the map is made in this process."""
     import concurrent.futures
@@ -435,3 +460,6 @@ def test_the_worker_is_prestarted_only_for_large_samples_of_its_families(monkeyp
     assert _prestart(AuditOptions(real="r", synth="s", families=("drift", "duplication")), 5000, 2) == {}
     assert _prestart(AuditOptions(real="r", synth="s", families=("bias",), make_map=False), 5000, 2) == {"families": "pool"}
     assert started == [True, False]  # it imports umap-learn only when a map is made (forked from it)
+    monkeypatch.setattr("audit.projection.forks_map", lambda: False)  # not Linux: no map forked from it
+    assert _prestart(AuditOptions(real="r", synth="s"), 5000, 2) == {"families": "pool"}
+    assert started == [True, False, False]
