@@ -163,7 +163,7 @@ def calibrate(real_docs, real_emb: np.ndarray, *, seeds: int = 5, seed: int = 0,
     # computed once for all the splits (views, as the real halves of a compare share the real corpus's)
     corpus = CorpusData("real", list(real_docs), np.asarray(real_emb, dtype=np.float32), n)
     # one worker process for the families that run in one, kept for every split (its imports paid once)
-    group = any(f in family_worker.IN_WORKER for f in families) and family_worker.in_worker(half, workers)
+    group = family_worker.wanted(families, half, workers)
     with family_worker.shut_down_after(family_worker.prestart() if group else {}) as pools:
         for s in range(seeds):
             perm = content_order(real_docs, [seed, 7919, s])  # by content: a shuffled file calibrates the same

@@ -73,6 +73,12 @@ def in_worker(n_docs: int, workers: int) -> bool:
     return workers > 1 and n_docs >= MIN_DOCS
 
 
+def wanted(families, n_docs: int, workers: int) -> bool:
+    """Whether a worker process for :data:`IN_WORKER` is worth starting early (:func:`prestart`) for these
+    families, ``n_docs`` sampled documents per corpus and ``workers`` CPUs."""
+    return in_worker(n_docs, workers) and any(f in IN_WORKER for f in families)
+
+
 def new_pool():
     """A pool of one worker process, a child of the reading pool's fork server."""
     from concurrent.futures import ProcessPoolExecutor
@@ -104,11 +110,12 @@ def prestart(with_map: bool = False) -> dict[str, Any]:
     need, so that this happens while the parent embeds the samples, when one core is idle; ``{}`` when no
     worker can start (the families then run in the parent).
 
-    ``with_map``: it imports umap-learn too, and the map's projection runs in a process forked from it
-    (:func:`audit.projection.start_map` with ``host``), which starts with everything imported. A second
-    process started from the fork server would import scikit-learn and umap-learn again (about 2.6 s of
-    CPU); a second process warming beside the embedding took the core the embedding needs (embedding
-    0.66 -> 1.53 s, the audit 0.5-0.7 s slower, session 6)."""
+    ``with_map``: the map's projection runs in a process forked from it (:func:`audit.projection.start_map`
+    with ``host``), which starts with scikit-learn imported, and with umap-learn loaded when numba's cache
+    has its code (:func:`warm`). A new process from the fork server would import them again (the map's
+    process took 4.3-5.2 s of CPU that way, 2.3-2.4 s forked; ``benchmarks/map_worker.py``); a second
+    process warming beside the embedding took the core the embedding needs (embedding 0.66 -> 1.53 s, the
+    audit 0.5-0.7 s slower, session 6)."""
     try:
         pool = new_pool()
         pool.submit(warm, with_map)

@@ -404,7 +404,7 @@ def _prestart(opts: AuditOptions, n: int, workers: int) -> dict:
     it (``start_map``'s ``host``)."""
     from audit import family_worker
 
-    if family_worker.in_worker(n, workers) and any(f in family_worker.IN_WORKER for f in opts.families):
+    if family_worker.wanted(opts.families, n, workers):
         from audit.projection import forks_map
 
         return family_worker.prestart(with_map=opts.make_map and forks_map())

@@ -272,14 +272,13 @@ def fork_projection(x: np.ndarray, random_state: int, method: str, threads: int)
     """In the families' worker (run there as a task): fork a process that computes :func:`_project_task`
     and writes its pickled result to a pipe; return its process id for :func:`collect_projection`.
 
-    The worker has imported umap-learn and its numba code (``family_worker.warm(with_map=True)``), so the
-    forked process starts with them. It forks only while no family has run there and no other thread
+    The worker has imported scikit-learn and, when numba's cache has it, umap-learn with its compiled code
+    (``family_worker.warm(with_map=True)``), so the forked process starts with them. It forks only while no family has run there and no other thread
     exists, so no library holds a lock or a thread pool that the fork would copy half-way; else it raises
     and the map is made in the audit process. The child never returns to the worker's task loop: it exits
     with ``os._exit`` whatever happens (a failure there leaves the pipe empty, which
     :func:`collect_projection` reports)."""
     import pickle
-    import threading
 
     from audit import family_worker
 
@@ -332,9 +331,10 @@ def start_map(ctx: AuditContext, *, max_points: int = MAP_POINTS, random_state: 
     it died), the projection is computed here instead: the section is the same either way. Smaller maps
     are made here when the returned function is called, after the families.
 
-    ``host``: the families' worker pool (``family_worker.prestart(with_map=True)``), which has imported
-    umap-learn. The projection then runs in a process forked from that worker (:func:`fork_projection`)
-    rather than in a new one that imports scikit-learn and umap-learn again (~2.6 s of CPU). Call this
+    ``host``: the families' worker pool (``family_worker.prestart(with_map=True)``). On Linux
+    (:func:`forks_map`) the projection then runs in a process forked from that worker (:func:`fork_projection`),
+    which has its imports already, rather than in a new one that imports scikit-learn and umap-learn again
+    (the map's process: 4.3-5.2 s of CPU new, 2.3-2.4 s forked; ``benchmarks/map_worker.py``). Call this
     before the families are sent to that worker: its tasks run in turn, so the fork comes first.
     """
     picks = map_picks(ctx, max_points, random_state)

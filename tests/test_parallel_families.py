@@ -352,7 +352,16 @@ def test_off_linux_the_map_gets_a_new_worker_not_a_fork(monkeypatch):
     import audit.projection
     from audit.projection import corpus_map, forks_map, start_map
 
-    assert forks_map() == (__import__("sys").platform.startswith("linux"))
+    import sys
+
+    monkeypatch.setattr(sys, "platform", "linux")
+    assert forks_map()
+    monkeypatch.setattr(sys, "platform", "darwin")  # fork exists, but Python itself spawns there
+    assert not forks_map()
+    monkeypatch.setattr(sys, "platform", "linux")
+    monkeypatch.delattr("os.fork")  # no fork at all (as on Windows)
+    assert not forks_map()
+    monkeypatch.undo()
     monkeypatch.setattr(audit.projection, "WORKER_MIN_POINTS", 400)
     monkeypatch.setattr(audit.projection, "forks_map", lambda: False)
     ctx = _map_ctx(480)
