@@ -21,9 +21,9 @@ import numpy as np
 
 
 def default_cache_dir() -> Path:
-    base = os.environ.get("CORPUS_AUDIT_HOME") or os.path.join(
-        os.environ.get("XDG_CACHE_HOME", os.path.expanduser("~/.cache")), "corpus-audit")
-    return Path(base) / "embeddings"
+    from audit.home import home_dir
+
+    return home_dir() / "embeddings"
 
 
 def text_key(text: str) -> bytes:

@@ -119,9 +119,9 @@ class SentenceTransformerEmbedder:
 
 
 def default_model_dir() -> Path:
-    base = os.environ.get("CORPUS_AUDIT_HOME") or os.path.join(
-        os.environ.get("XDG_CACHE_HOME", os.path.expanduser("~/.cache")), "corpus-audit")
-    return Path(base) / "models"
+    from audit.home import home_dir
+
+    return home_dir() / "models"
 
 
 def _load_static(static_model, target: Path):

@@ -155,3 +155,78 @@ def test_gate_shown_with_checks():
 
 def test_size_is_bounded(page):
     assert len(page.encode()) < 1_500_000
+
+
+# --- Jinja's compiled templates on disk (reports.html._bytecode_cache) ------------------------------------
+
+
+def _uncached(monkeypatch, result) -> str:
+    import reports.html as html
+
+    with monkeypatch.context() as m:
+        m.setattr(html, "_bytecode_cache", lambda: None)
+        return render_html(result)
+
+
+def _compiles(monkeypatch) -> list:
+    """A list that gets one item per template Jinja compiles from source."""
+    import jinja2
+
+    seen = []
+    real = jinja2.Environment.compile
+
+    def spy(self, source, name=None, *a, **kw):
+        seen.append(name)
+        return real(self, source, name, *a, **kw)
+
+    monkeypatch.setattr(jinja2.Environment, "compile", spy)
+    return seen
+
+
+def test_compiled_templates_are_kept_and_reused_with_the_same_page(small_result, monkeypatch, tmp_path):
+    monkeypatch.setenv("CORPUS_AUDIT_HOME", str(tmp_path))
+    plain = _uncached(monkeypatch, small_result)
+    seen = _compiles(monkeypatch)
+    first = render_html(small_result)
+    assert "report.html.j2" in seen  # nothing kept yet: compiled, then written
+    kept = sorted((tmp_path / "jinja").glob("*.cache"))
+    assert len(kept) == len(set(seen))
+    seen.clear()
+    second = render_html(small_result)
+    assert seen == []  # every template came from the folder
+    assert first == second == plain
+
+
+def test_a_damaged_or_unwritable_cache_never_changes_or_fails_the_page(small_result, monkeypatch, tmp_path):
+    import jinja2.bccache
+
+    monkeypatch.setenv("CORPUS_AUDIT_HOME", str(tmp_path))
+    plain = _uncached(monkeypatch, small_result)
+    render_html(small_result)
+    files = sorted((tmp_path / "jinja").glob("*.cache"))
+    assert files
+    head = len(jinja2.bccache.bc_magic)  # Jinja's own header, which Jinja checks itself
+    for i, f in enumerate(files):  # the header, then garbage; or cut right after it; or cut short; or empty
+        data = f.read_bytes()
+        f.write_bytes([data[:head] + b"\x80garbage", data[:head], data[: len(data) // 2], b""][i % 4])
+    seen = _compiles(monkeypatch)
+    assert render_html(small_result) == plain
+    assert seen  # the damaged files were compiled again
+
+    def full(*a, **kw):
+        raise OSError(28, "No space left on device")
+
+    for f in files:
+        f.unlink()
+    monkeypatch.setattr(jinja2.bccache.tempfile, "NamedTemporaryFile", full)
+    assert render_html(small_result) == plain
+    assert list((tmp_path / "jinja").glob("*.cache")) == []
+
+
+def test_no_cache_where_its_folder_cannot_be_made(small_result, monkeypatch, tmp_path):
+    import reports.html as html
+
+    (tmp_path / "home").write_text("a file, not a folder")
+    monkeypatch.setenv("CORPUS_AUDIT_HOME", str(tmp_path / "home"))
+    assert html._bytecode_cache() is None
+    assert render_html(small_result) == _uncached(monkeypatch, small_result)
