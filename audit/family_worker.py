@@ -75,8 +75,10 @@ def in_worker(n_docs: int, workers: int) -> bool:
 
 def wanted(families, n_docs: int, workers: int) -> bool:
     """Whether a worker process for :data:`IN_WORKER` is worth starting early (:func:`prestart`) for these
-    families, ``n_docs`` sampled documents per corpus and ``workers`` CPUs."""
-    return in_worker(n_docs, workers) and any(f in IN_WORKER for f in families)
+    families, ``n_docs`` sampled documents per corpus and ``workers`` CPUs. A single family always runs in
+    the audit process (``audit.pipeline.run_context``), so it gets no worker: its imports would be wasted."""
+    families = list(families)
+    return in_worker(n_docs, workers) and len(families) > 1 and any(f in IN_WORKER for f in families)
 
 
 def new_pool():

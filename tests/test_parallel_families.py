@@ -467,7 +467,11 @@ def test_the_worker_is_prestarted_only_for_large_samples_of_its_families(monkeyp
     assert _prestart(AuditOptions(real="r", synth="s"), 5000, 1) == {}  # one CPU
     assert _prestart(AuditOptions(real="r", synth="s"), 450, 2) == {}  # sample_data: threads only
     assert _prestart(AuditOptions(real="r", synth="s", families=("drift", "duplication")), 5000, 2) == {}
-    assert _prestart(AuditOptions(real="r", synth="s", families=("bias",), make_map=False), 5000, 2) == {"families": "pool"}
+    assert _prestart(AuditOptions(real="r", synth="s", families=("bias", "drift"), make_map=False), 5000,
+                     2) == {"families": "pool"}
+    # one family runs here, one at a time (run_context): a worker would only import what it never runs
+    assert _prestart(AuditOptions(real="r", synth="s", families=("bias",), make_map=False), 5000, 2) == {}
+    assert _prestart(AuditOptions(real="r", synth="s", families=("bias",)), 5000, 2) == {}
     assert started == [True, False]  # it imports umap-learn only when a map is made (forked from it)
     monkeypatch.setattr("audit.projection.forks_map", lambda: False)  # not Linux: no map forked from it
     assert _prestart(AuditOptions(real="r", synth="s"), 5000, 2) == {"families": "pool"}
