@@ -56,7 +56,8 @@ def build_parser() -> argparse.ArgumentParser:
                         "metric families and the map (default 0: every CPU; 1: one process, one step after "
                         "another); the result is the same for any number")
     limit_options(c)
-    c.add_argument("--no-map", action="store_true", help="skip the UMAP map")
+    c.add_argument("--no-map", action="store_true", help="skip the UMAP map (also skipped when neither --html "
+                   "nor --json is written: no other report shows it)")
     metric_options(c)
     c.add_argument("--bias-groups", metavar="PATH",
                    help="JSON/TOML file of extra demographic groups {axis: {group: [terms]}}")
@@ -81,6 +82,13 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def wants_map(args) -> bool:
+    """The map is made only for a report that shows it (HTML) or keeps it for a later ``audit render`` (JSON):
+    the terminal, Markdown and JUnit reports never show it, and at 16k + 16k documents it costs about 6 s of
+    CPU (``benchmarks/tradeoff_results.md``)."""
+    return not args.no_map and bool(args.html or args.json)
+
+
 def cmd_compare(args) -> int:
     from rich.console import Console
 
@@ -101,7 +109,7 @@ def cmd_compare(args) -> int:
         synth_format=args.synth_format or args.fmt, text_field=args.text_field,
         real_text_field=args.real_text_field, synth_text_field=args.synth_text_field, roles=args.roles,
         strict=args.strict, embedder=args.embedder, seed=args.seed, sample_size=args.sample_size,
-        cache_dir=args.cache_dir, use_cache=not args.no_cache, make_map=not args.no_map, families=families(args),
+        cache_dir=args.cache_dir, use_cache=not args.no_cache, make_map=wants_map(args), families=families(args),
         metric_options=metric_options, engine=args.engine, scheduler=args.scheduler, workers=args.workers,
         max_doc_chars=args.max_doc_chars, max_memory=memory_limit(args),
     )

@@ -229,3 +229,33 @@ def test_each_file_can_name_its_own_text_field(pair, tmp_path, capsys):
     d = json.loads(out.read_text())["inputs"]
     assert (d["real"]["text_field"], d["real"]["format"], d["synth"]["text_field"]) == ("body", "csv", "text")
     assert d["real"]["n_documents"] == 450
+
+
+@pytest.mark.parametrize("outputs, mapped", [
+    ([], False),  # the terminal report only
+    (["--markdown", "s.md", "--junit", "c.xml"], False),  # a CI gate's PR comment and checks
+    (["--html", "r.html"], True),
+    (["--json", "r.json"], True),  # kept for `audit render`
+    (["--html", "r.html", "--no-map"], False),
+])
+def test_the_map_is_made_only_for_a_report_that_shows_or_keeps_it(pair, tmp_path, capsys, monkeypatch, outputs,
+                                                                 mapped):
+    import audit.pipeline as pipeline
+
+    seen = []
+    real_run = pipeline.run_audit
+
+    def spy(opts, progress=None):
+        result = real_run(opts, progress)
+        seen.append((opts.make_map, "map" in result.sections))
+        return result
+
+    monkeypatch.setattr(pipeline, "run_audit", spy)
+    real, synth = pair
+    outs = [a if not a.endswith((".md", ".xml", ".html", ".json")) else tmp_path / a for a in outputs]
+    code, _, err = run(["compare", real, synth, "--embedder", "hash", "--families", "language", "--quiet",
+                        "--no-cache", *outs], capsys)
+    assert code == 0, err
+    assert seen == [(mapped, mapped)]
+    if "--html" in outputs:
+        assert ('<section id="map"' in (tmp_path / "r.html").read_text(encoding="utf-8")) == mapped
