@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 from rouge_score import rouge_scorer
 
+from metrics.text import words
 from metrics.diversity_homogenization import homogenization_per_doc, homogenization_rate, rouge_tokens
 from tests.conftest import load_texts
 
@@ -69,6 +70,10 @@ def test_rouge_tokens_ascii_rule_and_script_fallback():
     assert rouge_tokens("Привет, мир") == ["привет", "мир"]  # letters outside ASCII: the script-aware words
     assert rouge_tokens("café") == ["café"]
     assert rouge_tokens("№ 5 — ok") == ["5", "ok"]  # non-ASCII but no letter: the ASCII rule
+    assert rouge_tokens("don’t “quote” me…") == ["don", "t", "quote", "me"]  # typographic marks are no letters
+    long = "plain words " * 500
+    assert rouge_tokens(long + "naïve") == words(long + "naïve")  # one letter beyond ASCII, at the very end
+    assert rouge_tokens(long + "…") == long.split()
 
 
 def test_rouge_l_f1_by_hand():
