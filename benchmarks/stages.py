@@ -7,6 +7,8 @@ beside datasketch's near-duplicate pass over the same two files (run on demand, 
     python benchmarks/stages.py --cases small --repeat 3
     python benchmarks/stages.py --cases large,default  # the 16k pair with every document sampled, and as a user
                                                        # runs it (5,000 documents per corpus in the sample metrics)
+    python benchmarks/stages.py --cases x2,x5        # 32k + 32k, 80k + 80k: the 16k pair N times, later copies'
+                                                     # words shuffled
 
 Each audit is a fresh process (``audit compare ... --quiet``, a fresh embedding cache, JSON + HTML
 written) so its imports, JIT work and peak resident memory are its own. Stages come from the
@@ -232,6 +234,25 @@ def _cases(names: list[str], tmp: Path) -> dict[str, tuple[str, str, list[str]]]
     cb = CORPORA / "clickbait"
     if "large" in names:  # every document in the sample metrics too (the issue's figure)
         out["16k+16k clickbait"] = (str(cb / "news.jsonl"), str(cb / "clickbait.jsonl"), ["--sample-size", "20000"])
+    for name in names:  # xN, e.g. x5 = 80k + 80k: each file N times, every copy after the first with its words
+        # shuffled per headline (seeded), so copies are not near duplicates of each other; the default sample
+        if not (name.startswith("x") and name[1:].isdigit() and int(name[1:]) > 1):
+            continue
+        import random
+
+        times = int(name[1:])
+        for side in ("news", "clickbait"):
+            rows = [json.loads(line) for line in (cb / f"{side}.jsonl").read_text(encoding="utf-8").splitlines()]
+            with open(tmp / f"{side}_{name}.jsonl", "w", encoding="utf-8") as f:
+                for copy in range(times):
+                    rng = random.Random(copy)
+                    for row in rows:
+                        words = str(row.get("text", "")).split()
+                        if copy:
+                            rng.shuffle(words)
+                        f.write(json.dumps({"id": f"{row.get('id')}-{copy}", "text": " ".join(words)}) + "\n")
+        out[f"{16 * times}k+{16 * times}k (16k pair x{times}, shuffled copies)"] = (
+            str(tmp / f"news_{name}.jsonl"), str(tmp / f"clickbait_{name}.jsonl"), [])
     if "default" in names:  # the same pair as a user runs it: 5,000 documents per corpus in the sample metrics
         out["16k+16k, default sample"] = (str(cb / "news.jsonl"), str(cb / "clickbait.jsonl"), [])
     return out
@@ -247,7 +268,8 @@ def _audit_args(code: str, real: str, synth: str, extra: list[str], tmp: Path, r
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--cases", default="small,large", help="comma list: small, large, default (the 16k pair at "
-                                                           "the default sample size)")
+                                                           "the default sample size), xN (e.g. x5, 80k + 80k: the "
+                                                           "16k pair N times, copies shuffled)")
     ap.add_argument("--code", action="append", default=[], metavar="DIR",
                     help="another checkout to time beside this one (e.g. the code before a change)")
     ap.add_argument("--repeat", type=int, default=1)
