@@ -14,7 +14,7 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any
 
-from jinja2 import Environment, PackageLoader, select_autoescape
+from jinja2 import Environment, FileSystemBytecodeCache, PackageLoader, select_autoescape
 
 from audit.result import AuditResult, MetricEntry
 from reports.format import FAMILY_ORDER, FAMILY_TITLES, num, signed, support_text
@@ -74,35 +74,36 @@ def _static(name: str) -> str:
     return re.sub(r"^//# sourceMappingURL=.*$", "", text, flags=re.M)
 
 
-def _bytecode_cache():
-    """Jinja's compiled templates kept on disk (``<home>/jinja``): compiling the report's templates costs
-    every render ~0.2-0.4 s, a twentieth of a small audit. Jinja reuses a file only while the template's
-    source and Python's version are unchanged, and writes it atomically; an unreadable or damaged file is
-    compiled again and a failed write is skipped, so the cache never changes a report or fails a render.
-    None where the folder cannot be made (then every render compiles, as before)."""
-    from jinja2 import FileSystemBytecodeCache
+class _SafeBytecodeCache(FileSystemBytecodeCache):
+    """Jinja's on-disk cache of compiled templates that never changes a report or fails a render: an unreadable
+    or damaged file is compiled again, a failed write (a full disk, a read-only folder) is skipped."""
 
+    def load_bytecode(self, bucket) -> None:
+        try:
+            super().load_bytecode(bucket)
+        except Exception:  # noqa: BLE001 - a damaged file: compile as if there were none
+            bucket.reset()
+
+    def dump_bytecode(self, bucket) -> None:
+        try:
+            super().dump_bytecode(bucket)
+        except OSError:  # the next render compiles again
+            pass
+
+
+def _bytecode_cache() -> _SafeBytecodeCache | None:
+    """Jinja's compiled templates kept on disk (``<home>/jinja``, :func:`audit.home.home_dir`): compiling the
+    report's templates costs every render ~0.2-0.4 s, a twentieth of a small audit. Jinja reuses a file only
+    while the template's source and Python's version are unchanged, and writes it atomically. None where the
+    folder cannot be made (then every render compiles, as before)."""
     from audit.home import home_dir
-
-    class _Cache(FileSystemBytecodeCache):
-        def load_bytecode(self, bucket) -> None:
-            try:
-                super().load_bytecode(bucket)
-            except Exception:  # noqa: BLE001 - a damaged file: compile as if there were none
-                bucket.reset()
-
-        def dump_bytecode(self, bucket) -> None:
-            try:
-                super().dump_bytecode(bucket)
-            except OSError:  # a full disk, a read-only folder: the next render compiles again
-                pass
 
     folder = home_dir() / "jinja"
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError:
         return None
-    return _Cache(str(folder))
+    return _SafeBytecodeCache(str(folder))
 
 
 def _environment() -> Environment:
