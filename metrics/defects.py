@@ -15,6 +15,7 @@ from __future__ import annotations
 import html
 import re
 from collections import Counter
+from itertools import accumulate
 
 from metrics.text import token_pattern
 
@@ -52,13 +53,17 @@ def _duplicates(parts: list[str]) -> tuple[int, int]:
     return n, chars
 
 
-def _dup_ngram_chars(words: list[str], n: int) -> int:
+def _dup_ngram_chars(words: list[str], n: int, joined: tuple[str, list[int]] | None = None) -> int:
     """Characters in n-grams that repeat an earlier one, skipping past each repeat: datatrove's
-    ``find_all_duplicate`` (n-grams joined without spaces, as there)."""
+    ``find_all_duplicate`` (n-grams joined without spaces, as there). ``joined``: the words joined without
+    spaces and each word's offset in that string (:func:`_joined`), when already made; n-gram ``i`` is then the
+    slice between the offsets of words ``i`` and ``i + n``, the same string as ``"".join(words[i:i + n])``."""
+    text, off = joined or _joined(words)
     seen: set[str] = set()
     chars = i = 0
-    while i < len(words) - n + 1:
-        g = "".join(words[i:i + n])
+    last = len(words) - n + 1
+    while i < last:
+        g = text[off[i]:off[i + n]]
         if g in seen:
             chars += len(g)
             i += n
@@ -66,6 +71,11 @@ def _dup_ngram_chars(words: list[str], n: int) -> int:
             seen.add(g)
             i += 1
     return chars
+
+
+def _joined(words: list[str]) -> tuple[str, list[int]]:
+    """``"".join(words)`` and the offset where each word starts in it, with the end as a last offset."""
+    return "".join(words), list(accumulate(map(len, words), initial=0))
 
 
 def gopher_repetition(text: str, words: list[str] | None = None) -> dict[str, float]:
@@ -104,8 +114,9 @@ def gopher_repetition(text: str, words: list[str] | None = None) -> dict[str, fl
             out[f"top_{k}_gram_char_frac"], out[f"top_{k}_gram_count"] = 0.0, 0.0
     fives = list(zip(*(words[i:] for i in range(5))))
     repeats = len(set(fives)) < len(fives)
+    joined = _joined(words) if repeats else None
     for k, _ in GOPHER_DUP_NGRAMS:
-        out[f"dup_{k}_gram_char_frac"] = _dup_ngram_chars(words, k) / size if repeats else 0.0
+        out[f"dup_{k}_gram_char_frac"] = _dup_ngram_chars(words, k, joined) / size if repeats else 0.0
     return out
 
 

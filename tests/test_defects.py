@@ -216,3 +216,17 @@ def test_formatting_spans():
     none = formatting_spans("Email me at bob@example.com. Issue #12 and C# are fine; 3 * 4 = 12.")
     assert all(v is None for v in none.values()), none
     assert formatting_spans("Ciao @marco, guarda #tramonto")["mention"] is not None
+
+
+@pytest.mark.parametrize("words", [
+    ["ab", "c", "d", "e", "f", "a", "bc", "d", "e", "f"],  # the same joined 5-gram across other word boundaries
+    ["x"] * 23,  # a repeat right after a repeat: the skip past it
+    ["a", "b", "c", "d", "e", "f", "g", "h", "i", "j", "k"] * 3 + ["é", "ß", "日本", "😀", "a", "b"],
+    ["one", "two"],  # shorter than n
+    [],
+])
+def test_duplicated_ngram_chars_equal_datatrove_find_all_duplicate(words):
+    from metrics.defects import _dup_ngram_chars
+
+    for n in range(5, 11):
+        assert _dup_ngram_chars(words, n) == dt.find_all_duplicate(words, n), n
