@@ -26,9 +26,9 @@ SMALL_MAP = 400  # points; up to this many, UMAP's layout in NumPy (audit.layout
 
 def numba_cache_dir() -> Path:
     """Where compiled numba functions are kept between runs (beside the embedding cache)."""
-    from audit.embed import default_model_dir
+    from audit.home import home_dir
 
-    return default_model_dir().parent / "numba"
+    return home_dir() / "numba"
 
 
 _IMPORT_LOCK = threading.Lock()  # import_umap: one thread imports, the others wait for the whole module

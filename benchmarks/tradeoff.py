@@ -55,13 +55,8 @@ def _report(path: Path) -> dict:
     d = json.loads(path.read_text(encoding="utf-8"))
     s = d["summary"]
     return {"verdicts": {m["name"]: m["verdict"] for m in d["metrics"]}, "counts": s["counts"],
-            "score": (s["score"].get("overall") or {}).get("score"), "headline": s["headline"]}
-
-
-def _overall(verdicts: dict) -> str:
-    order = {"fail": 2, "warn": 1}
-    worst = max((order.get(v, 0) for v in verdicts.values()), default=0)
-    return {0: "ok", 1: "warn", 2: "fail"}[worst]
+            "verdict": s["verdict"], "score": (s["score"].get("overall") or {}).get("score"),
+            "headline": s["headline"]}
 
 
 def _fidelity(base: dict, other: dict) -> dict:
@@ -69,7 +64,7 @@ def _fidelity(base: dict, other: dict) -> dict:
     changed = [f"{n}: {base['verdicts'][n]} → {other['verdicts'][n]}" for n in names
                if base["verdicts"][n] != other["verdicts"][n]]
     return {"rows": len(names), "rows_changed": len(changed), "changed": changed,
-            "overall_same": _overall(base["verdicts"]) == _overall(other["verdicts"]),
+            "overall_same": base["verdict"] == other["verdict"],
             "headline_first_same": [_topic(h) for h in base["headline"][:1]] == [_topic(h) for h in other["headline"][:1]],
             "headline_shared": len(set(_topic(h) for h in base["headline"]) & set(_topic(h) for h in other["headline"]))}
 
