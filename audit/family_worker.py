@@ -92,19 +92,14 @@ def new_pool():
 
 def warm(with_map: bool = False) -> None:
     """What the worker imports before its task arrives: every family's module (scikit-learn, SciPy, the
-    lexicons) and, ``with_map``, umap-learn with its compiled numba code loaded, which the map's process
-    forked from this one then has without loading it again (:func:`audit.projection.fork_projection`).
-    umap-learn is loaded only when numba's on-disk cache has its code (:func:`audit.projection.umap_compiled`)."""
+    lexicons) and, ``with_map``, the map's layout with SciPy's sparse eigensolver, which the map's process
+    forked from this one then has without importing them again (:func:`audit.projection.fork_projection`)."""
     from audit.families import runners
 
     runners()
     if with_map:
-        from audit.projection import umap_compiled, warm_umap
-
-        # only from numba's cache: the first map on a machine compiles UMAP's code (~25 s on two cores),
-        # which the map's own process then does beside the families, as a new worker would
-        if umap_compiled():
-            warm_umap()
+        import scipy.sparse.linalg  # noqa: F401
+        import audit.layout  # noqa: F401
 
 
 def prestart(with_map: bool = False) -> dict[str, Any]:
@@ -113,11 +108,9 @@ def prestart(with_map: bool = False) -> dict[str, Any]:
     worker can start (the families then run in the parent).
 
     ``with_map``: the map's projection runs in a process forked from it (:func:`audit.projection.start_map`
-    with ``host``), which starts with scikit-learn imported, and with umap-learn loaded when numba's cache
-    has its code (:func:`warm`). A new process from the fork server would import them again (the map's
-    process took 4.3-5.2 s of CPU that way, 2.3-2.4 s forked; ``benchmarks/map_worker.py``); a second
-    process warming beside the embedding took the core the embedding needs (embedding 0.66 -> 1.53 s, the
-    audit 0.5-0.7 s slower, session 6)."""
+    with ``host``), which starts with what :func:`warm` imported. A new process from the fork server would
+    import them again; a second process warming beside the embedding took the core the embedding needs
+    (embedding 0.66 -> 1.53 s, the audit 0.5-0.7 s slower, session 6)."""
     try:
         pool = new_pool()
         pool.submit(warm, with_map)

@@ -1,6 +1,6 @@
 """Where corpus-audit keeps what it builds once and reuses: ``$CORPUS_AUDIT_HOME``, else
-``$XDG_CACHE_HOME/corpus-audit``, else ``~/.cache/corpus-audit`` (embeddings, the static embedder, numba's
-and Jinja's compiled code)."""
+``$XDG_CACHE_HOME/corpus-audit``, else ``~/.cache/corpus-audit`` (embeddings, the static embedder,
+Jinja's compiled templates)."""
 from __future__ import annotations
 
 import os

@@ -107,7 +107,7 @@ class Progress:
 def library_versions() -> dict[str, str]:
     out = {"python": platform.python_version()}
     for name in ("corpus-audit", "numpy", "scikit-learn", "scipy", "sentence-transformers", "torch", "model2vec",
-                 "datasketch", "faiss-cpu", "umap-learn"):
+                 "datasketch", "faiss-cpu"):
         try:
             out[name] = md.version(name)
         except md.PackageNotFoundError:

@@ -1,10 +1,10 @@
 """The map: a 2-D UMAP projection of both corpora's embeddings, capped by seeded sampling.
 
-Speed: the neighbour graph is computed here, exactly, from the normalised vectors (one matrix product
-per block of rows) and handed to UMAP as ``precomputed_knn``, so UMAP neither calls a Python metric on
-every pair nor builds an approximate index. UMAP and pynndescent are numba code compiled afresh in
-every process; they are imported with numba's on-disk cache switched on
-(``~/.cache/corpus-audit/numba``), so only the first run on a machine pays for the compilation.
+The neighbour graph is computed here, exactly, from the normalised vectors (one matrix product per block
+of rows), and UMAP's layout on it by :func:`audit.layout.umap_layout` (NumPy: the same graph,
+initialisation and loss as umap-learn, tested against it). umap-learn itself is numba code: its first map
+on a machine compiled for about 35 s (1,000 + 1,000 headlines: 45 s instead of 8.5 s), and every later
+one loaded ~1.5 s of compiled code and ~115 MB of LLVM before laying out, more slowly than this does.
 """
 from __future__ import annotations
 
@@ -12,7 +12,6 @@ import os
 import threading
 import warnings
 from collections.abc import Callable
-from pathlib import Path
 
 import numpy as np
 
@@ -21,66 +20,6 @@ from audit.context import AuditContext
 SNIPPET = 240
 MAP_POINTS = 1500  # documents per corpus on the map (seeded sample)
 WORKER_MIN_POINTS = 2000  # points; from this many, the projection runs in a worker process (start_map)
-SMALL_MAP = 400  # points; up to this many, UMAP's layout in NumPy (audit.layout), cheaper than loading umap-learn
-
-
-def numba_cache_dir() -> Path:
-    """Where compiled numba functions are kept between runs (beside the embedding cache)."""
-    from audit.home import home_dir
-
-    return home_dir() / "numba"
-
-
-_IMPORT_LOCK = threading.Lock()  # import_umap: one thread imports, the others wait for the whole module
-
-
-def import_umap():
-    """``umap`` with its numba functions (and pynndescent's) cached on disk.
-
-    UMAP and pynndescent mark few of their functions ``cache=True``, so each process compiles them again
-    (about 10 s on two cores, several times that on a busy machine). While they are imported, numba's
-    ``jit``/``njit`` default to ``cache=True``; a function numba cannot cache is simply compiled as before.
-    An explicit ``NUMBA_CACHE_DIR`` is respected.
-    """
-    import sys
-
-    with _IMPORT_LOCK:  # a second caller waits for the whole module, never sees it half imported
-        if "umap" in sys.modules:
-            return sys.modules["umap"]
-        return _import_umap()
-
-
-def _import_umap():
-    from audit.imports import sklearn_without_pandas
-
-    sklearn_without_pandas()  # umap imports scikit-learn, which would import pandas (~0.3 s) in a fresh worker
-    import numba
-    from numba.core import config
-
-    if not os.environ.get("NUMBA_CACHE_DIR"):
-        target = numba_cache_dir()
-        try:
-            target.mkdir(parents=True, exist_ok=True)
-            config.CACHE_DIR = str(target)
-        except OSError:
-            pass  # unwritable: numba falls back to its own locations
-    originals = numba.jit, numba.njit
-
-    def cached(decorator):
-        def wrapper(*args, **kw):
-            kw.setdefault("cache", True)
-            return decorator(*args, **kw)
-
-        return wrapper
-
-    numba.jit, numba.njit = cached(originals[0]), cached(originals[1])
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # "cannot cache ..." and UMAP's own import-time notes
-            import umap
-    finally:
-        numba.jit, numba.njit = originals
-    return umap
 
 
 def cosine_knn(x: np.ndarray, k: int, block: int = 1024) -> tuple[np.ndarray, np.ndarray]:
@@ -108,9 +47,8 @@ def corpus_map(ctx: AuditContext, *, max_points: int = MAP_POINTS, random_state:
     """Points (x, y, corpus, cluster, id, text snippet) for at most ``max_points`` docs per corpus.
 
     ``method`` is "umap" (default; falls back to PCA when UMAP fails on tiny or degenerate input) or
-    "pca" (fast and dependency-free, for tests and quick looks). Up to :data:`SMALL_MAP` points UMAP's
-    layout is computed by :func:`audit.layout.umap_layout` (NumPy; the same graph, initialisation and
-    loss), which costs a small audit about 1 s and ~115 MB less than importing umap-learn and its numba code.
+    "pca" (fast and dependency-free, for tests and quick looks). UMAP's layout is computed by
+    :func:`audit.layout.umap_layout` (NumPy; the same graph, initialisation and loss as umap-learn).
 
     The projection is fitted on the pooled sample so both corpora share one space. When the drift family
     has clustered the corpora (``ctx.shared["topics"]``), each point carries its cluster id and the
@@ -134,51 +72,6 @@ def map_input(ctx: AuditContext, picks: dict[str, np.ndarray]) -> np.ndarray:
     return np.vstack([ctx.real.embeddings[picks["real"]], ctx.synth.embeddings[picks["synth"]]])
 
 
-def _umap_layout(x: np.ndarray, k: int, random_state: int) -> np.ndarray:
-    """umap-learn's 2-D layout of ``x`` on its exact cosine ``k``-nearest-neighbour graph."""
-    umap = import_umap()
-    reducer = umap.UMAP(n_neighbors=k, min_dist=0.1, metric="cosine", random_state=random_state,
-                        n_jobs=1, n_epochs=200, init="random" if len(x) < 50 else "spectral",
-                        precomputed_knn=cosine_knn(x, k))
-    return reducer.fit_transform(x)
-
-
-def umap_compiled() -> bool:
-    """Whether numba's on-disk cache (``$NUMBA_CACHE_DIR``, else :func:`numba_cache_dir`) already holds
-    UMAP's layout code, compiled by an earlier map on this machine. Checked without importing umap-learn:
-    its directory in the cache is named by numba's own rule, from the path of umap-learn's source."""
-    import importlib.util
-
-    spec = importlib.util.find_spec("umap")
-    if spec is None or not spec.submodule_search_locations:
-        return False
-    from numba.core.caching import UserProvidedCacheLocator
-
-    layouts = os.path.join(list(spec.submodule_search_locations)[0], "layouts.py")
-    where = Path(os.environ.get("NUMBA_CACHE_DIR") or numba_cache_dir())
-    where = where / UserProvidedCacheLocator.get_suitable_cache_subpath(layouts)
-    return any(where.glob("layouts._optimize_layout_euclidean_single_epoch-*.nbi"))
-
-
-def warm_umap() -> None:
-    """umap-learn imported and its compiled code loaded into this process: a layout of a few random points
-    through the same calls as :func:`project` (a numba function loads its cached machine code on its first
-    call, about 1 s for UMAP's), so that a process forked from this one only lays out.
-
-    This process is forked from, so nothing may leave threads behind: numba runs its parallel loops on its
-    own work queue (the default, GNU OpenMP, refuses to run in a forked child once the parent has used it:
-    "fork() called from a process already using GNU OpenMP" and SIGTERM; same layouts, tested), and tqdm's
-    monitor thread, which umap-learn's progress bars would start, is switched off."""
-    import numba
-    from tqdm import tqdm
-
-    numba.config.THREADING_LAYER = "workqueue"
-    tqdm.monitor_interval = 0
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        _umap_layout(np.random.default_rng(0).normal(size=(60, 8)).astype(np.float32), 15, 0)
-
-
 def project(x: np.ndarray, *, random_state: int = 0, method: str = "umap") -> tuple[np.ndarray, str]:
     """The 2-D layout of the rows of ``x``, scaled to [0, 1] on each axis, and the method that made it.
 
@@ -193,12 +86,9 @@ def project(x: np.ndarray, *, random_state: int = 0, method: str = "umap") -> tu
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                if len(x) <= SMALL_MAP:
-                    from audit.layout import umap_layout
+                from audit.layout import umap_layout
 
-                    xy = umap_layout(*cosine_knn(x, k), n_epochs=200, min_dist=0.1, random_state=random_state)
-                else:
-                    xy = _umap_layout(x, k, random_state)
+                xy = umap_layout(*cosine_knn(x, k), n_epochs=200, min_dist=0.1, random_state=random_state)
             if not np.isfinite(xy).all():
                 xy = None
         except Exception:  # tiny or degenerate inputs: fall back to PCA rather than lose the map
@@ -272,9 +162,9 @@ def fork_projection(x: np.ndarray, random_state: int, method: str, threads: int)
     """In the families' worker (run there as a task): fork a process that computes :func:`_project_task`
     and writes its pickled result to a pipe; return its process id for :func:`collect_projection`.
 
-    The worker has imported scikit-learn and, when numba's cache has it, umap-learn with its compiled code
-    (``family_worker.warm(with_map=True)``), so the forked process starts with them. It forks only while no family has run there and no other thread
-    exists, so no library holds a lock or a thread pool that the fork would copy half-way; else it raises
+    The worker has imported NumPy, SciPy and scikit-learn (``family_worker.warm``), so the forked process
+    starts with them. It forks only while no family has run there and no other thread
+exists, so no library holds a lock or a thread pool that the fork would copy half-way; else it raises
     and the map is made in the audit process. The child never returns to the worker's task loop: it exits
     with ``os._exit`` whatever happens (a failure there leaves the pipe empty, which
     :func:`collect_projection` reports)."""
@@ -323,18 +213,18 @@ def start_map(ctx: AuditContext, *, max_points: int = MAP_POINTS, random_state: 
               workers: int = 1, host=None) -> Callable[[], dict]:
     """Start :func:`corpus_map`; the returned function finishes it and returns the same section.
 
-    With ``workers`` > 1 and a map large enough for umap-learn, the projection runs in a worker process
-    (a child of the reading pool's fork server) while this process computes the metric families: UMAP's
-    numba code holds the interpreter lock, so a thread would not overlap it. Only the picked embeddings go
-    to the worker and only the 2-D layout comes back; the cluster labels, which the drift family computes
-    meanwhile, are attached here when it is finished. If the worker cannot run (no process can be started,
-    it died), the projection is computed here instead: the section is the same either way. Smaller maps
-    are made here when the returned function is called, after the families.
+    With ``workers`` > 1 and a map of at least :data:`WORKER_MIN_POINTS` points, the projection runs in a
+    worker process while this process computes the metric families: the layout's NumPy steps are too small
+    to release the interpreter lock for long, so a thread would not overlap it. Only the picked embeddings
+    go to the worker and only the 2-D layout comes back; the cluster labels, which the drift family
+    computes meanwhile, are attached here when it is finished. If the worker cannot run (no process can be
+    started, it died), the projection is computed here instead: the section is the same either way.
+    Smaller maps are made here when the returned function is called, after the families.
 
     ``host``: the families' worker pool (``family_worker.prestart(with_map=True)``). On Linux
-    (:func:`forks_map`) the projection then runs in a process forked from that worker (:func:`fork_projection`),
-    which has its imports already, rather than in a new one that imports scikit-learn and umap-learn again
-    (the map's process: 4.3-5.2 s of CPU new, 2.3-2.4 s forked; ``benchmarks/map_worker.py``). Call this
+    (:func:`forks_map`) the projection then runs in a process forked from that worker
+    (:func:`fork_projection`), which has its imports already, rather than in a new child of the fork server
+    that imports them again. Call this
     before the families are sent to that worker: its tasks run in turn, so the fork comes first.
     """
     picks = map_picks(ctx, max_points, random_state)

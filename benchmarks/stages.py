@@ -9,6 +9,8 @@ beside datasketch's near-duplicate pass over the same two files (run on demand, 
                                                        # runs it (5,000 documents per corpus in the sample metrics)
     python benchmarks/stages.py --cases x2,x5        # 32k + 32k, 80k + 80k: the 16k pair N times, later copies'
                                                      # words shuffled
+    python benchmarks/stages.py --cases demo --cold-numba  # sample_data (450 + 450), every run with an empty
+                                                           # numba cache: a machine's first audit
 
 Each audit is a fresh process (``audit compare ... --quiet``, a fresh embedding cache, JSON + HTML
 written) so its imports, JIT work and peak resident memory are its own. Stages come from the
@@ -191,12 +193,15 @@ def _load() -> float:
     return round(os.getloadavg()[0], 2)
 
 
-def _spawn(args: list[str], code: str | None = None) -> dict:
+def _spawn(args: list[str], code: str | None = None, numba_cache: str | None = None) -> dict:
     """Run a child; ``code``: the checkout it times, also as its working directory and PYTHONPATH, since the
-    reading pool's fork server (Python 3.11) imports from those, not from the child's ``sys.path``."""
+    reading pool's fork server (Python 3.11) imports from those, not from the child's ``sys.path``;
+    ``numba_cache``: a ``NUMBA_CACHE_DIR`` for it (an empty one: a machine's first run)."""
     load = _load()
     t = time.perf_counter()
     env = None if code is None else {**os.environ, "PYTHONPATH": code}
+    if numba_cache is not None:
+        env = {**(env or os.environ), "NUMBA_CACHE_DIR": numba_cache}
     proc = subprocess.run([sys.executable, __file__, *args], capture_output=True, text=True, env=env, cwd=code)
     wall = time.perf_counter() - t
     if proc.returncode != 0 or not proc.stdout.strip():
@@ -231,6 +236,8 @@ def _cases(names: list[str], tmp: Path) -> dict[str, tuple[str, str, list[str]]]
             lines = (ROOT / "sample_data" / f"{side}.jsonl").read_text(encoding="utf-8").splitlines()[:100]
             (tmp / f"{side}100.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
         out["100+100"] = (str(tmp / "real100.jsonl"), str(tmp / "synth100.jsonl"), [])
+    if "demo" in names:  # the README's first command: sample_data, 450 + 450
+        out["demo 450+450"] = (str(ROOT / "sample_data" / "real.jsonl"), str(ROOT / "sample_data" / "synth.jsonl"), [])
     cb = CORPORA / "clickbait"
     if "large" in names:  # every document in the sample metrics too (the issue's figure)
         out["16k+16k clickbait"] = (str(cb / "news.jsonl"), str(cb / "clickbait.jsonl"), ["--sample-size", "20000"])
@@ -269,12 +276,14 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--cases", default="small,large", help="comma list: small, large, default (the 16k pair at "
                                                            "the default sample size), xN (e.g. x5, 80k + 80k: the "
-                                                           "16k pair N times, copies shuffled)")
+                                                           "16k pair N times, copies shuffled), demo (sample_data)")
     ap.add_argument("--code", action="append", default=[], metavar="DIR",
                     help="another checkout to time beside this one (e.g. the code before a change)")
     ap.add_argument("--repeat", type=int, default=1)
     ap.add_argument("--loaded", action="store_true", help="also run every audit beside a CPU hog per core")
     ap.add_argument("--no-datasketch", action="store_true")
+    ap.add_argument("--cold-numba", action="store_true",
+                    help="every audit with an empty NUMBA_CACHE_DIR: a machine's first run of numba code")
     ap.add_argument("--out", default=str(ROOT / "benchmarks" / "stages_results"))
     ap.add_argument("--child-audit", help=argparse.SUPPRESS)
     ap.add_argument("--child-datasketch", nargs=2, help=argparse.SUPPRESS)
@@ -304,7 +313,11 @@ def main() -> None:
                     try:
                         for label, code in codes.items():
                             run += 1
-                            r = _spawn(_audit_args(code, real, synth, extra, tmp, run), code)
+                            cold = None
+                            if args.cold_numba:
+                                cold = str(tmp / f"numba{run}")
+                                os.mkdir(cold)
+                            r = _spawn(_audit_args(code, real, synth, extra, tmp, run), code, cold)
                             r.update(case=case, code=label, condition=cond, repeat=rep, tool="corpus-audit")
                             results["runs"].append(r)
                             _write(args.out, results)  # after every run: an interrupted benchmark keeps its figures

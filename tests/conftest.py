@@ -35,10 +35,10 @@ def audit_home(tmp_path_factory):
     model, langid copy), so no test reads or writes the user's ``~/.cache/corpus-audit`` and a run does not
     depend on what an earlier run left there. Under pytest-xdist the workers of one run share it (it sits
     beside their base temp folders); the caches in it are made for several processes (SQLite in WAL mode,
-    models written to a temporary folder and renamed). numba's compile cache stays where it is
-    (``NUMBA_CACHE_DIR`` is set to the location the audit would use): compiled code keyed by source, no
-    state a test reads, and recompiling umap-learn costs ~10 s a process."""
-    from audit.projection import numba_cache_dir
+    models written to a temporary folder and renamed). numba's compile cache for umap-learn, the map's
+    reference in tests, stays where it is (``NUMBA_CACHE_DIR``, else ``tests.umap_reference``'s folder):
+    compiled code keyed by source, no state a test reads, and recompiling umap-learn costs ~35 s a process."""
+    from tests.umap_reference import numba_cache_dir
 
     numba = os.environ.get("NUMBA_CACHE_DIR") or str(numba_cache_dir())
     base = tmp_path_factory.getbasetemp()

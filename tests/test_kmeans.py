@@ -189,7 +189,6 @@ def test_import_faiss_asks_threadpoolctl_for_the_loaded_libraries(tmp_path, monk
 _RACE = """
 import sys, threading
 from metrics.kmeans import import_faiss
-from audit.projection import import_umap
 errors = []
 def first(fn):
     fn()
@@ -201,7 +200,7 @@ def later(fn, name, attr):  # arrives while the first thread is still importing 
     except Exception as e:
         errors.append(repr(e))
 threads = []
-for fn, name, attr in ((import_faiss, "faiss", "omp_get_max_threads"), (import_umap, "umap", "UMAP")):
+for fn, name, attr in ((import_faiss, "faiss", "omp_get_max_threads"),):
     threads += [threading.Thread(target=later, args=(fn, name, attr)) for _ in range(2)]
     threads.append(threading.Thread(target=first, args=(fn,)))
 for t in threads: t.start()
@@ -210,8 +209,8 @@ print(errors)
 """
 
 
-def test_threads_importing_faiss_and_umap_at_once_each_get_the_whole_module():
-    """The families run on threads: one asking for faiss (or umap) while another is importing it, in a fresh
+def test_threads_importing_faiss_at_once_each_get_the_whole_module():
+    """The families run on threads: one asking for faiss while another is importing it, in a fresh
     process, must get the complete module (it used to get faiss half imported, from sys.modules)."""
     out = subprocess.run([sys.executable, "-c", _RACE], cwd=ROOT, capture_output=True, text=True, timeout=300,
                          env={**os.environ, "PYTHONPATH": str(ROOT)})

@@ -218,15 +218,14 @@ class CountingPool:
         return pool
 
 
-@pytest.mark.slow  # umap-learn in a worker process (the first run on a machine compiles its numba code)
+@pytest.mark.slow  # a worker process of its own
 def test_map_projected_in_a_worker_equals_the_map_made_here(monkeypatch):
     import concurrent.futures
 
     import audit.projection
-    from audit.projection import SMALL_MAP, corpus_map, start_map
+    from audit.projection import corpus_map, start_map
 
     ctx = _map_ctx(480)
-    assert 480 > SMALL_MAP  # umap-learn's path, the one worth a worker
     here = corpus_map(ctx, random_state=3)
     assert here["method"] == "umap" and len(here["clusters"]) == 3 and here["points"][0]["cluster"] == 0
     assert start_map(ctx, random_state=3, workers=2)() == here  # 480 points: made here, after the families
@@ -387,7 +386,7 @@ def test_small_or_single_worker_maps_are_made_here_without_a_pool(monkeypatch):
         raise AssertionError("no worker process for this map")
 
     monkeypatch.setattr(concurrent.futures, "ProcessPoolExecutor", no_pool)
-    small = _map_ctx(120)  # NumPy layout: no umap-learn to keep off this process
+    small = _map_ctx(120)
     assert start_map(small, random_state=2, workers=2)() == corpus_map(small, random_state=2)
     tiny = _map_ctx(4)
     assert start_map(tiny, workers=2)() == {"points": [], "clusters": [], "method": "none", "sampled": False}
@@ -401,7 +400,7 @@ def test_audit_with_one_worker_and_with_two_is_byte_identical(monkeypatch):
     """The whole report, map included, from the CLI's pipeline with one worker (reading, families and map
     here, in turn), with two (450 + 450 documents: still one family at a time), and with two as a large
     corpus gets them (diversity, bias and properties in a worker process, the other families on threads,
-    umap-learn's map in a process forked from that worker)."""
+    the map in a process forked from that worker)."""
     import concurrent.futures
 
     from audit import family_worker, projection
@@ -472,7 +471,7 @@ def test_the_worker_is_prestarted_only_for_large_samples_of_its_families(monkeyp
     # one family runs here, one at a time (run_context): a worker would only import what it never runs
     assert _prestart(AuditOptions(real="r", synth="s", families=("bias",), make_map=False), 5000, 2) == {}
     assert _prestart(AuditOptions(real="r", synth="s", families=("bias",)), 5000, 2) == {}
-    assert started == [True, False]  # it imports umap-learn only when a map is made (forked from it)
+    assert started == [True, False]  # it imports the map's layout only when a map is made (forked from it)
     monkeypatch.setattr("audit.projection.forks_map", lambda: False)  # not Linux: no map forked from it
     assert _prestart(AuditOptions(real="r", synth="s"), 5000, 2) == {"families": "pool"}
     assert started == [True, False, False]

@@ -31,14 +31,13 @@ def test_cosine_knn_equals_brute_force(n, k, block):
     assert idx[2, :2].tolist() == [2, 3] and idx[3, :2].tolist() == [3, 2] and dist[2, 1] < 1e-6
 
 
-@pytest.mark.parametrize("n", [120,  # up to SMALL_MAP points: UMAP's layout in NumPy (audit.layout)
-                               pytest.param(480, marks=pytest.mark.slow)])  # umap-learn; the first run on a
-def test_umap_map_on_the_precomputed_graph_keeps_clusters_apart(n):  # machine compiles its numba code
+@pytest.mark.parametrize("n", [120, 600])  # a dense spectral start, and ARPACK's beyond DENSE_EIGEN points
+def test_umap_map_on_the_precomputed_graph_keeps_clusters_apart(n):
     from audit.context import build_context
     from audit.documents import Document
-    from audit.projection import SMALL_MAP
+    from audit.layout import DENSE_EIGEN
 
-    assert (n <= SMALL_MAP) == (n == 120)
+    assert (n <= DENSE_EIGEN) == (n == 120)
     rng = np.random.default_rng(0)
     centres = rng.standard_normal((2, 32)) * 4
     emb = np.vstack([centres[i % 2] + rng.standard_normal(32) for i in range(n)]).astype(np.float32)
@@ -54,53 +53,16 @@ def test_umap_map_on_the_precomputed_graph_keeps_clusters_apart(n):  # machine c
     assert corpus_map(ctx, random_state=0) == m  # seeded
 
 
-def test_import_umap_in_a_fresh_process_leaves_pandas_unloaded():
-    """The map's worker process imports umap-learn afresh; scikit-learn, which umap imports, would import
-    pandas there (~0.3 s, ~65 MB) although nothing uses it."""
-    import os
-    import subprocess
-    import sys
-
-    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    probe = ("import sys; from audit.projection import import_umap; u = import_umap(); "
-             "print(hasattr(u, 'UMAP'), 'pandas' in sys.modules)")
-    out = subprocess.run([sys.executable, "-c", probe], cwd=root, capture_output=True, text=True, timeout=300,
-                         env={**os.environ, "PYTHONPATH": root})
-    assert out.returncode == 0, out.stderr[-2000:]
-    assert out.stdout.split() == ["True", "False"]
-
-
-def test_umap_compiled_looks_where_numba_caches_umaps_layout(tmp_path, monkeypatch):
-    """``umap_compiled`` (checked without importing umap-learn) finds the cache index at the path numba's own
-    ``FunctionCache`` gives UMAP's layout function, and nothing in an empty cache or another package's."""
-    import umap.layouts
-    from numba.core import config
-    from numba.core.caching import FunctionCache
-
-    from audit.projection import umap_compiled
-
-    monkeypatch.setenv("NUMBA_CACHE_DIR", str(tmp_path))
-    monkeypatch.setattr(config, "CACHE_DIR", str(tmp_path))
-    assert not umap_compiled()
-    fc = FunctionCache(umap.layouts._optimize_layout_euclidean_single_epoch)  # numba's own reference
-    elsewhere = tmp_path / ("other_" + Path(fc._cache_path).name.split("_", 1)[1])
-    elsewhere.mkdir()
-    (elsewhere / fc._cache_file._index_name).write_bytes(b"")
-    assert not umap_compiled()
-    Path(fc._cache_path).mkdir(exist_ok=True)  # numba made it, empty
-    (Path(fc._cache_path) / fc._cache_file._index_name).write_bytes(b"")
-    assert umap_compiled()
-
-
-def test_the_families_worker_loads_umap_only_from_numbas_cache(tmp_path):
-    """With an empty numba cache the families' worker does not import umap-learn (the map's own process then
-    compiles it beside the families); in a fresh process, as the worker is."""
+def test_the_families_worker_warms_the_maps_layout_without_umap_learn():
+    """The worker the map's process is forked from imports the layout and SciPy's sparse eigensolver, and
+    neither umap-learn nor numba (nor pandas); in a fresh process, as the worker is."""
     import subprocess
     import sys
 
     code = ("import sys; from audit.family_worker import warm; warm(with_map=True); "
-            "print('umap' in sys.modules, 'sklearn' in sys.modules)")
-    env = {**os.environ, "NUMBA_CACHE_DIR": str(tmp_path), "PYTHONPATH": str(ROOT)}
+            "print(*(m in sys.modules for m in ('audit.layout', 'scipy.sparse.linalg', 'sklearn', 'umap', "
+            "'numba', 'pandas')))")
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=300)
     assert out.returncode == 0, out.stderr
-    assert out.stdout.split() == ["False", "True"]
+    assert out.stdout.split() == ["True", "True", "True", "False", "False", "False"]
