@@ -64,6 +64,8 @@ def _layout(engine: str, points: str, out: str) -> None:
     x = np.load(points)
     idx, dist = cosine_knn(x, 15)
     if engine == "numpy":
+        import scipy.sparse.linalg  # noqa: F401 - loaded in the audit's process before the map (scikit-learn)
+
         from audit.layout import umap_layout
 
         t1 = time.process_time()
