@@ -204,8 +204,7 @@ def _optimise(y: np.ndarray, head: np.ndarray, tail: np.ndarray, weight: np.ndar
             dx, dy = px[h] - px[o], py[h] - py[o]
             d2 = dx * dx + dy * dy
             with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-                coef = (2.0 * b) / ((0.001 + d2) * (a * d2 ** b + 1.0))
-            coef[(d2 <= 0) | (h == o)] = 0.0
+                coef = (2.0 * b) / ((0.001 + d2) * (a * d2 ** b + 1.0))  # finite at d = 0, where dx = dy = 0
             gx = np.clip(coef * dx, -4.0, 4.0) * alpha
             gy = np.clip(coef * dy, -4.0, 4.0) * alpha
             px += np.bincount(h, gx, minlength=n)

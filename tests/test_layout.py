@@ -89,6 +89,18 @@ def test_sparse_spectral_start_spans_the_dense_ones_eigenvectors(monkeypatch):
     assert np.abs(sparse @ sparse.T - dense @ dense.T).max() < 1e-4
 
 
+def test_descent_leaves_coincident_points_finite():
+    """Two points at the same position (an edge between them, or a point drawn as its own negative sample)
+    have no direction to move in: no force, where the formulas would divide 0 by 0."""
+    from audit.layout import _optimise
+
+    y = np.array([[1.0, 1.0], [1.0, 1.0], [3.0, 2.0]])
+    head, tail, weight = np.array([0, 1, 0, 2]), np.array([1, 0, 2, 0]), np.array([1.0, 1.0, 0.5, 0.5])
+    out = _optimise(y, head, tail, weight, 20, *AB_DEFAULT, 5, np.random.default_rng(0))
+    assert np.isfinite(out).all()
+    assert out[0].tolist() != [1.0, 1.0]  # the others still move
+
+
 @pytest.mark.parametrize("n_per", [100, 200])  # 300 points: a dense spectral start; 600: Lanczos
 def test_layout_is_the_same_whatever_the_blas_thread_count(n_per):
     """The map made in a worker process under the audit's thread budget equals the one made here: LAPACK's
