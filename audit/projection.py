@@ -162,9 +162,9 @@ def fork_projection(x: np.ndarray, random_state: int, method: str, threads: int)
     """In the families' worker (run there as a task): fork a process that computes :func:`_project_task`
     and writes its pickled result to a pipe; return its process id for :func:`collect_projection`.
 
-    The worker has imported NumPy, SciPy and scikit-learn (``family_worker.warm``), so the forked process
-    starts with them. It forks only while no family has run there and no other thread
-exists, so no library holds a lock or a thread pool that the fork would copy half-way; else it raises
+    The worker has imported NumPy, SciPy, scikit-learn and the layout (``family_worker.warm``), so the
+    forked process starts with them. It forks only while no family has run there and no other thread
+    exists, so no library holds a lock or a thread pool that the fork would copy half-way; else it raises
     and the map is made in the audit process. The child never returns to the worker's task loop: it exits
     with ``os._exit`` whatever happens (a failure there leaves the pipe empty, which
     :func:`collect_projection` reports)."""
@@ -214,8 +214,8 @@ def start_map(ctx: AuditContext, *, max_points: int = MAP_POINTS, random_state: 
     """Start :func:`corpus_map`; the returned function finishes it and returns the same section.
 
     With ``workers`` > 1 and a map of at least :data:`WORKER_MIN_POINTS` points, the projection runs in a
-    worker process while this process computes the metric families: the layout's NumPy steps are too small
-    to release the interpreter lock for long, so a thread would not overlap it. Only the picked embeddings
+    worker process while this process computes the metric families (on a thread, umap-learn's layout made
+    the audit 1.5-2 s slower, session 6; the NumPy layout was not tried on one). Only the picked embeddings
     go to the worker and only the 2-D layout comes back; the cluster labels, which the drift family
     computes meanwhile, are attached here when it is finished. If the worker cannot run (no process can be
     started, it died), the projection is computed here instead: the section is the same either way.
@@ -224,8 +224,8 @@ def start_map(ctx: AuditContext, *, max_points: int = MAP_POINTS, random_state: 
     ``host``: the families' worker pool (``family_worker.prestart(with_map=True)``). On Linux
     (:func:`forks_map`) the projection then runs in a process forked from that worker
     (:func:`fork_projection`), which has its imports already, rather than in a new child of the fork server
-    that imports them again. Call this
-    before the families are sent to that worker: its tasks run in turn, so the fork comes first.
+    that imports them again. Call this before the families are sent to that worker: its tasks run in turn,
+    so the fork comes first.
     """
     picks = map_picks(ctx, max_points, random_state)
     x = map_input(ctx, picks)

@@ -81,12 +81,12 @@ def _layout(engine: str, points: str, out: str) -> None:
     print(json.dumps({"imports_cpu_s": round(t1 - t0, 2), "layout_cpu_s": round(t2 - t1, 2)}))
 
 
-def _trust(points: str, layout: str) -> float:
+def _trust(unit, layout: str) -> float:
+    """Trustworthiness at 10 neighbours of a layout of the unit-norm points ``unit``."""
     import numpy as np
     from sklearn.manifold import trustworthiness
 
-    x = np.load(points)
-    return float(trustworthiness(x / np.linalg.norm(x, axis=1, keepdims=True), np.load(layout), n_neighbors=10))
+    return float(trustworthiness(unit, np.load(layout), n_neighbors=10))
 
 
 def _plot(rows: list[tuple[str, str, list[tuple[str, str]]]], png: str) -> None:
@@ -141,6 +141,8 @@ def main() -> None:
     lines = [f"{time.strftime('%Y-%m-%d %H:%M')}, load {os.getloadavg()[0]:.2f} at the start",
              "", "| case | points | engine | imports CPU s | layout CPU s | trustworthiness@10 |",
              "|---|---|---|---|---|---|"]
+    import numpy as np
+
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         for key in args.cases.split(","):
@@ -148,6 +150,8 @@ def main() -> None:
             grab = str(Path(tmp) / key)
             _child(["--child-grab", str(real), str(synth), grab])
             points = grab + ".npy"
+            x = np.load(points)
+            unit = x / np.linalg.norm(x, axis=1, keepdims=True)
             engines = [("numpy", "numpy", None), ("umap-learn", "umap-learn", None)]
             _child(["--child-layout", "umap-learn", points, str(Path(tmp) / "warmup.npy")])  # fills numba's cache
             if not args.no_cold:
@@ -158,11 +162,8 @@ def main() -> None:
             for label, engine, env in engines:
                 out = str(Path(tmp) / f"{key}-{label.replace(', ', '-')}.npy")
                 info = _child(["--child-layout", engine, points, out], env)
-                import numpy as np
-
-                n = len(np.load(points))
-                lines.append(f"| {case} | {n:,} | {label} | {info['imports_cpu_s']} | {info['layout_cpu_s']} | "
-                             f"{_trust(points, out):.4f} |")
+                lines.append(f"| {case} | {len(x):,} | {label} | {info['imports_cpu_s']} | {info['layout_cpu_s']} | "
+                             f"{_trust(unit, out):.4f} |")
                 print(lines[-1], flush=True)
                 layouts.append((label, out))
             rows.append((case, grab + ".json", layouts))
