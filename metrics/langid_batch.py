@@ -2,15 +2,15 @@
 
 py3langid walks its byte automaton in a Python loop, one byte at a time, per text (about a third of a
 headline's language identification). Here the automaton steps every text of a batch together: one array
-operation per byte position, over the texts still that long. Each text's scores are then computed exactly
-as ``LanguageIdentifier.classify`` computes them (the features in the order they were first seen, the same
-array operations on the same values), so the labels and confidences are equal to the last bit
+operation per byte position, over the texts still that long. The scores are then computed as
+``LanguageIdentifier.classify`` computes them: each text's naive Bayes product on its own (the features in
+the order they were first seen, the same vector-matrix product on the same values), the softmax and the
+decision on all texts' rows at once, elementwise. So the labels and confidences are equal to the last bit
 (``tests/test_language_batch.py``).
 """
 from __future__ import annotations
 
 import math
-from collections import Counter
 
 import numpy as np
 
@@ -50,29 +50,55 @@ def classify_many(ident, texts: list[str], tables=None) -> list[tuple[str, float
     hd = np.concatenate(docs) if docs else np.zeros(0, np.int64)
     hf = np.concatenate(feats) if feats else np.zeros(0, np.int64)
     by_doc = np.argsort(hd, kind="stable")  # per text, its features in the order the walk met them
-    bounds = np.searchsorted(hd[by_doc], np.arange(len(enc) + 1))
-    hf = hf[by_doc].tolist()
+    conf, best = _decide_rows(ident, hd[by_doc], hf[by_doc], ls)
+    classes, floor = ident.nb_classes, ident.min_confidence
     out: list[tuple[str, float]] = [("", 0.0)] * len(enc)
     for r, j in enumerate(order.tolist()):
-        out[j] = _decide(ident, hf[bounds[r]:bounds[r + 1]], int(ls[r]))
+        c = float(conf[r])
+        out[j] = ("und", c) if floor is not None and c < floor else (str(classes[best[r]]), c)
     return out
 
 
-def _decide(ident, feats: list[int], n_bytes: int) -> tuple[str, float]:
-    """py3langid's ``_decide`` + ``classify`` (normalised probabilities) from the features a walk met."""
-    visits = Counter(feats)
-    if visits:
-        scores = ident._sparse_score(visits, ident.nb_ptc)
-    else:
-        scores = np.full(len(ident.nb_classes), 0.0, dtype=np.float32)
-    scores *= 1.0 / math.sqrt(n_bytes or 1)
-    np.exp(scores - scores.max(), out=scores)
-    scores /= scores.sum()
+CHUNK = 256  # texts whose feature rows are gathered from the model's table at once
+
+
+def _decide_rows(ident, docs: np.ndarray, feats: np.ndarray, n_bytes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """py3langid's ``_decide`` + ``classify`` for every walked text at once: (confidence, class index) per
+    row of ``n_bytes`` (each text's encoded length). ``docs`` / ``feats``: the features each row's walk met,
+    rows ascending and each row's features in the order met.
+
+    Each row's naive Bayes score is py3langid's ``_sparse_score``, ``log1p(counts) @ nb_ptc[features] +
+    nb_pc`` with the features in first-seen order: the same vector-matrix product on the same values, one
+    call per row, so the same float32 sums. Everything after it is elementwise, or per row (max, sum,
+    argmax), so it runs on all rows at once with the same results (``tests/test_language_batch.py``)."""
+    n = len(n_bytes)
+    scores = np.zeros((n, len(ident.nb_classes)), np.float32)  # a row without features: py3langid's zeros
+    if len(feats):
+        # each row's distinct features in first-seen order, and how often each was seen (its Counter)
+        key = docs * (int(feats.max()) + 1) + feats
+        by_key = np.argsort(key, kind="stable")
+        starts = np.flatnonzero(np.r_[True, key[by_key][1:] != key[by_key][:-1]])
+        counts = np.diff(np.r_[starts, len(key)])
+        first = by_key[starts]  # where each (row, feature) was first seen
+        seen = np.argsort(first, kind="stable")
+        first, counts = first[seen], counts[seen]
+        logc, uf = np.log1p(counts.astype(np.float32)), feats[first]
+        bounds = np.searchsorted(docs[first], np.arange(n + 1)).tolist()
+        table, prior = ident.nb_ptc, ident.nb_pc
+        for c0 in range(0, n, CHUNK):
+            c1 = min(n, c0 + CHUNK)
+            b0 = bounds[c0]
+            rows = table[uf[b0:bounds[c1]]]
+            for r in range(c0, c1):
+                s, e = bounds[r], bounds[r + 1]
+                if e > s:
+                    np.add(logc[s:e] @ rows[s - b0:e - b0], prior, out=scores[r])
+    # T = sqrt(bytes), as py3langid's _decide: each factor rounded to float32 as its in-place multiply does
+    scores *= np.array([1.0 / math.sqrt(int(b) or 1) for b in n_bytes.tolist()], np.float32)[:, None]
+    np.exp(scores - scores.max(axis=1, keepdims=True), out=scores)
+    scores /= scores.sum(axis=1, keepdims=True)
     for i, j in ident._alias_pairs:
-        scores[i] += scores[j]
-        scores[j] = 0.0
-    i = int(scores.argmax())
-    conf = float(scores[i])
-    if ident.min_confidence is not None and conf < ident.min_confidence:
-        return "und", conf
-    return str(ident.nb_classes[i]), conf
+        scores[:, i] += scores[:, j]
+        scores[:, j] = 0.0
+    best = scores.argmax(axis=1)
+    return scores[np.arange(n), best], best
