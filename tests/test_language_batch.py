@@ -49,3 +49,19 @@ def test_stream_of_chunks_equals_document_by_document():
     assert (a.n_docs, a.n_chars, len(a.index)) == (b.n_docs, b.n_chars, len(b.index))
     one = LanguageMix()
     assert one.add_many(docs[:3]) == [{"language": identify(d.text)[0]} for d in docs[:3]]
+
+
+def test_batch_keeps_py3langid_confidence_floor():
+    """With py3langid's ``min_confidence`` set (the audit leaves it unset), a text below it is "und" with its
+    confidence, in the batch as in ``classify``."""
+    import copy
+
+    from metrics.langid_batch import classify_many
+    from metrics.language import identifier
+
+    ident = copy.copy(identifier())
+    ident.min_confidence = 0.9
+    texts = [t[:300] for t in _texts() if any(c.isalpha() for c in t[:300])]
+    one = [(str(lang), float(conf)) for lang, conf in (ident.classify(t) for t in texts)]
+    assert 0 < sum(lang == "und" for lang, _ in one) < len(one)  # both sides of the floor
+    assert classify_many(ident, texts) == one
