@@ -367,8 +367,10 @@ def _pairwise_verdict(spec: MetricSpec, value: MetricResult, floor: float | None
         near = value.ci[0] if sign > 0 else value.ci[1]  # the CI end on the good side
         capped = _level(spec, sign, near - sign * bias)
         if capped != verdict:
+            # the end is judged chance-corrected, as the value is: say so, or "reaches 0.202" reads as past 0.200
+            at = _fmt(near) + (f" (chance-corrected {_fmt(near - sign * bias)})" if bias else "")
             reason = (f"{_fmt(v)}{extra}, past the {verdict} threshold {_fmt(limit)}, but its 95% CI "
-                      f"[{_fmt(value.ci[0])}, {_fmt(value.ci[1])}] reaches {_fmt(near)}: "
+                      f"[{_fmt(value.ci[0])}, {_fmt(value.ci[1])}] reaches {at}: "
                       + (f"{capped} only" if capped != "ok" else "not conclusive"))
             verdict = capped
     return verdict, reason, p, effect

@@ -333,9 +333,10 @@ def test_pairwise_ideal_removes_the_small_sample_bias(spec):
     assert (e.verdict, e.reason) == ("fail", "0.312 vs real-vs-real 0.062 (chance-corrected 0.250), "
                                              "past the fail threshold 0.250")
     assert effect(e) == (1.0, 1.0, 1.75)  # CI shifted by the bias: (0.25, 0.4375) over span 0.25
-    # the interval's good end, corrected too, only reaches a warning
+    # the interval's good end, corrected too, only reaches a warning; the reason gives both ends, since the
+    # raw 0.250 alone would read as on the fail threshold
     e = pairwise_entry("t_div", R(0.3125, ci=(0.25, 0.5)), R(0.0625))
-    assert e.verdict == "warn" and e.reason.endswith("reaches 0.250: warn only")
+    assert e.verdict == "warn" and e.reason.endswith("reaches 0.250 (chance-corrected 0.188): warn only")
     assert effect(e) == (1.0, 0.75, 1.75)
     spec("t_auc", kind="pairwise", better="lower", ideal=0.5, warn=0.625, fail=0.75)
     # real-vs-real *better* than the ideal: noise, no bias to remove
@@ -354,7 +355,7 @@ def test_pairwise_higher_is_better_ideal_and_ci(spec):
     assert effect(e) == (1.0, 1.0, 1.125)  # span 0.5 from the ideal; CI (0.4375, 0.5) corrected
     # the CI's good end (upper, for higher-is-better) reaches past warn: a warning only
     e = pairwise_entry("t_prec", R(0.4375, ci=(0.375, 0.6875)), R(0.9375))
-    assert e.verdict == "warn" and "reaches 0.688: warn only" in e.reason
+    assert e.verdict == "warn" and "reaches 0.688 (chance-corrected 0.750): warn only" in e.reason
 
 
 @pytest.mark.parametrize("ci, verdict, tail", [
