@@ -17,7 +17,9 @@ Flagged rows ranked by ``severity x effect x support``: severity 2 for fail, 1 f
 5 times the fail threshold; support weight ``min(1, sqrt(documents / 200))``. A flagged row whose metric
 declares ``explains`` (registry, or ``details["explains"]``) is a root cause: the flagged rows it explains
 are grouped under it, and root causes come first; a row with ``details["root_cause"]`` (the language
-family's mismatch) comes before every other.
+family's mismatch) comes before every other. An ``explains`` item ``name:higher`` (``name:lower``) claims
+that row only when its synthetic value is above (below) the real one: a generation cap shortens documents,
+so it does not explain a synthetic corpus that is longer than the real one.
 """
 from __future__ import annotations
 
@@ -146,6 +148,22 @@ def _explains(m) -> tuple[str, ...]:
     return tuple(spec.explains) if spec is not None else ()
 
 
+def _claims(what: tuple[str, ...], x) -> bool:
+    """Whether a root cause's ``explains`` items claim row ``x``: by its name or family, or ``name:higher`` /
+    ``name:lower`` when its synthetic value is above / below the real one (never without both values)."""
+    for item in what:
+        name, _, way = item.partition(":")
+        if name not in (x.name, x.family):
+            continue
+        if not way:
+            return True
+        real, synth = x.real, x.synth
+        if isinstance(real, (int, float)) and isinstance(synth, (int, float)) and \
+                (synth > real if way == "higher" else synth < real):
+            return True
+    return False
+
+
 def findings(metrics) -> list[Finding]:
     """Flagged rows, root causes (with the rows they explain) first, then by rank."""
     bad = sorted((m for m in metrics if m.verdict in ("fail", "warn")), key=lambda m: (-rank(m), m.family, m.name))
@@ -155,7 +173,7 @@ def findings(metrics) -> list[Finding]:
         what = _explains(m)
         if not what or m.name in claimed:
             continue
-        under = [x for x in bad if x is not m and x.name not in claimed and (x.name in what or x.family in what)]
+        under = [x for x in bad if x is not m and x.name not in claimed and _claims(what, x)]
         if under or (m.details or {}).get("root_cause"):
             claimed.update(x.name for x in under)
             claimed.add(m.name)

@@ -1,6 +1,7 @@
 """audit.summary on hand-written rows: each row's score, the family and overall means, the banner's level
 boundaries and sentences, the rank's factors and the root-cause grouping, all computed by hand."""
 import math
+from dataclasses import replace
 
 import pytest
 
@@ -173,3 +174,19 @@ def test_finding_sentence():
     assert finding_sentence(Finding(a, 1.0)) == "A: a moved"
     assert finding_sentence(Finding(a, 1.0, [b, row("c", "warn")])) == (
         "A: a moved (this likely explains 2 more: B, C)")
+
+
+def test_a_directed_explanation_claims_a_row_only_when_the_gap_goes_that_way():
+    """``name:lower`` claims a row whose synthetic value is below the real one, not above it; without both
+    values, nothing (a length cap cuts documents: it does not explain a longer synthetic corpus)."""
+    cap = row("length_cap_rate", "warn", family="defects", effect=3.0, n=800,
+              explains=["mean_words:lower", "mean_chars:lower"])
+    longer = replace(row("mean_words", "warn", family="properties", effect=0.5, n=800), real=35.8, synth=46.4)
+    shorter = replace(row("mean_chars", "warn", family="properties", effect=0.5, n=800), real=251.8, synth=180.0)
+    fs = findings([cap, longer, shorter])
+    assert [(f.entry.name, [x.name for x in f.explains]) for f in fs] == [
+        ("length_cap_rate", ["mean_chars"]), ("mean_words", [])]
+    unknown = row("mean_chars", "warn", family="properties", effect=0.5, n=800)  # no real / synthetic values
+    assert [x.name for f in findings([cap, unknown]) for x in f.explains] == []
+    loop = row("end_loop_rate", "fail", family="defects", effect=3.0, n=800, explains=["mean_words:higher"])
+    assert [x.name for x in findings([loop, longer])[0].explains] == ["mean_words"]

@@ -50,15 +50,18 @@ ROWS: dict[str, tuple[str, str]] = {
     "hashtag_share": ("hashtag", "contain #hashtags"),
 }
 # Degeneration inflates or explains these rows elsewhere in the report (the headline groups them under it).
+# "name:higher" / "name:lower": only when the synthetic value is above / below the real one (audit.summary):
+# repeated text lengthens documents; a cap cuts them, so it explains shorter documents, not longer ones.
+_LONGER = ["mean_words:higher", "mean_chars:higher"]
 EXPLAINS = {
     "repeated_lines_rate": ["compression_ratio", "distinct_1_score", "distinct_2_score", "distinct_3_score",
                             "unigram_entropy_score", "bigram_entropy_score", "mattr_score", "self_bleu_rate",
-                            "self_repetition_rate", "type_token_ratio", "mean_words", "mean_chars"],
-    "repeated_paragraphs_rate": ["compression_ratio", "distinct_2_score", "distinct_3_score", "mean_words"],
+                            "self_repetition_rate", "type_token_ratio", *_LONGER],
+    "repeated_paragraphs_rate": ["compression_ratio", "distinct_2_score", "distinct_3_score", "mean_words:higher"],
     "repeated_ngrams_rate": ["compression_ratio", "distinct_2_score", "distinct_3_score",
                              "bigram_entropy_score", "mattr_score", "type_token_ratio"],
-    "end_loop_rate": ["compression_ratio", "distinct_2_score", "distinct_3_score", "mattr_score"],
-    "length_cap_rate": ["mean_words", "mean_chars", "mean_sentences"],
+    "end_loop_rate": ["compression_ratio", "distinct_2_score", "distinct_3_score", "mattr_score", *_LONGER],
+    "length_cap_rate": ["mean_words:lower", "mean_chars:lower", "mean_sentences:lower"],
     "template_leftover_rate": ["boilerplate_opening_rate", "unigram_jsd_drift", "classifier_auc_drift"],
     "chat_preamble_rate": ["boilerplate_opening_rate", "unigram_jsd_drift", "classifier_auc_drift"],
     "escape_artifact_rate": ["ngram_copy_rate", "near_duplicate_rate"],
