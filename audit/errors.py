@@ -13,3 +13,11 @@ class InputError(AuditError):
 
 class ConfigError(AuditError):
     """A bad option or configuration value."""
+
+
+def json_problem(e, line: bool = True) -> str:
+    """A ``json.JSONDecodeError`` as words and a place: ``Unterminated string starting at line 1 column 22``.
+    Python's message for some errors ends in "at" (it is followed by the place in ``str(e)``), so the
+    place is put right after it, not after another "at"."""
+    where = f"line {e.lineno} column {e.colno}" if line else f"column {e.colno}"
+    return f"{e.msg.removesuffix(' at')} at {where}"

@@ -180,6 +180,10 @@ def detect_template(record: Mapping) -> str | None:
 
 def _missing_detail(record: Mapping) -> str:
     keys = ", ".join(list(map(str, record))[:12]) or "none"
+    known = {*SINGLE_FIELDS, *(f for pair in PAIRS for f in pair), "instruction", "output", *CHAT_FIELDS}
+    nulls = [f"'{k}'" for k in record if k in known and record[k] is None]
+    if nulls:  # the field is there, but holds no text
+        return f"{', '.join(nulls)} {'is' if len(nulls) == 1 else 'are'} null (keys: {keys})"
     if "prompt" in record:
         return f"'prompt' without 'response' or 'completion' (keys: {keys})"
     if "instruction" in record:

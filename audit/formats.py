@@ -27,7 +27,7 @@ from typing import Any, BinaryIO
 
 import zstandard
 
-from audit.errors import InputError
+from audit.errors import InputError, json_problem
 from audit.fields import Reject
 
 MAGIC = {"gzip": b"\x1f\x8b", "zstd": b"\x28\xb5\x2f\xfd"}
@@ -309,7 +309,7 @@ def parse_json_text(text: str) -> Any:
     try:
         obj = json.loads(text)
     except json.JSONDecodeError as e:
-        raise Reject("bad_json", f"{e.msg} at column {e.colno}") from None
+        raise Reject("bad_json", json_problem(e, line=False)) from None
     except RecursionError:
         raise Reject("bad_json", "nested too deeply") from None
     except ValueError as e:  # e.g. "Exceeds the limit (4300 digits) for integer string conversion"
@@ -359,7 +359,7 @@ def read_json(src: Source, stream: BinaryIO, **_: Any) -> Iterator[tuple[int, An
         doc = json.loads(text)
     except json.JSONDecodeError as e:
         hint = "; it looks like JSON Lines: use --format jsonl" if e.msg == "Extra data" else ""
-        raise input_error(src.path, f"not valid JSON ({e.msg} at line {e.lineno} column {e.colno}){hint}") from None
+        raise input_error(src.path, f"not valid JSON ({json_problem(e)}){hint}") from None
     except RecursionError:
         raise input_error(src.path, "not valid JSON (nested too deeply)") from None
     except ValueError as e:  # a number past Python's int-string limit

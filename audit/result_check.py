@@ -13,7 +13,7 @@ import stat
 from pathlib import Path
 from typing import Any
 
-from audit.errors import InputError
+from audit.errors import InputError, json_problem
 
 MAX_RESULT_BYTES = 1 << 30  # a result is megabytes; a gigabyte is not one of ours
 
@@ -126,7 +126,7 @@ def read_result_json(path: str | os.PathLike) -> Any:
     try:
         return json.loads(text)
     except json.JSONDecodeError as e:
-        raise InputError(f"{path}: not valid JSON (line {e.lineno}: {e.msg})") from None
+        raise InputError(f"{path}: not valid JSON ({json_problem(e)})") from None
     except RecursionError:
         raise InputError(f"{path}: not valid JSON (nested too deeply)") from None
     except ValueError as e:

@@ -177,6 +177,9 @@ def test_render_rejects_non_result(tmp_path, capsys):
     p.write_text("{nope")
     code, _, err = run(["render", p], capsys)
     assert code == 2 and "not valid JSON" in err
+    p.write_text('{"a": "tab\there"}')  # Python's message ends in "at": the place follows it
+    code, _, err = run(["render", p], capsys)
+    assert code == 2 and err.strip().endswith("not valid JSON (Invalid control character at line 1 column 11)")
 
 
 def test_a_file_that_only_mentions_the_tool_is_not_ours(pair, tmp_path, capsys):

@@ -278,6 +278,19 @@ def test_bad_records_are_counted_with_file_and_line_and_skipped(tmp_path, compre
     assert json.loads(json.dumps(report.to_dict())) == report.to_dict()
 
 
+def test_reject_details_read_as_sentences(tmp_path):
+    """Python's JSON messages that end in "at" get the place right after them (not "starting at at column"),
+    and a known text field that is null is named as such, not as missing."""
+    data = (b'{"text": "unterminated}\n' b'{"text": "tab\there"}\n' b'{"id": 1, "text": null}\n'
+            b'{"prompt": "p", "response": null}\n' b'{"text": "fine"}\n')
+    _, report = read_all(write(tmp_path, "d.jsonl", data))
+    assert [(e["reason"], e["detail"]) for e in report.rejected_examples] == [
+        ("bad_json", "Unterminated string starting at column 10"),  # the opening quote
+        ("bad_json", "Invalid control character at column 14"),  # the tab
+        ("missing_field", "'text' is null (keys: id, text)"),
+        ("missing_field", "'response' is null (keys: prompt, response)")]
+
+
 def test_examples_stop_at_twenty_but_counts_go_on(tmp_path):
     data = jsonl([{"text": "ok"}]) + "{bad\n" * 30
     _, report = read_all(write(tmp_path, "c.jsonl", data))
