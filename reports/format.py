@@ -29,6 +29,14 @@ def num(x, digits: int = 3) -> str:
     return f"{x:.{digits}f}"
 
 
+def p_text(p) -> str:
+    """A p-value as a reader takes it: ``<0.001`` below a thousandth (never ``0``, which a p-value is not),
+    else three decimals; ``–`` when there is none."""
+    if p is None or isinstance(p, bool) or not isinstance(p, (int, float)) or p != p:
+        return "–"
+    return "<0.001" if p < 0.001 else f"{p:.3f}"
+
+
 def signed(x) -> str:
     if x is None:
         return "–"

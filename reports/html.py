@@ -17,7 +17,7 @@ from typing import Any
 from jinja2 import Environment, FileSystemBytecodeCache, PackageLoader, select_autoescape
 
 from audit.result import AuditResult, MetricEntry
-from reports.format import FAMILY_ORDER, FAMILY_TITLES, num, signed, support_text
+from reports.format import FAMILY_ORDER, FAMILY_TITLES, num, p_text, signed, support_text
 
 MAX_ROWS = 20  # evidence tables and example lists are capped so the page stays readable at any scale
 MAX_TEXT = 400
@@ -111,7 +111,7 @@ def _environment() -> Environment:
                       autoescape=select_autoescape(default=True, default_for_string=True),
                       trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
                       bytecode_cache=_bytecode_cache())
-    env.filters.update(ratio=_ratio, num=_num, signed=_signed, clip=clip, pct=pct, ci=fmt_ci)
+    env.filters.update(ratio=_ratio, num=_num, pval=p_text, signed=_signed, clip=clip, pct=pct, ci=fmt_ci)
     env.globals.update(VERDICT_LABEL=VERDICT_LABEL, VERDICT_ICON=VERDICT_ICON, BETTER_LABEL=BETTER_LABEL,
                        TOPIC_STATUS_HELP=TOPIC_STATUS_HELP, doc_text=doc_text, split_span=split_span,
                        MAX_ROWS=MAX_ROWS, FAMILY_TITLES=FAMILY_TITLES)

@@ -230,3 +230,22 @@ def test_no_cache_where_its_folder_cannot_be_made(small_result, monkeypatch, tmp
     monkeypatch.setenv("CORPUS_AUDIT_HOME", str(tmp_path / "home"))
     assert html._bytecode_cache() is None
     assert render_html(small_result) == _uncached(monkeypatch, small_result)
+
+
+def test_a_tiny_p_value_reads_below_a_thousandth_never_zero(small_result):
+    """A p-value under 0.001 shows as "<0.001" in the row table (the number filter rounds values under 1e-12
+    to 0, float noise elsewhere, and a p-value of 0 would claim certainty); others keep three decimals."""
+    from dataclasses import replace
+
+    from reports.format import p_text
+
+    assert [p_text(p) for p in (1.8e-16, 0.0, 0.00099, 0.001, 0.0312, None, float("nan"))] == [
+        "<0.001", "<0.001", "<0.001", "0.001", "0.031", "–", "–"]
+    rows = [m for m in small_result.metrics if m.verdict != "info"][:2]
+    tiny = {rows[0].name: replace(rows[0], p_adjusted=1.8e-16, p_value=1e-17),
+            rows[1].name: replace(rows[1], p_adjusted=None, p_value=0.0312)}
+    metrics = [tiny.get(m.name, m) for m in small_result.metrics]
+    page = render_html(replace(small_result, metrics=metrics))
+    for name, shown in ((rows[0].name, "&lt;0.001"), (rows[1].name, "0.031")):
+        row = re.search(rf'<tr[^>]*id="m-{re.escape(name)}".*?</tr>', page, re.S)
+        assert row and f'<td class="n">{shown}</td>' in row.group(0), name
