@@ -47,6 +47,10 @@ def _compare(a, b, path="$"):
 
 def test_sample_result_matches_golden(tmp_path, request):
     res = _result(tmp_path)
+    # the README's promise: every per-corpus noise floor comes from several real splits or a bootstrap,
+    # never one split's gap (a lucky small gap would shrink it)
+    one = [m["name"] for m in res["metrics"] if ((m.get("details") or {}).get("noise") or {}).get("replicates") == 1]
+    assert one == [], one
     if request.config.getoption("--refresh-golden"):
         GOLDEN.parent.mkdir(parents=True, exist_ok=True)
         GOLDEN.write_text(json.dumps(res, indent=1, sort_keys=True, ensure_ascii=False) + "\n")

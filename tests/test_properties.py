@@ -307,3 +307,18 @@ def test_pattern_trie_and_break_count_by_hand():
     assert _count_breaks("ba", trie, 2, 0, 0) == 0  # refs[2] = 2 from "a": even, no break
     # as in pyphen, no pattern is looked for from the closing dot: "." matches only at the opening one
     assert _count_breaks("ab", _trie({".": (0, (1,))}), 1, 0, 0) == 0
+
+
+def test_runner_noise_floor_is_the_bootstrap_of_the_mean(make_ctx, corpora_dir):
+    """A property row's noise floor: the 95th percentile of |mean of resample B - mean of resample A| over
+    200 document-bootstrap resamples of the real values, sized like the two corpora. Against the normal
+    approximation of that difference, 1.96 * sd * sqrt(1/n_real + 1/n_synth): within 25% at these sizes."""
+    news = load_texts(corpora_dir / "clickbait/news.jsonl", 600)
+    click = load_texts(corpora_dir / "clickbait/clickbait.jsonl", 400)
+    rows = {e.name: e for e in runner.run(make_ctx(news, click)).entries}
+    words = document_properties(news)["words"]
+    normal = 1.96 * float(np.std(words, ddof=1)) * np.sqrt(1 / 600 + 1 / 400)
+    noise = rows["mean_words"].details["noise"]
+    assert noise["replicates"] == 200 and noise["method"].startswith("200 document-bootstrap resamples")
+    assert "600 vs 400 documents" in noise["method"]
+    assert rows["mean_words"].noise_floor == pytest.approx(normal, rel=0.25)

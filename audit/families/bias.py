@@ -14,6 +14,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
+
 from audit.compare import insufficient, pairwise_entry, per_corpus_entry
 from audit.context import AuditContext, CorpusData
 from audit.families import FamilyOutput
@@ -83,6 +85,16 @@ ENGLISH_ONLY = {"gender_term_share": "the gendered-term list", "representation_d
 def _english_addresses(spans: list, langs: list[str]) -> list:
     """Street-address patterns are English: drop their matches in documents in other languages."""
     return [s if lang == "en" else [x for x in s if x[0] != "street_address"] for s, lang in zip(spans, langs)]
+
+
+def _rate_noise(ctx: AuditContext, real_flags: list[bool], n_synth: int, salt: int) -> dict:
+    """``null_gaps`` and ``noise_method`` of a rate per 1,000 documents: document-bootstrap resamples of the
+    real documents' 0/1 flags, sized like the comparison (nothing when a side is empty)."""
+    if not real_flags or not n_synth:
+        return {}
+    flags = 1000.0 * np.asarray(real_flags, dtype=float)
+    return {"null_gaps": bootstrap_gaps(flags, n_synth, lambda x: x.mean(axis=1), random_state=ctx.rng(salt)),
+            "noise_method": bootstrap_method(len(flags), n_synth)}
 
 
 def run(ctx: AuditContext) -> FamilyOutput:
@@ -165,13 +177,15 @@ def run(ctx: AuditContext) -> FamilyOutput:
     tr, ts = toxic_spans(ctx.real.texts), toxic_spans(ctx.synth.texts)
     tsp = (tr, ts, [tr[i] for i in ia], [tr[i] for i in ib])
     tox = [toxicity_rate(c.texts, ids=ids(c), spans=sp) for c, sp in zip(corpora, tsp)]
-    out.entries.append(per_corpus_entry("toxicity_rate", *tox))
+    out.entries.append(per_corpus_entry("toxicity_rate", *tox,
+                                        **_rate_noise(ctx, [bool(x[1]) for x in tr], len(ts), 81)))
     langs = doc_languages(full)
     pr = _english_addresses(pii_spans(full.real.texts), langs["real"])
     ps = _english_addresses(pii_spans(full.synth.texts), langs["synth"])
     psp = (pr, ps, [pr[i] for i in full.real_a.indices], [pr[i] for i in full.real_b.indices])
     pii = [pii_rate(c.texts, ids=ids(c), spans=sp) for c, sp in zip(full_corpora, psp)]
-    out.entries.append(per_corpus_entry("pii_rate", *pii, details={"street_address_languages": ["en"]}))
+    out.entries.append(per_corpus_entry("pii_rate", *pii, details={"street_address_languages": ["en"]},
+                                        **_rate_noise(ctx, [bool(x) for x in pr], len(ps), 82)))
     out.entries = [gate(e, coverage, ENGLISH_ONLY[e.name]) if e.name in ENGLISH_ONLY else e for e in out.entries]
     if too_little(coverage):  # nothing English to read: no tables computed from other languages
         representation, top, sent_rows, rows, skipped = [], [], [], [], 0

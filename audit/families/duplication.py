@@ -22,6 +22,7 @@ from audit.compare import pairwise_entry, per_corpus_entry
 from audit.context import AuditContext, CorpusData, CorpusStats
 from audit.families import FamilyOutput
 from audit.families.duplication_full import full_rows
+from audit.noise import split_gaps, split_method, splits_for
 from metrics.copying_distance import copying_cells, data_copying_score, dcr_copy_rate
 from metrics.duplication import excess_p_value
 from metrics.duplication_semantic import nearest, semantic_copy_rate, semantic_duplicate_rate
@@ -88,8 +89,12 @@ def run(ctx: AuditContext) -> FamilyOutput:
         return mark(semantic_duplicate_rate(c.embeddings, threshold=sem_thr, ids=_ids(c), texts=c.texts), c)
 
     sr, ssem = sem(real), sem(synth)
+    sa, sb = sem(half_a), sem(half_b)
+    k = splits_for(ctx, "semantic_duplicate_rate")
+    gaps = split_gaps(ctx, lambda c: sem(_cap(c, cap, ctx.rng(305))).value, k, first=(sa.value, sb.value))
     out.entries.append(_sample_scope(
-        per_corpus_entry("semantic_duplicate_rate", sr, ssem, sem(half_a), sem(half_b)), real, synth))
+        per_corpus_entry("semantic_duplicate_rate", sr, ssem, sa, sb, null_gaps=gaps,
+                         noise_method=split_method(k, len(half_a))), real, synth))
     clusters["semantic"] = {"real": sr.details["largest_clusters"], "synth": ssem.details["largest_clusters"]}
 
     # --- semantic copies real -> synthetic; baseline: real half B "copying" real half A ---

@@ -16,6 +16,7 @@ import numpy as np
 
 from audit.compare import pairwise_entry, per_corpus_entry
 from audit.context import CorpusStats
+from audit.noise import DEFAULT_SPLITS
 from metrics.copying import token_window
 from metrics.duplication import cluster_rate_result, snippet
 from metrics.duplication_full import (
@@ -26,6 +27,7 @@ from metrics.stats import wilson_interval
 from metrics.text import tokenize
 
 _MIX = np.uint64(0x9E3779B97F4A7C15)
+SPLIT_SALT = 7919  # seed + SPLIT_SALT * j keys the j-th noise split's halves
 
 
 class _Lookup:
@@ -247,18 +249,35 @@ def full_rows(real_stats: CorpusStats, synth_stats: CorpusStats, options: dict, 
     halves = {"real_half_docs": size}
     clusters = out.sections.setdefault("duplicate_clusters", {})
 
+    # the noise: several disjoint half-vs-half splits of the whole real corpus (split 0 is the one above)
+    splits = [(half_a, half_b)] + [real.halves(size, seed + SPLIT_SALT * j)
+                                   for j in range(1, max(1, int(options.get("noise_splits", DEFAULT_SPLITS))))]
+    noise_method = (f"{len(splits)} half-vs-half splits of the whole real corpus by content hash ({size:,} vs "
+                    f"{size:,} documents)")
+
+    def noise(rate, first: tuple[MetricResult, MetricResult]) -> dict:
+        gaps = []
+        for j, (a, b) in enumerate(splits):
+            va, vb = (x.value for x in (first if j == 0 else (rate(a), rate(b))))
+            if va is not None and vb is not None:
+                gaps.append(vb - va)
+        return {"null_gaps": gaps, "noise_method": noise_method} if size and gaps else {}
+
     r, s = exact_rate(real, real.all), exact_rate(synth, synth.all)
     if r.value is not None or s.value is not None:
         groups = {"real": largest_exact_groups(real), "synth": largest_exact_groups(synth)}
-        e = per_corpus_entry("exact_duplicate_rate", r, s, exact_rate(real, half_a), exact_rate(real, half_b),
-                             details={"groups": {k: v[:5] for k, v in groups.items()}})
+        first = exact_rate(real, half_a), exact_rate(real, half_b)
+        e = per_corpus_entry("exact_duplicate_rate", r, s, *first,
+                             details={"groups": {k: v[:5] for k, v in groups.items()}},
+                             **noise(lambda d: exact_rate(real, d), first))
         out.entries.append(_scope(e, real, synth, **halves))
         clusters["exact"] = groups
 
     memo: dict = {}
     nr, ns = near_rate(real, real.all, thr, memo), near_rate(synth, synth.all, thr, {})
-    e = per_corpus_entry("near_duplicate_rate", nr, ns, near_rate(real, half_a, thr, memo),
-                         near_rate(real, half_b, thr, memo))
+    first = near_rate(real, half_a, thr, memo), near_rate(real, half_b, thr, memo)
+    e = per_corpus_entry("near_duplicate_rate", nr, ns, *first,
+                         **noise(lambda d: near_rate(real, d, thr, memo), first))
     out.entries.append(_scope(e, real, synth, **halves))
     clusters["near"] = {"real": (nr.details or {}).get("largest_clusters", []),
                         "synth": (ns.details or {}).get("largest_clusters", [])}

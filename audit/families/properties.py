@@ -1,10 +1,12 @@
 """Property rows: lengths, readability (English documents only) and character mix, real vs synthetic.
 
-Each property is one row: the corpus means (normal or Wilson CI) with the split-half real noise floor,
-plus a distribution test of the per-document values (KS, or Fisher for 0/1 flags) and the Wasserstein
-distance as effect size. The p-values are corrected with every other p-value of the audit
-(Benjamini–Hochberg, one scope: ``audit.pipeline.correct_for_multiple_tests``); a row only warns or fails
-when its corrected p-value is below ``alpha`` as well.
+Each property is one row: the corpus means (normal or Wilson CI) with the real corpus's noise floor from
+200 document-bootstrap resamples sized like the comparison (``audit.noise.bootstrap_gaps``: the values are
+per-document, so resampling them costs a few array operations), plus a distribution test of the
+per-document values (KS, or Fisher for 0/1 flags) and the Wasserstein distance as effect size. The
+p-values are corrected with every other p-value of the audit (Benjamini–Hochberg, one scope:
+``audit.pipeline.correct_for_multiple_tests``); a row only warns or fails when its corrected p-value is
+below ``alpha`` as well.
 """
 from __future__ import annotations
 
@@ -15,6 +17,7 @@ from audit.compare import lift, per_corpus_entry
 from audit.context import AuditContext, CorpusData
 from audit.families import FamilyOutput
 from audit.families.language import doc_languages, gate, language_subset
+from audit.noise import bootstrap_gaps, bootstrap_method
 from metrics.properties import distribution_test, doc_rate, document_properties, mean_property, shared_histogram
 from metrics.result import MetricResult
 
@@ -45,6 +48,21 @@ def _summary(values: np.ndarray, rate: bool) -> MetricResult:
         return _NAN
 
 
+def _mean_rows(x: np.ndarray) -> np.ndarray:
+    return x.mean(axis=1)
+
+
+def _noise(ctx: AuditContext, real: np.ndarray, synth: np.ndarray,
+           salt: int) -> tuple[list[float] | None, str | None]:
+    """Real-vs-real gaps of the mean from document-bootstrap resamples of the real values, sized like the
+    compared values (the defined ones: readability is English-only); ``(None, None)`` when a side has none."""
+    r, s = real[np.isfinite(real)], synth[np.isfinite(synth)]
+    if not len(r) or not len(s):
+        return None, None
+    return (bootstrap_gaps(r, len(s), _mean_rows, random_state=ctx.rng(salt)),
+            bootstrap_method(len(r), len(s)))
+
+
 def _examples(c: CorpusData, flags: np.ndarray, limit: int = 5) -> list[dict]:
     return [{"id": c.docs[i].id, "text": c.docs[i].text[:300]} for i in np.flatnonzero(flags > 0)[:limit]]
 
@@ -62,9 +80,10 @@ def run(ctx: AuditContext) -> FamilyOutput:
             p[prop] = np.where(np.array(langs[side]) == "en", p[prop], np.nan)
     pa, pb = _subset_props(pr, R, ctx.real_a), _subset_props(pr, R, ctx.real_b)
     entries, tests = [], []
-    for prop, name in ROWS.items():
+    for i, (prop, name) in enumerate(ROWS.items()):
         rate = prop in RATES
         res = [_summary(p[prop], rate) for p in (pr, ps, pa, pb)]
+        gaps, method = _noise(ctx, np.asarray(pr[prop], float), np.asarray(ps[prop], float), 70 + i)
         try:
             t = distribution_test(pr[prop], ps[prop])
         except ValueError:
@@ -77,7 +96,8 @@ def run(ctx: AuditContext) -> FamilyOutput:
         if rate:
             extra["examples_synth"] = _examples(S, ps[prop])
             extra["examples_real"] = _examples(R, pr[prop])
-        entry = per_corpus_entry(name, *res, details=extra, p_value=None if t is None else t.p_value)
+        entry = per_corpus_entry(name, *res, details=extra, p_value=None if t is None else t.p_value,
+                                 null_gaps=gaps, noise_method=method)
         if prop in ENGLISH_ONLY:
             entry = gate(entry, coverage, ENGLISH_ONLY[prop])
         entries.append(entry)
