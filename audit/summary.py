@@ -81,6 +81,18 @@ def scores(metrics) -> dict[str, Any]:
     return {"overall": overall, "families": out_f, "unscored": unscored, "definition": SCORE_DEFINITION}
 
 
+COPY_BANNER = 0.5  # a failed copy row at or above this share of the synthetic documents leads the banner
+_COPY_ROWS = ("exact_copy_rate", "near_copy_rate")
+
+
+def _copied_share(metrics) -> float | None:
+    """The largest share of synthetic documents that are exact or near copies of real ones, when a failed copy
+    row reaches :data:`COPY_BANNER`; else ``None``."""
+    shares = [m.value for m in metrics if m.name in _COPY_ROWS and m.verdict == "fail"
+              and isinstance(m.value, (int, float)) and m.value >= COPY_BANNER]
+    return max(shares) if shares else None
+
+
 def banner(metrics, score: dict | None = None) -> dict[str, str]:
     """``{"level", "text"}``: the one sentence at the top, in proportion to what was found."""
     score = score or scores(metrics)
@@ -95,6 +107,12 @@ def banner(metrics, score: dict | None = None) -> dict[str, str]:
         text = (f"No difference beyond the real corpus's own noise on any of the {judged} checks with enough "
                 f"data (score {shown}).{also}")
         return {"level": "good", "text": text}
+    copied = _copied_share(metrics)
+    if copied is not None:  # a copy measures well on every fidelity check: say what it is first
+        text = (f"Mostly copies of the real corpus (score {shown}): {copied:.0%} of the synthetic documents are "
+                f"copies of real ones, so its other checks measure the real text again. {fails} failed and "
+                f"{warns} warned of {judged} checks.")
+        return {"level": "severe", "text": text + also}
     level = next(lv for lo, lv in LEVELS if s is None or s >= lo)
     if fails == 0 and level == "severe":
         level = "substantial"

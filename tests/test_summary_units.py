@@ -190,3 +190,19 @@ def test_a_directed_explanation_claims_a_row_only_when_the_gap_goes_that_way():
     assert [x.name for f in findings([cap, unknown]) for x in f.explains] == []
     loop = row("end_loop_rate", "fail", family="defects", effect=3.0, n=800, explains=["mean_words:higher"])
     assert [x.name for x in findings([loop, longer])[0].explains] == ["mean_words"]
+
+
+def test_banner_leads_with_copies_when_most_synthetic_documents_are_real_ones():
+    """A synthetic file that is mostly the real one scores well on every fidelity check (it *is* the real
+    text): a failed copy row covering at least half the synthetic documents leads the banner instead."""
+    copy = replace(row("exact_copy_rate", "fail", family="duplication", effect=5.0), value=1.0)
+    b = banner(ok_rows(20) + [copy])
+    assert b == {"level": "severe", "text": "Mostly copies of the real corpus (score 50/100): 100% of the synthetic "
+                                            "documents are copies of real ones, so its other checks measure the "
+                                            "real text again. 1 failed and 0 warned of 21 checks."}
+    near = replace(row("near_copy_rate", "fail", family="duplication", effect=5.0), value=0.5)
+    assert banner(ok_rows(20) + [near])["text"].startswith("Mostly copies of the real corpus")
+    few = replace(copy, value=0.49)  # fewer than half: the usual banner, the copy row among the failures
+    assert banner(ok_rows(20) + [few])["text"].startswith("Not a stand-in for the real corpus (score 50/100)")
+    warned = replace(copy, verdict="warn")  # not a failure: not the headline
+    assert not banner(ok_rows(20) + [warned])["text"].startswith("Mostly copies")
