@@ -14,6 +14,7 @@ from reports.format import FAMILY_TITLES, by_family, num, signed, support_text
 
 MARKER = "<!-- corpus-audit -->"
 MAX_CHARS = 60_000
+HEADLINE_FINDINGS = 8  # findings in view; the rest are counted in one line
 TARGET_BYTES = 4_000
 CELL_CHARS = 160
 ICON = {"pass": "✅ pass", "fail": "❌ fail", "warn": "⚠️ warn", "insufficient": "➖ insufficient data",
@@ -104,11 +105,16 @@ def _headline_checks(result) -> list[str]:
             seen.add(key)
             out.append(f"- {ICON[c['status']]} {cell(check_sentence(c, _metric(result, c.get('metric'))), 240)}")
         return out
-    for f in result.findings()[:8]:
+    fs = result.findings()
+    for f in fs[:HEADLINE_FINDINGS]:
         m = f.entry
         more = f"; likely explains {', '.join(cell(x.title, 40) for x in f.explains)}" if f.explains else ""
         out.append(f"- {VERDICT_ICON[m.verdict]} **{cell(m.title, 80)}**: {cell(m.reason, 200)} "
                    f"[{cell(support_text(m), 60)}]{more}")
+    rest = [f.entry.verdict for f in fs[HEADLINE_FINDINGS:]]
+    if rest:  # never drop a flag silently
+        out.append(f"- … {len(rest)} more flagged check{'s' if len(rest) > 1 else ''} ({rest.count('fail')} failed, "
+                   f"{rest.count('warn')} warned): in the HTML/JSON report.")
     return out
 
 

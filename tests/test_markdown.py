@@ -117,3 +117,14 @@ def test_a_failing_audit_comment_is_under_4_kb_and_names_each_failed_check_once(
         assert view.count(f"❌ fail {title} ") == 1, title
         assert md.count(f"❌ fail {title} ") == 1, title  # once in the whole comment, not three times
     assert "Score " in view and res.banner()["text"][:40] in view
+
+
+def test_findings_beyond_those_in_view_are_counted_never_dropped():
+    """Without a gate the comment lists the first 8 findings; the others are counted in one line, by verdict."""
+    flagged = [entry(f"m{i}", real=1.0, synth=2.0, verdict="fail" if i < 9 else "warn") for i in range(12)]
+    md = render_markdown(make_result(*flagged))
+    shown = [ln for ln in md.splitlines() if ln.startswith("- ❌") or ln.startswith("- ⚠️")]
+    assert len(shown) == 8
+    assert "- … 4 more flagged checks (1 failed, 3 warned): in the HTML/JSON report." in md.splitlines()
+    few = render_markdown(make_result(*flagged[:8]))
+    assert "more flagged" not in few
