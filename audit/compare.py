@@ -14,7 +14,8 @@ The rule (same for every metric, thresholds and support minimums from ``metrics.
   below ``alpha``, and the real-vs-real value outside the value's CI;
 * otherwise the size of the gap against the spec's ``warn`` / ``fail`` thresholds decides. For a
   pairwise metric with a CI, the whole CI must be past a threshold: a CI of [0.41, 1.48] against a fail
-  threshold of 0.5 is at most a warning.
+  threshold of 0.5 is at most a warning. For a per-corpus metric, a fail needs the gap minus the noise
+  floor to reach the fail threshold as well; a gap that reaches it only with the noise is a warning.
 """
 from __future__ import annotations
 
@@ -226,6 +227,14 @@ def _per_corpus_verdict(spec: MetricSpec, real: MetricResult, synth: MetricResul
         verdict = "warn"
     reason = f"synthetic {_fmt(s)} is {shown} {where} real {_fmt(r)}" + (
         "" if verdict != "ok" else " (beyond noise, below threshold)")
+    if verdict == "fail" and fl > 0 and effect["low"] < 1.0:
+        # as a pairwise row's whole CI must be past the threshold: a fail needs the gap beyond the noise floor
+        # to reach the fail threshold too; a gap that only reaches it with the noise is a warning
+        beyond = bad - fl if spec.absolute else (bad - fl) / max(abs(r), 1e-12)
+        shown_beyond = f"{beyond:.3f}" if spec.absolute else f"{100 * beyond:.0f}%"
+        verdict = "warn"
+        reason += (f", past the fail threshold, but only {shown_beyond} beyond the real corpus's noise floor "
+                   f"({_fmt(fl)}): warn only")
     return verdict, reason, p, effect
 
 

@@ -135,8 +135,12 @@ def test_effect_is_the_gap_over_the_fail_threshold_with_the_noise_as_range(spec)
     spec()
     # halves 0.5 / 0.5625: one split, floor = 2 x 0.0625 = 0.125; gap 0.25 over fail 0.25 x |real| 1
     e = per_corpus_entry("t_metric", R(1.0), R(0.75), R(0.5), R(0.5625))
-    assert e.verdict == "fail" and effect(e) == (1.0, 0.5, 1.5)
+    assert effect(e) == (1.0, 0.5, 1.5)
     assert e.noise_floor == 0.125
+    # at the fail threshold, but only half-way to it beyond the noise floor: a warning (the next test too)
+    assert (e.verdict, e.reason) == ("warn", "synthetic 0.750 is 25% lower than real 1.000, past the fail "
+                                             "threshold, but only 12% beyond the real corpus's noise floor "
+                                             "(0.125): warn only")
     assert e.details["noise"] == {"method": "one split of the real sample into two halves", "replicates": 1,
                                   "rule": "twice the one split's gap", "floor": 0.125,
                                   "median_gap": 0.0625, "max_gap": 0.0625}
@@ -164,8 +168,29 @@ def test_a_gap_equal_to_the_noise_floor_is_chance(spec):
     e = per_corpus_entry("t_metric", R(1.0), R(0.875), R(0.5), R(0.5625))  # gap 0.125 = floor 0.125
     assert (e.verdict, e.reason) == ("ok", "gap 0.125 is within the real corpus's noise floor (0.125)")
     assert effect(e) == (0.0, 0.0, 1.0)  # counted as none; the range keeps gap + floor = 0.25 / 0.25
-    beyond = per_corpus_entry("t_metric", R(1.0), R(0.75), R(0.5), R(0.5625), noise_method="my split")
+    beyond = per_corpus_entry("t_metric", R(1.0), R(0.625), R(0.5), R(0.5625), noise_method="my split")
     assert beyond.verdict == "fail" and beyond.details["noise"]["method"] == "my split"
+    assert beyond.reason == "synthetic 0.625 is 38% lower than real 1.000"  # 0.375 - 0.125 = the threshold
+
+
+@pytest.mark.parametrize("synth, verdict", [
+    (0.625, "fail"),    # gap 0.375, minus the floor 0.125: 0.25, the fail threshold (25% of |real|)
+    (0.6875, "warn"),   # gap 0.3125, past fail; minus the floor 0.1875, not
+    (0.75, "warn"),     # gap 0.25, at fail; minus the floor 0.125
+    (0.8125, "warn"),   # gap 0.1875: past warn (10%), not fail
+])
+def test_a_per_corpus_fail_needs_the_gap_beyond_the_noise_to_reach_the_threshold(spec, synth, verdict):
+    spec()
+    e = per_corpus_entry("t_metric", R(1.0), R(synth), R(0.5), R(0.5625))  # floor 0.125
+    assert e.verdict == verdict
+    assert e.reason.endswith("warn only") == (verdict == "warn" and synth <= 0.75)
+    spec("t_abs", absolute=True, better="lower")  # absolute: the same on the gap itself
+    e = per_corpus_entry("t_abs", R(0.0), R(0.3125), R(0.5), R(0.5625))
+    assert (e.verdict, e.reason) == ("warn", "synthetic 0.312 is 0.312 higher than real 0.000, past the fail "
+                                             "threshold, but only 0.188 beyond the real corpus's noise floor "
+                                             "(0.125): warn only")
+    # no noise measured: the point alone decides, as before
+    assert per_corpus_entry("t_metric", R(1.0), R(0.75)).verdict == "fail"
 
 
 def test_halves_without_values_give_no_noise(spec):
@@ -468,12 +493,12 @@ def test_info_entry(spec):
 
 def test_lift_turns_a_flag_into_chance_and_keeps_the_reason(spec):
     spec()
-    e = per_corpus_entry("t_metric", R(1.0), R(0.75), R(0.5), R(0.5625))
+    e = per_corpus_entry("t_metric", R(1.0), R(0.625), R(0.5), R(0.5625))
     assert e.verdict == "fail"
     lifted = lift(e, "q = 0.3 after Benjamini-Hochberg")  # a changed copy: the row itself is frozen
     assert lifted.verdict == "ok" and e.verdict == "fail"
-    assert lifted.reason == "synthetic 0.750 is 25% lower than real 1.000; q = 0.3 after Benjamini-Hochberg"
-    assert effect(lifted) == (0.0, 0.0, 1.5)
+    assert lifted.reason == "synthetic 0.625 is 38% lower than real 1.000; q = 0.3 after Benjamini-Hochberg"
+    assert effect(lifted) == (0.0, 0.0, 2.0)
 
 
 
@@ -513,10 +538,10 @@ def test_chance_rows_keep_the_range_of_their_effect(spec, pair):
 
 def test_insufficient_copies_the_row_without_a_verdict(spec, pair):
     spec()
-    e = per_corpus_entry("t_metric", R(1.0, ci=(0.875, 1.125)), R(0.75, ci=(0.5, 0.8125)), R(0.5), R(0.5625))
+    e = per_corpus_entry("t_metric", R(1.0, ci=(0.875, 1.125)), R(0.625, ci=(0.5, 0.75)), R(0.5), R(0.5625))
     kept = insufficient(e, "too few halves")
     assert (kept.verdict, kept.reason, kept.real, kept.synth, kept.noise_floor) == \
-        ("insufficient", "too few halves", 1.0, 0.75, 0.125)
+        ("insufficient", "too few halves", 1.0, 0.625, 0.125)
     assert e.verdict == "fail"  # the original row is untouched
     gone = insufficient(e, "n/a: English only", clear=True, support={"real_english": 3})
     assert (gone.real, gone.synth, gone.value, gone.delta, gone.noise_floor, gone.p_value, gone.p_adjusted,
