@@ -14,7 +14,7 @@ Two ways, both seeded and order-free:
 ``audit.compare.noise_summary`` turns either list of gaps into the floor a verdict must clear.
 
 Cost is bounded: every metric gets at most ``noise_splits`` splits (option, default 4) and the slow ones
-(self-BLEU, homogenization, self-repetition, Vendi) at most ``SLOW_SPLITS``; each row's
+(self-BLEU, homogenization, self-repetition, Vendi, semantic duplicates) at most ``SLOW_SPLITS``; each row's
 ``details.noise`` says how many were run.
 """
 from __future__ import annotations
@@ -28,7 +28,7 @@ from audit.sampling import content_order
 
 DEFAULT_SPLITS = 4
 SLOW_SPLITS = 2
-SLOW = {"self_bleu_rate", "homogenization_rate", "self_repetition_rate", "vendi_score"}
+SLOW = {"self_bleu_rate", "homogenization_rate", "self_repetition_rate", "vendi_score", "semantic_duplicate_rate"}
 BOOTSTRAP_REPLICATES = 200
 
 
