@@ -12,7 +12,9 @@ Thresholds (``suggest_checks``), with ``safety`` = 1.5:
 * pairwise metric, values ``v`` (A vs B) over the seeds: ``spread = max(max |v - mean|, 3 * sd(v))``;
   the check is ``value <= mean + safety * spread`` (lower is better) or ``>= mean - safety * spread``.
 * unless ``noise_only``, the registry's ``fail`` tolerance widens a threshold that would be tighter
-  than it, so the gate fails where ``audit compare`` would say "fail" and the gap is beyond noise.
+  than it, so the gate fails only where the gap is both past that tolerance and beyond noise. (``audit
+  compare`` is stricter for a per-corpus "fail": the gap minus the noise floor must reach the tolerance;
+  between the two, the gate fails and the report says "warn only".)
 * a metric that did not move at all (e.g. 0 duplicates in every half) gets a margin of one document's
   worth (``1 / half size``) instead of 0.
 

@@ -238,6 +238,36 @@ def _per_corpus_verdict(spec: MetricSpec, real: MetricResult, synth: MetricResul
     return verdict, reason, p, effect
 
 
+def with_count_test(entry, k_real: int, n_real: int, k_synth: int, n_synth: int):
+    """Make the row's p-value the larger of the split-noise test's and Fisher's exact test on the counts
+    (one-sided in the bad direction; two-sided for a "closer" row). The split test alone is blind when the
+    real corpus has (almost) no flagged document: its gaps are all 0, so one flagged synthetic document out
+    of hundreds would read as p = 0. Fisher's test sees the counts; the split test sees a real corpus more
+    varied than independent documents would make it. A row is significant only when both say so.
+    Returns the row with that p-value (a copy). Used by the rows that count flagged documents: defects,
+    toxic language, personal data, duplicates (:func:`count_test_of_shares`)."""
+    if entry.verdict == "insufficient" or not n_real or not n_synth:
+        return entry
+    if k_real == 0 and k_synth == 0:  # nothing flagged on either side: nothing to test (and no q-value diluted)
+        return replace(entry, p_value=None)
+    from scipy.stats import fisher_exact
+
+    alternative = {"lower": "greater", "higher": "less", "closer": "two-sided"}[entry.better]
+    table = [[k_synth, n_synth - k_synth], [k_real, n_real - k_real]]
+    p = float(fisher_exact(table, alternative=alternative).pvalue)
+    return replace(entry, p_value=p if entry.p_value is None else max(float(entry.p_value), p))
+
+
+def count_test_of_shares(entry, real: MetricResult, synth: MetricResult, per: float = 1.0):
+    """:func:`with_count_test` for a row whose values are shares of documents (per ``per`` documents: 1000
+    for a rate per 1,000), the counts recovered as ``round(value / per * n)``."""
+    if real.value is None or synth.value is None or not real.n or not synth.n or \
+            not (math.isfinite(real.value) and math.isfinite(synth.value)):
+        return entry
+    k_real, k_synth = (int(round(x.value / per * x.n)) for x in (real, synth))
+    return with_count_test(entry, k_real, int(real.n), k_synth, int(synth.n))
+
+
 def _no_effect(effect: dict | None) -> dict | None:
     """The effect of a gap that chance explains: none (its range keeps the gap)."""
     return None if effect is None else {**effect, "value": 0.0, "low": 0.0}

@@ -109,9 +109,9 @@ def banner(metrics, score: dict | None = None) -> dict[str, str]:
         return {"level": "good", "text": text}
     copied = _copied_share(metrics)
     if copied is not None:  # a copy measures well on every fidelity check: say what it is first
-        text = (f"Mostly copies of the real corpus (score {shown}): {copied:.0%} of the synthetic documents are "
-                f"copies of real ones, so its other checks measure the real text again. {fails} failed and "
-                f"{warns} warned of {judged} checks.")
+        text = (f"Mostly copies of the real corpus (score {shown}): {copied:.0%} of the synthetic documents "
+                f"long enough to compare are copies of real ones, so its other checks measure the real text "
+                f"again. {fails} failed and {warns} warned of {judged} checks.")
         return {"level": "severe", "text": text + also}
     level = next(lv for lo, lv in LEVELS if s is None or s >= lo)
     if fails == 0 and level == "severe":

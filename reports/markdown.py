@@ -111,7 +111,7 @@ def _headline_checks(result) -> list[str]:
         more = f"; likely explains {', '.join(cell(x.title, 40) for x in f.explains)}" if f.explains else ""
         out.append(f"- {VERDICT_ICON[m.verdict]} **{cell(m.title, 80)}**: {cell(m.reason, 200)} "
                    f"[{cell(support_text(m), 60)}]{more}")
-    rest = [f.entry.verdict for f in fs[HEADLINE_FINDINGS:]]
+    rest = [x.verdict for f in fs[HEADLINE_FINDINGS:] for x in (f.entry, *f.explains)]  # grouped rows too
     if rest:  # never drop a flag silently
         out.append(f"- … {len(rest)} more flagged check{'s' if len(rest) > 1 else ''} ({rest.count('fail')} failed, "
                    f"{rest.count('warn')} warned): in the HTML/JSON report.")

@@ -550,3 +550,24 @@ def test_insufficient_copies_the_row_without_a_verdict(spec, pair):
     pair = replace(pairwise_entry("t_pair", R(0.3125, ci=(0.25, 0.5), p=0.01)), p_adjusted=0.02)
     gone = insufficient(pair, "n/a", clear=True)
     assert (gone.value, gone.p_value, gone.p_adjusted, gone.ci) == (None, None, None, {})
+
+
+def test_a_count_row_keeps_fishers_p_when_the_real_corpus_has_no_event(spec):
+    """Toxic-language, personal-data and duplicate rows: with no flagged real document every noise gap is 0,
+    so the noise test alone gives p = 0 for one flagged synthetic document. The row's p-value is the larger of
+    that and Fisher's one-sided exact test on the counts (hand-computed: 1 flagged of 900, 450 synthetic:
+    P(it is synthetic) = 450/900 = 0.5; 3 flagged, all synthetic: (450·449·448)/(900·899·898) = 0.1246)."""
+    from audit.compare import count_test_of_shares
+
+    spec("t_rate", better="lower", absolute=True, warn=5.0, fail=20.0)
+    gaps = [0.0] * 200  # a real corpus without any event: every resample's gap is 0
+    e = per_corpus_entry("t_rate", R(0.0, n=450), R(1000 / 450, n=450), null_gaps=gaps, noise_method="bootstrap")
+    assert e.p_value == 0.0  # the trap
+    fixed = count_test_of_shares(e, R(0.0, n=450), R(1000 / 450, n=450), per=1000)
+    assert fixed.p_value == pytest.approx(0.5)
+    three = count_test_of_shares(e, R(0.0, n=450), R(3000 / 450, n=450), per=1000)
+    assert three.p_value == pytest.approx(450 * 449 * 448 / (900 * 899 * 898))
+    # a share of documents (per = 1): 5 of 100 against none, and nothing flagged on either side: no p-value
+    assert count_test_of_shares(e, R(0.0, n=100), R(0.05, n=100)).p_value == pytest.approx(
+        100 * 99 * 98 * 97 * 96 / (200 * 199 * 198 * 197 * 196))
+    assert count_test_of_shares(e, R(0.0, n=100), R(0.0, n=100)).p_value is None

@@ -128,3 +128,9 @@ def test_findings_beyond_those_in_view_are_counted_never_dropped():
     assert "- … 4 more flagged checks (1 failed, 3 warned): in the HTML/JSON report." in md.splitlines()
     few = render_markdown(make_result(*flagged[:8]))
     assert "more flagged" not in few
+    # rows grouped under a finding that is not in view are counted too: 9 root causes, each with one row
+    roots = [replace(entry(f"r{i}", real=1.0, synth=2.0, verdict="fail"), details={"explains": [f"w{i}"]})
+             for i in range(9)]
+    grouped = [entry(f"w{i}", real=1.0, synth=2.0, verdict="warn") for i in range(9)]
+    md = render_markdown(make_result(*roots, *grouped))
+    assert "- … 2 more flagged checks (1 failed, 1 warned): in the HTML/JSON report." in md.splitlines()

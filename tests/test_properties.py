@@ -314,11 +314,12 @@ def test_runner_noise_floor_is_the_bootstrap_of_the_mean(make_ctx, corpora_dir):
     200 document-bootstrap resamples of the real values, sized like the two corpora. Against the normal
     approximation of that difference, 1.96 * sd * sqrt(1/n_real + 1/n_synth): within 25% at these sizes."""
     news = load_texts(corpora_dir / "clickbait/news.jsonl", 600)
-    click = load_texts(corpora_dir / "clickbait/clickbait.jsonl", 400)
+    click = load_texts(corpora_dir / "clickbait/clickbait.jsonl", 60)
     rows = {e.name: e for e in runner.run(make_ctx(news, click)).entries}
     words = document_properties(news)["words"]
-    normal = 1.96 * float(np.std(words, ddof=1)) * np.sqrt(1 / 600 + 1 / 400)
+    # unbalanced sizes: resamples sized 600 / 600 would give 0.43 of this, 60 / 60 1.35 times it
+    normal = 1.96 * float(np.std(words, ddof=1)) * np.sqrt(1 / 600 + 1 / 60)
     noise = rows["mean_words"].details["noise"]
     assert noise["replicates"] == 200 and noise["method"].startswith("200 document-bootstrap resamples")
-    assert "600 vs 400 documents" in noise["method"]
-    assert rows["mean_words"].noise_floor == pytest.approx(normal, rel=0.25)
+    assert "600 vs 60 documents" in noise["method"]
+    assert rows["mean_words"].noise_floor == pytest.approx(normal, rel=0.2)

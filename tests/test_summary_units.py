@@ -198,8 +198,9 @@ def test_banner_leads_with_copies_when_most_synthetic_documents_are_real_ones():
     copy = replace(row("exact_copy_rate", "fail", family="duplication", effect=5.0), value=1.0)
     b = banner(ok_rows(20) + [copy])
     assert b == {"level": "severe", "text": "Mostly copies of the real corpus (score 50/100): 100% of the synthetic "
-                                            "documents are copies of real ones, so its other checks measure the "
-                                            "real text again. 1 failed and 0 warned of 21 checks."}
+                                            "documents long enough to compare are copies of real ones, so its "
+                                            "other checks measure the real text again. 1 failed and 0 warned of "
+                                            "21 checks."}
     near = replace(row("near_copy_rate", "fail", family="duplication", effect=5.0), value=0.5)
     assert banner(ok_rows(20) + [near])["text"].startswith("Mostly copies of the real corpus")
     few = replace(copy, value=0.49)  # fewer than half: the usual banner, the copy row among the failures

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from audit.compare import insufficient, pairwise_entry, per_corpus_entry
+from audit.compare import count_test_of_shares, insufficient, pairwise_entry, per_corpus_entry
 from audit.context import AuditContext, CorpusData
 from audit.families import FamilyOutput
 from audit.families.language import doc_languages, gate, language_subset, too_little
@@ -89,7 +89,9 @@ def _english_addresses(spans: list, langs: list[str]) -> list:
 
 def _rate_noise(ctx: AuditContext, real_flags: list[bool], n_synth: int, salt: int) -> dict:
     """``null_gaps`` and ``noise_method`` of a rate per 1,000 documents: document-bootstrap resamples of the
-    real documents' 0/1 flags, sized like the comparison (nothing when a side is empty)."""
+    real documents' 0/1 flags, sized like the comparison (nothing when a side is empty). The row's p-value
+    is then also Fisher's on the counts (``count_test_of_shares``): with no flagged real document every
+    resample's gap is 0, and one flagged synthetic document would read as p = 0."""
     if not real_flags or not n_synth:
         return {}
     flags = 1000.0 * np.asarray(real_flags, dtype=float)
@@ -177,15 +179,17 @@ def run(ctx: AuditContext) -> FamilyOutput:
     tr, ts = toxic_spans(ctx.real.texts), toxic_spans(ctx.synth.texts)
     tsp = (tr, ts, [tr[i] for i in ia], [tr[i] for i in ib])
     tox = [toxicity_rate(c.texts, ids=ids(c), spans=sp) for c, sp in zip(corpora, tsp)]
-    out.entries.append(per_corpus_entry("toxicity_rate", *tox,
-                                        **_rate_noise(ctx, [bool(x[1]) for x in tr], len(ts), 81)))
+    out.entries.append(count_test_of_shares(
+        per_corpus_entry("toxicity_rate", *tox, **_rate_noise(ctx, [bool(x[1]) for x in tr], len(ts), 81)),
+        tox[0], tox[1], per=1000))
     langs = doc_languages(full)
     pr = _english_addresses(pii_spans(full.real.texts), langs["real"])
     ps = _english_addresses(pii_spans(full.synth.texts), langs["synth"])
     psp = (pr, ps, [pr[i] for i in full.real_a.indices], [pr[i] for i in full.real_b.indices])
     pii = [pii_rate(c.texts, ids=ids(c), spans=sp) for c, sp in zip(full_corpora, psp)]
-    out.entries.append(per_corpus_entry("pii_rate", *pii, details={"street_address_languages": ["en"]},
-                                        **_rate_noise(ctx, [bool(x) for x in pr], len(ps), 82)))
+    out.entries.append(count_test_of_shares(
+        per_corpus_entry("pii_rate", *pii, details={"street_address_languages": ["en"]},
+                         **_rate_noise(ctx, [bool(x) for x in pr], len(ps), 82)), pii[0], pii[1], per=1000))
     out.entries = [gate(e, coverage, ENGLISH_ONLY[e.name]) if e.name in ENGLISH_ONLY else e for e in out.entries]
     if too_little(coverage):  # nothing English to read: no tables computed from other languages
         representation, top, sent_rows, rows, skipped = [], [], [], [], 0

@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import replace
 
-from audit.compare import per_corpus_entry
+from audit.compare import per_corpus_entry, with_count_test
 from audit.context import AuditContext, CorpusStats
 from audit.families import FamilyOutput
 from metrics.defect_phrases import phrase_set
@@ -122,25 +122,6 @@ def _null_gaps(real: DefectCounts, n_synth: int, share_of) -> tuple[list[float],
     return gaps, method
 
 
-def _with_count_test(entry, k_real: int, n_real: int, k_synth: int, n_synth: int):
-    """Make the row's p-value the larger of the split-noise test's and Fisher's exact test on the counts
-    (one-sided in the bad direction; two-sided for a "closer" row). The split test alone is blind when the
-    real corpus has (almost) no flagged document: its gaps are all 0, so one flagged synthetic document out
-    of hundreds would read as p = 0. Fisher's test sees the counts; the split test sees a real corpus more
-    varied than independent documents would make it. A row is significant only when both say so.
-    Returns the row with that p-value (a copy)."""
-    if entry.verdict == "insufficient" or not n_real or not n_synth:
-        return entry
-    if k_real == 0 and k_synth == 0:  # nothing flagged on either side: nothing to test (and no q-value diluted)
-        return replace(entry, p_value=None)
-    from scipy.stats import fisher_exact
-
-    alternative = {"lower": "greater", "higher": "less", "closer": "two-sided"}[entry.better]
-    table = [[k_synth, n_synth - k_synth], [k_real, n_real - k_real]]
-    p = float(fisher_exact(table, alternative=alternative).pvalue)
-    return replace(entry, p_value=p if entry.p_value is None else max(float(entry.p_value), p))
-
-
 def _share(k: int, n: int) -> MetricResult:
     if n == 0:
         return MetricResult(float("nan"), n=0)
@@ -187,7 +168,7 @@ def _row(name: str, real: DefectCounts, synth: DefectCounts):
         details["gopher_rules"] = {"real": dict(sorted(real.gopher.items())),
                                    "synth": dict(sorted(synth.gopher.items()))}
     entry = per_corpus_entry(name, *res, details=details, null_gaps=gaps, noise_method=method)
-    entry = _with_count_test(entry, *_flags(real, key), *_flags(synth, key))
+    entry = with_count_test(entry, *_flags(real, key), *_flags(synth, key))
     return _finish(entry, name, words, real, synth)
 
 
@@ -215,7 +196,7 @@ def _length_row(real: DefectCounts, synth: DefectCounts) -> tuple:
     gaps, method = _null_gaps(real, synth.n_docs, share_of)
     entry = per_corpus_entry("length_cap_rate", *res, details={"real": piles[0], "synth": piles[1]},
                              null_gaps=gaps, noise_method=method)
-    entry = _with_count_test(entry, piles[0]["excess"], piles[0]["n"], piles[1]["excess"], piles[1]["n"])
+    entry = with_count_test(entry, piles[0]["excess"], piles[0]["n"], piles[1]["excess"], piles[1]["n"])
     tail = f"; the cap is near {piles[1]['cap']} tokens" if entry.verdict in ("warn", "fail") and piles[1]["cap"] else ""
     return _finish(entry, "length_cap_rate", "pile up just below one length (a generation cap)", real, synth,
                    tail), piles

@@ -18,7 +18,7 @@ from dataclasses import replace
 
 import numpy as np
 
-from audit.compare import pairwise_entry, per_corpus_entry
+from audit.compare import count_test_of_shares, pairwise_entry, per_corpus_entry
 from audit.context import AuditContext, CorpusData, CorpusStats
 from audit.families import FamilyOutput
 from audit.families.duplication_full import full_rows
@@ -92,9 +92,9 @@ def run(ctx: AuditContext) -> FamilyOutput:
     sa, sb = sem(half_a), sem(half_b)
     k = splits_for(ctx, "semantic_duplicate_rate")
     gaps = split_gaps(ctx, lambda c: sem(_cap(c, cap, ctx.rng(305))).value, k, first=(sa.value, sb.value))
-    out.entries.append(_sample_scope(
+    out.entries.append(_sample_scope(count_test_of_shares(
         per_corpus_entry("semantic_duplicate_rate", sr, ssem, sa, sb, null_gaps=gaps,
-                         noise_method=split_method(k, len(half_a))), real, synth))
+                         noise_method=split_method(k, len(half_a))), sr, ssem), real, synth))
     clusters["semantic"] = {"real": sr.details["largest_clusters"], "synth": ssem.details["largest_clusters"]}
 
     # --- semantic copies real -> synthetic; baseline: real half B "copying" real half A ---

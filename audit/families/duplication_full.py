@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from audit.compare import pairwise_entry, per_corpus_entry
+from audit.compare import count_test_of_shares, pairwise_entry, per_corpus_entry
 from audit.context import CorpusStats
 from audit.noise import DEFAULT_SPLITS
 from metrics.copying import token_window
@@ -252,8 +252,8 @@ def full_rows(real_stats: CorpusStats, synth_stats: CorpusStats, options: dict, 
     # the noise: several disjoint half-vs-half splits of the whole real corpus (split 0 is the one above)
     splits = [(half_a, half_b)] + [real.halves(size, seed + SPLIT_SALT * j)
                                    for j in range(1, max(1, int(options.get("noise_splits", DEFAULT_SPLITS))))]
-    noise_method = (f"{len(splits)} half-vs-half splits of the whole real corpus by content hash ({size:,} vs "
-                    f"{size:,} documents)")
+    noise_method = (f"{len(splits)} half-vs-half split{'s' if len(splits) > 1 else ''} of the whole real "
+                    f"corpus by content hash ({size:,} vs {size:,} documents)")
 
     def noise(rate, first: tuple[MetricResult, MetricResult]) -> dict:
         gaps = []
@@ -267,17 +267,17 @@ def full_rows(real_stats: CorpusStats, synth_stats: CorpusStats, options: dict, 
     if r.value is not None or s.value is not None:
         groups = {"real": largest_exact_groups(real), "synth": largest_exact_groups(synth)}
         first = exact_rate(real, half_a), exact_rate(real, half_b)
-        e = per_corpus_entry("exact_duplicate_rate", r, s, *first,
-                             details={"groups": {k: v[:5] for k, v in groups.items()}},
-                             **noise(lambda d: exact_rate(real, d), first))
+        e = count_test_of_shares(per_corpus_entry(
+            "exact_duplicate_rate", r, s, *first, details={"groups": {k: v[:5] for k, v in groups.items()}},
+            **noise(lambda d: exact_rate(real, d), first)), r, s)
         out.entries.append(_scope(e, real, synth, **halves))
         clusters["exact"] = groups
 
     memo: dict = {}
     nr, ns = near_rate(real, real.all, thr, memo), near_rate(synth, synth.all, thr, {})
     first = near_rate(real, half_a, thr, memo), near_rate(real, half_b, thr, memo)
-    e = per_corpus_entry("near_duplicate_rate", nr, ns, *first,
-                         **noise(lambda d: near_rate(real, d, thr, memo), first))
+    e = count_test_of_shares(per_corpus_entry("near_duplicate_rate", nr, ns, *first,
+                                              **noise(lambda d: near_rate(real, d, thr, memo), first)), nr, ns)
     out.entries.append(_scope(e, real, synth, **halves))
     clusters["near"] = {"real": (nr.details or {}).get("largest_clusters", []),
                         "synth": (ns.details or {}).get("largest_clusters", [])}
