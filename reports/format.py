@@ -71,6 +71,9 @@ def support_text(m) -> str:
         base = k.split("_", 1)[1] if k.startswith(("real_", "synth_")) else k
         if base not in keys:
             keys.append(base)
+    if "docs" in keys and "documents" in keys and all(  # the same count under two names: said once
+            sup.get(f"{side}docs") == sup.get(f"{side}documents") for side in ("", "real_", "synth_")):
+        keys.remove("docs")
     parts = []
     for key in sorted(keys, key=lambda k: (k != "documents", k)):  # same order after a JSON round trip
         label = SUPPORT_LABELS.get(key, key.replace("_", " "))

@@ -207,3 +207,16 @@ def test_banner_leads_with_copies_when_most_synthetic_documents_are_real_ones():
     assert banner(ok_rows(20) + [few])["text"].startswith("Not a stand-in for the real corpus (score 50/100)")
     warned = replace(copy, verdict="warn")  # not a failure: not the headline
     assert not banner(ok_rows(20) + [warned])["text"].startswith("Mostly copies")
+
+
+def test_support_says_a_count_once_when_two_keys_hold_it():
+    """``real_docs`` (a row's scope) and ``real_documents`` (its support minimum) with the same counts are one
+    "docs" entry, not two; with different counts both stay."""
+    from reports.format import support_text
+
+    same = replace(row("a"), support={"real_docs": 150, "real_documents": 150, "synth_docs": 150,
+                                      "synth_documents": 150, "real_half_docs": 75})
+    assert support_text(same) == "150/150 docs · 75/– half docs"
+    other = replace(row("a"), support={"real_docs": 150, "real_documents": 120, "synth_docs": 150,
+                                       "synth_documents": 150})
+    assert support_text(other) == "120/150 docs · 150/150 docs"
