@@ -19,7 +19,8 @@ Cost is bounded: every metric gets at most ``noise_splits`` splits (option, defa
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -51,19 +52,27 @@ def real_split(ctx: AuditContext, j: int) -> tuple[CorpusData, CorpusData]:
     return ctx.shared_value(f"noise_split_{j}", make)
 
 
-def split_gaps(ctx: AuditContext, fn: Callable[[CorpusData], float | None], k: int,
-               first: tuple[float | None, float | None] | None = None) -> list[float]:
-    """``fn(half B) - fn(half A)`` over ``k`` real splits (``first``: the values of split 0, if known)."""
+def pair_gaps(halves: Iterable[tuple[Any, Any]], values: Callable[[Any, Any], tuple[float | None, float | None]],
+              first: tuple[float | None, float | None] | None = None) -> list[float]:
+    """``vb - va`` over the half-vs-half splits ``halves`` yields, ``(va, vb) = values(half A, half B)``
+    (``first``: split 0's values, when known); a split with a missing or infinite value gives no gap."""
     gaps = []
-    for j in range(k):
-        if j == 0 and first is not None:
-            va, vb = first
-        else:
-            a, b = real_split(ctx, j)
-            va, vb = fn(a), fn(b)
+    for j, (a, b) in enumerate(halves):
+        va, vb = first if j == 0 and first is not None else values(a, b)
         if va is not None and vb is not None and np.isfinite(va) and np.isfinite(vb):
             gaps.append(float(vb - va))
     return gaps
+
+
+def real_splits(ctx: AuditContext, k: int) -> Iterator[tuple[CorpusData, CorpusData]]:
+    """The first ``k`` real half-vs-half splits (:func:`real_split`), each made when it is reached."""
+    return (real_split(ctx, j) for j in range(k))
+
+
+def split_gaps(ctx: AuditContext, fn: Callable[[CorpusData], float | None], k: int,
+               first: tuple[float | None, float | None] | None = None) -> list[float]:
+    """``fn(half B) - fn(half A)`` over ``k`` real splits (``first``: the values of split 0, if known)."""
+    return pair_gaps(real_splits(ctx, k), lambda a, b: (fn(a), fn(b)), first)
 
 
 def split_method(k: int, half: int) -> str:
@@ -93,6 +102,22 @@ def bootstrap_gaps(values: np.ndarray, n_synth: int, statistic: Callable[[np.nda
         b = statistic(v[rng.integers(0, n, size=(r, n_synth))])
         out.extend(np.asarray(b - a, dtype=float).tolist())
     return out
+
+
+def mean_of_rows(x: np.ndarray) -> np.ndarray:
+    """The mean of each replicate's resampled values (a :func:`bootstrap_gaps` statistic)."""
+    return x.mean(axis=1)
+
+
+def bootstrap_mean_noise(values, n_synth: int, random_state) -> dict:
+    """``{"null_gaps", "noise_method"}`` of a mean of per-document values (a rate: 0/1 flags, scaled as the
+    row is): :func:`bootstrap_gaps` of the real values, sized like the comparison; ``{}`` when a side has
+    no value."""
+    v = np.asarray(values, dtype=float)
+    if not len(v) or not n_synth:
+        return {}
+    return {"null_gaps": bootstrap_gaps(v, n_synth, mean_of_rows, random_state=random_state),
+            "noise_method": bootstrap_method(len(v), n_synth)}
 
 
 def bootstrap_method(n: int, n_synth: int, replicates: int = BOOTSTRAP_REPLICATES) -> str:

@@ -14,13 +14,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
-
 from audit.compare import count_test_of_shares, insufficient, pairwise_entry, per_corpus_entry
 from audit.context import AuditContext, CorpusData
 from audit.families import FamilyOutput
 from audit.families.language import doc_languages, gate, language_subset, too_little
-from audit.noise import bootstrap_gaps, bootstrap_method, ratio_of_sums, real_split, split_method, splits_for
+from audit.noise import (bootstrap_gaps, bootstrap_mean_noise, bootstrap_method, ratio_of_sums, real_split,
+                         split_method, splits_for)
 from metrics.bias import BiasProfile, bias_profile, gender_term_counts, gender_term_share
 from metrics.bias_assoc import association_table, group_sentiment_drift, sentiment_table, \
     stereotype_amplification_drift
@@ -85,18 +84,6 @@ ENGLISH_ONLY = {"gender_term_share": "the gendered-term list", "representation_d
 def _english_addresses(spans: list, langs: list[str]) -> list:
     """Street-address patterns are English: drop their matches in documents in other languages."""
     return [s if lang == "en" else [x for x in s if x[0] != "street_address"] for s, lang in zip(spans, langs)]
-
-
-def _rate_noise(ctx: AuditContext, real_flags: list[bool], n_synth: int, salt: int) -> dict:
-    """``null_gaps`` and ``noise_method`` of a rate per 1,000 documents: document-bootstrap resamples of the
-    real documents' 0/1 flags, sized like the comparison (nothing when a side is empty). The row's p-value
-    is then also Fisher's on the counts (``count_test_of_shares``): with no flagged real document every
-    resample's gap is 0, and one flagged synthetic document would read as p = 0."""
-    if not real_flags or not n_synth:
-        return {}
-    flags = 1000.0 * np.asarray(real_flags, dtype=float)
-    return {"null_gaps": bootstrap_gaps(flags, n_synth, lambda x: x.mean(axis=1), random_state=ctx.rng(salt)),
-            "noise_method": bootstrap_method(len(flags), n_synth)}
 
 
 def run(ctx: AuditContext) -> FamilyOutput:
@@ -179,8 +166,11 @@ def run(ctx: AuditContext) -> FamilyOutput:
     tr, ts = toxic_spans(ctx.real.texts), toxic_spans(ctx.synth.texts)
     tsp = (tr, ts, [tr[i] for i in ia], [tr[i] for i in ib])
     tox = [toxicity_rate(c.texts, ids=ids(c), spans=sp) for c, sp in zip(corpora, tsp)]
+    # rates per 1,000 documents: their noise from resampled real documents' flags (x 1,000); their p-value
+    # also Fisher's on the counts, since with no flagged real document every resample's gap is 0
     out.entries.append(count_test_of_shares(
-        per_corpus_entry("toxicity_rate", *tox, **_rate_noise(ctx, [bool(x[1]) for x in tr], len(ts), 81)),
+        per_corpus_entry("toxicity_rate", *tox,
+                         **bootstrap_mean_noise([1000.0 * bool(x[1]) for x in tr], len(ts), ctx.rng(81))),
         tox[0], tox[1], per=1000))
     langs = doc_languages(full)
     pr = _english_addresses(pii_spans(full.real.texts), langs["real"])
@@ -189,7 +179,8 @@ def run(ctx: AuditContext) -> FamilyOutput:
     pii = [pii_rate(c.texts, ids=ids(c), spans=sp) for c, sp in zip(full_corpora, psp)]
     out.entries.append(count_test_of_shares(
         per_corpus_entry("pii_rate", *pii, details={"street_address_languages": ["en"]},
-                         **_rate_noise(ctx, [bool(x) for x in pr], len(ps), 82)), pii[0], pii[1], per=1000))
+                         **bootstrap_mean_noise([1000.0 * bool(x) for x in pr], len(ps), ctx.rng(82))),
+        pii[0], pii[1], per=1000))
     out.entries = [gate(e, coverage, ENGLISH_ONLY[e.name]) if e.name in ENGLISH_ONLY else e for e in out.entries]
     if too_little(coverage):  # nothing English to read: no tables computed from other languages
         representation, top, sent_rows, rows, skipped = [], [], [], [], 0

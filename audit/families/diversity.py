@@ -19,7 +19,7 @@ import numpy as np
 from audit.compare import per_corpus_entry
 from audit.context import AuditContext, CorpusData
 from audit.families import FamilyOutput
-from audit.noise import real_split, split_gaps, split_method, splits_for
+from audit.noise import pair_gaps, real_splits, split_gaps, split_method, splits_for
 from metrics.diversity_homogenization import homogenization_rate
 from metrics.diversity_lexical import compression_ratio, distinct_n, is_word, mattr_corpus, ngram_entropy
 from metrics.diversity_repetition import (
@@ -82,12 +82,7 @@ def _tail_entry(ctx: AuditContext, budget: int, seed):
     a_s, b_s = surv(ctx.real_a, ctx.synth), surv(ctx.real_b, ctx.synth)
     # noise: the same two directions on several real splits (split 0 is the one above)
     k = splits_for(ctx, "tail_survival_score") if ctx.noise_floor else 1
-    gaps = []
-    for j in range(k):
-        a, b = real_split(ctx, j)
-        x, y = (ab, ba) if j == 0 else (surv(a, b), surv(b, a))
-        if x.value is not None and y.value is not None and np.isfinite(x.value) and np.isfinite(y.value):
-            gaps.append(float(y.value - x.value))
+    gaps = pair_gaps(real_splits(ctx, k), lambda a, b: (surv(a, b).value, surv(b, a).value), (ab.value, ba.value))
     # real: each half's rare words found in the other half; synth: each half's rare words found in synth
     return per_corpus_entry("tail_survival_score", _mean_result(ab, ba), _mean_result(a_s, b_s), ab, ba,
                             details={"budget_words": budget}, null_gaps=gaps or None,

@@ -16,7 +16,7 @@ import numpy as np
 
 from audit.compare import count_test_of_shares, pairwise_entry, per_corpus_entry
 from audit.context import CorpusStats
-from audit.noise import DEFAULT_SPLITS
+from audit.noise import DEFAULT_SPLITS, pair_gaps
 from metrics.copying import token_window
 from metrics.duplication import cluster_rate_result, snippet
 from metrics.duplication_full import (
@@ -256,11 +256,7 @@ def full_rows(real_stats: CorpusStats, synth_stats: CorpusStats, options: dict, 
                     f"corpus by content hash ({size:,} vs {size:,} documents)")
 
     def noise(rate, first: tuple[MetricResult, MetricResult]) -> dict:
-        gaps = []
-        for j, (a, b) in enumerate(splits):
-            va, vb = (x.value for x in (first if j == 0 else (rate(a), rate(b))))
-            if va is not None and vb is not None:
-                gaps.append(vb - va)
+        gaps = pair_gaps(splits, lambda a, b: (rate(a).value, rate(b).value), (first[0].value, first[1].value))
         return {"null_gaps": gaps, "noise_method": noise_method} if size and gaps else {}
 
     r, s = exact_rate(real, real.all), exact_rate(synth, synth.all)

@@ -17,7 +17,7 @@ from audit.compare import lift, per_corpus_entry
 from audit.context import AuditContext, CorpusData
 from audit.families import FamilyOutput
 from audit.families.language import doc_languages, gate, language_subset
-from audit.noise import bootstrap_gaps, bootstrap_method
+from audit.noise import bootstrap_mean_noise
 from metrics.properties import distribution_test, doc_rate, document_properties, mean_property, shared_histogram
 from metrics.result import MetricResult
 
@@ -48,19 +48,10 @@ def _summary(values: np.ndarray, rate: bool) -> MetricResult:
         return _NAN
 
 
-def _mean_rows(x: np.ndarray) -> np.ndarray:
-    return x.mean(axis=1)
-
-
-def _noise(ctx: AuditContext, real: np.ndarray, synth: np.ndarray,
-           salt: int) -> tuple[list[float] | None, str | None]:
-    """Real-vs-real gaps of the mean from document-bootstrap resamples of the real values, sized like the
-    compared values (the defined ones: readability is English-only); ``(None, None)`` when a side has none."""
-    r, s = real[np.isfinite(real)], synth[np.isfinite(synth)]
-    if not len(r) or not len(s):
-        return None, None
-    return (bootstrap_gaps(r, len(s), _mean_rows, random_state=ctx.rng(salt)),
-            bootstrap_method(len(r), len(s)))
+def _noise(ctx: AuditContext, real: np.ndarray, synth: np.ndarray, salt: int) -> dict:
+    """The noise of a mean from document-bootstrap resamples of the real values, sized like the compared
+    values: the defined ones (readability is English-only)."""
+    return bootstrap_mean_noise(real[np.isfinite(real)], int(np.isfinite(synth).sum()), ctx.rng(salt))
 
 
 def _examples(c: CorpusData, flags: np.ndarray, limit: int = 5) -> list[dict]:
@@ -83,7 +74,7 @@ def run(ctx: AuditContext) -> FamilyOutput:
     for i, (prop, name) in enumerate(ROWS.items()):
         rate = prop in RATES
         res = [_summary(p[prop], rate) for p in (pr, ps, pa, pb)]
-        gaps, method = _noise(ctx, np.asarray(pr[prop], float), np.asarray(ps[prop], float), 70 + i)
+        noise = _noise(ctx, np.asarray(pr[prop], float), np.asarray(ps[prop], float), 70 + i)
         try:
             t = distribution_test(pr[prop], ps[prop])
         except ValueError:
@@ -96,8 +87,7 @@ def run(ctx: AuditContext) -> FamilyOutput:
         if rate:
             extra["examples_synth"] = _examples(S, ps[prop])
             extra["examples_real"] = _examples(R, pr[prop])
-        entry = per_corpus_entry(name, *res, details=extra, p_value=None if t is None else t.p_value,
-                                 null_gaps=gaps, noise_method=method)
+        entry = per_corpus_entry(name, *res, details=extra, p_value=None if t is None else t.p_value, **noise)
         if prop in ENGLISH_ONLY:
             entry = gate(entry, coverage, ENGLISH_ONLY[prop])
         entries.append(entry)
