@@ -175,9 +175,11 @@ def main(argv: list[str] | None = None) -> int:
             if not args.command:
                 parser.print_help()
                 return 2
+            from audit.imports import lean_docs
             from audit.threads import limited_threads
 
-            with limited_threads():  # one BLAS/OpenMP thread unless CORPUS_AUDIT_THREADS says more
+            # one BLAS/OpenMP thread unless CORPUS_AUDIT_THREADS says more; SciPy without re-rendered docstrings
+            with limited_threads(), lean_docs():
                 return COMMANDS[args.command](args)
     except AuditError as e:
         msg = str(e).splitlines()[0] if str(e) else type(e).__name__
