@@ -55,3 +55,36 @@ def test_phrase_spans_equal_a_needle_by_needle_scan(monkeypatch):
     slow = [ps.spans(t) for t in texts]
     assert fast == slow
     assert sum(any(v is not None for v in s.values()) for s in fast) > len(texts) // 2  # most texts hit
+
+
+def _dangling_by_regex(text: str) -> bool:
+    """The reference: the regular expression searched over the last 40 characters, for every text."""
+    from metrics.defects import _OPEN_END
+
+    return bool(_OPEN_END.search(text.rstrip()[-40:]))
+
+
+# word characters and not, ASCII and not, with Unicode's case-folding traps: dotless/dotted i, long s, Kelvin
+_TAIL_CHARS = st.sampled_from(list("aAnNdDtThHeEiIsSuU_3 ,.-–=\n!?") + ["İ", "ı", "ſ", "K", "é", "и", "И", "в", "ч",
+                                                                         "т", "о", "Т", "Ч", "²", "٣", "中"])
+
+
+def test_dangling_ending_equals_the_regular_expression_on_real_and_tricky_texts():
+    from metrics.defects import _OPEN_WORD_LIST, dangling_ending
+
+    texts = corpus_texts() + ["", " ", "and", "AND", "brand", "sand and", "x_and", "_and", "3and", "der_", "É and",
+                              "éand", "İN", "İn", "ın", "daſ", "DAS", "ЧТО", "что", "нечто", "И", "в", "в.", "x —",
+                              "x–", "x«", "x =", "x (", "the\n", "a" * 38 + " and", "a" * 45, "and" + "x" * 40]
+    texts += [f"Some words {w}" for w in _OPEN_WORD_LIST] + [f"Some words {w.upper()}" for w in _OPEN_WORD_LIST]
+    got = [dangling_ending(t) for t in texts]
+    assert got == [_dangling_by_regex(t) for t in texts]
+    assert sum(got) > len(_OPEN_WORD_LIST)  # many say yes: every listed word, upper case too
+
+
+@settings(max_examples=600, deadline=None)
+@given(st.lists(st.one_of(_TAIL_CHARS, st.sampled_from(["and", "THE", "İN", "daſ", "ЧТО", "Und", "o", "e"])), max_size=30))
+def test_dangling_ending_equals_the_regular_expression_on_generated_texts(chars):
+    from metrics.defects import dangling_ending
+
+    text = "".join(chars)
+    assert dangling_ending(text) == _dangling_by_regex(text)
