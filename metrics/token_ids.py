@@ -45,6 +45,7 @@ class TokenIds(Sequence):
         if root is None:
             self._ranks: OrderedDict[bytes, np.ndarray] = OrderedDict()
             self._memo: dict[str, np.ndarray] = {}
+            self._key_text: tuple[list[str], list[bytes]] | None = None  # the keys, and as UTF-8
 
     @classmethod
     def encode(cls, docs_tokens: Sequence[Sequence[str]]) -> TokenIds:
@@ -125,35 +126,52 @@ class TokenIds(Sequence):
         """Rank of every root document by ``(digest, key)``; equal keys share a rank."""
         return kept_ranks(self._ranks, salt, self._keys)
 
-    def _keys(self) -> list[str]:
-        vocab = self.vocab
-        toks = [vocab[t] for t in self.flat.tolist()]
-        off = self.offsets.tolist()
-        return [token_key(toks[off[r]:off[r + 1]]) for r in range(len(off) - 1)]
+    def _keys(self) -> tuple[list[str], list[bytes]]:
+        """The root documents' keys and their UTF-8 bytes, spelt out once per corpus (not once per salt:
+        a metric whose generator draws a new salt for every call ranks the corpus every time)."""
+        root = self._root
+        if root._key_text is None:
+            vocab = root.vocab
+            toks = [vocab[t] for t in root.flat.tolist()]
+            off = root.offsets.tolist()
+            keys = [token_key(toks[off[r]:off[r + 1]]) for r in range(len(off) - 1)]
+            root._key_text = keys, utf8(keys)
+        return root._key_text
+
+
+def utf8(keys: Sequence[str]) -> list[bytes]:
+    """Each key's bytes as :func:`content_ranks` hashes them."""
+    return [k.encode("utf-8", "surrogatepass") for k in keys]
 
 
 def kept_ranks(kept: OrderedDict, salt: bytes, keys) -> np.ndarray:
-    """``content_ranks(keys(), salt)``, kept for the last ``RANKS_KEPT`` salts in ``kept``."""
+    """``content_ranks(keys, salt, encoded)``, kept for the last ``RANKS_KEPT`` salts in ``kept``
+    (``keys()`` gives the keys and their :func:`utf8` bytes)."""
     if salt not in kept:
-        kept[salt] = content_ranks(keys(), salt)
+        keys_, encoded = keys()
+        kept[salt] = content_ranks(keys_, salt, encoded)
         while len(kept) > RANKS_KEPT:
             kept.popitem(last=False)
     kept.move_to_end(salt)
     return kept[salt]
 
 
-def content_ranks(keys: Sequence[str], salt: bytes) -> np.ndarray:
-    """Rank of every key by ``(blake2b(salt + key), key)``, equal keys sharing a rank (int32)."""
+def content_ranks(keys: Sequence[str], salt: bytes, encoded: Sequence[bytes] | None = None) -> np.ndarray:
+    """Rank of every key by ``(blake2b(salt + key), key)``, equal keys sharing a rank (int32).
+
+    ``encoded``: the keys' :func:`utf8` bytes, when they are kept (else they are encoded here).
+    """
     n = len(keys)
     head = hashlib.blake2b(salt, digest_size=8)
 
-    def one(key: str, copy=head.copy) -> bytes:
+    def one(key: bytes, copy=head.copy) -> bytes:
         h = copy()
-        h.update(key.encode("utf-8", "surrogatepass"))
+        h.update(key)
         return h.digest()
 
     # the digests read as big-endian integers: they compare like the digests' bytes
-    digest = np.frombuffer(b"".join(map(one, keys)), dtype=">u8").astype(np.uint64)
+    digest = np.frombuffer(b"".join(map(one, utf8(keys) if encoded is None else encoded)),
+                           dtype=">u8").astype(np.uint64)
     order = np.argsort(digest, kind="stable")
     d = digest[order]
     new = np.ones(n, dtype=bool)  # does this position start a new (digest, key)?
@@ -184,6 +202,7 @@ class RankedTexts(Sequence):
         if root is None:
             self._ranks: OrderedDict[bytes, np.ndarray] = OrderedDict()
             self._memo: dict[str, list] = {}
+            self._encoded: list[bytes] | None = None
 
     def __len__(self) -> int:
         return len(self._texts) if self.rows is None else len(self.rows)
@@ -205,7 +224,13 @@ class RankedTexts(Sequence):
         idx = np.asarray(idx, dtype=np.int64)
         return RankedTexts(self._texts, idx if self.rows is None else self.rows[idx], self._root)
 
+    def _keys(self) -> tuple[Sequence[str], list[bytes]]:
+        """The texts and their UTF-8 bytes (encoded once per corpus)."""
+        if self._encoded is None:
+            self._encoded = utf8(self._texts)
+        return self._texts, self._encoded
+
     def order(self, salt: bytes) -> np.ndarray:
         root = self._root
-        ranks = kept_ranks(root._ranks, salt, lambda: root._texts)
+        ranks = kept_ranks(root._ranks, salt, root._keys)
         return np.argsort(ranks if self.rows is None else ranks[self.rows], kind="stable")

@@ -77,3 +77,28 @@ def test_content_ranks_on_many_keys_equal_the_definition():
     keys = ["".join(rng.choice(alphabet, rng.integers(0, 6)).tolist()) for _ in range(400)]
     for salt in (b"", (123456789).to_bytes(8, "little")):
         assert content_ranks(keys, salt).tolist() == _dense_ranks(keys, salt)
+
+
+def test_keys_are_spelt_out_once_per_corpus_and_rank_like_the_definition(monkeypatch):
+    # a generator drawing a new salt per call ranks the corpus each time: the keys and their bytes are kept
+    docs = [["a", "b"], [], ["é", "\ud800"], ["a", "b"], ["c"], ["b", "a"]]
+    ids = TokenIds.encode(docs)
+    sub = ids.subset([5, 1, 3])
+    calls = []
+    real_utf8 = tid.utf8
+    monkeypatch.setattr(tid, "utf8", lambda keys: calls.append(len(keys)) or real_utf8(keys))
+    keys = ["\x1f".join(d) for d in docs]
+    for i, salt in enumerate((b"s%d" % j).ljust(8, b"\x00") for j in range(2 * tid.RANKS_KEPT + 1)):
+        view = sub if i % 2 else ids
+        want = _dense_ranks(keys, salt)
+        rows = view.root_rows().tolist()
+        assert view.order(salt).tolist() == sorted(range(len(rows)), key=lambda p: (want[rows[p]], p))
+    assert calls == [len(docs)]  # the corpus's keys encoded once, for every salt and view
+    texts = ["x", "é", "", "x", "\ud800"]
+    rt = RankedTexts(texts)
+    for salt in (b"t1", b"t2", b"t3"):
+        want = _dense_ranks(texts, salt)
+        assert rt.order(salt).tolist() == sorted(range(len(texts)), key=lambda p: (want[p], p))
+        assert rt.subset([4, 0, 3]).order(salt).tolist() == sorted(range(3), key=lambda p: (want[[4, 0, 3][p]], p))
+    assert calls == [len(docs), len(texts)]
+    assert content_ranks(keys, b"s", real_utf8(keys)).tolist() == _dense_ranks(keys, b"s")
