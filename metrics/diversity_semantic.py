@@ -13,7 +13,57 @@ from metrics.kmeans import fit_kmeans
 from metrics.result import MetricResult
 
 
+class UnitRows:
+    """Rows already through :func:`_unit_rows` (kept rows, unit length; the warnings; how many rows the
+    input had): every function here takes it in place of the embeddings. Made by :class:`UnitCorpus`."""
+
+    __slots__ = ("rows", "warnings", "n_input")
+
+    def __init__(self, rows: np.ndarray, warnings: list[str], n_input: int):
+        self.rows, self.warnings, self.n_input = rows, warnings, n_input
+
+
+class UnitCorpus:
+    """A corpus's embeddings normalised once, for the metrics on it and on its subsets.
+
+    ``take(rows)`` is what :func:`_unit_rows` makes of ``emb[rows]`` (the same rows, warnings and errors:
+    the norms and divisions are row by row), as a :class:`UnitRows`; where ``_unit_rows`` would raise
+    (no rows, non-finite values, all rows zero) it gives ``emb[rows]`` itself, for the metric to raise.
+    """
+
+    def __init__(self, emb):
+        self.emb = emb
+        x = np.asarray(emb, dtype=np.float64)
+        self.ok = x.ndim == 2 and x.shape[0] > 0 and bool(np.isfinite(x).all())
+        if self.ok:
+            norms = np.linalg.norm(x, axis=1)
+            self.keep = norms > 0
+            self.unit = x[self.keep] / norms[self.keep, None]
+            self.where = np.cumsum(self.keep) - 1  # a kept row's position in ``unit``
+
+    def take(self, rows: np.ndarray | None = None):
+        """``_unit_rows(emb[rows])`` (``rows`` None: all, in order) as a :class:`UnitRows`."""
+        if rows is not None:
+            rows = np.asarray(rows, dtype=np.int64)
+        if not self.ok or (rows is not None and len(rows) == 0):
+            return self.emb if rows is None else np.asarray(self.emb)[rows]
+        keep = self.keep if rows is None else self.keep[rows]
+        if not keep.any():
+            return self.emb if rows is None else np.asarray(self.emb)[rows]
+        n = len(keep)
+        warnings = [] if keep.all() else [f"{int((~keep).sum())} all-zero embedding rows left out"]
+        if rows is None:
+            return UnitRows(self.unit, warnings, n)
+        return UnitRows(self.unit[self.where[rows[keep]]], warnings, n)
+
+
+def _n_input(emb) -> int:
+    return emb.n_input if isinstance(emb, UnitRows) else len(np.asarray(emb))
+
+
 def _unit_rows(emb, what: str = "embeddings") -> tuple[np.ndarray, list[str]]:
+    if isinstance(emb, UnitRows):
+        return emb.rows, list(emb.warnings)
     x = np.asarray(emb, dtype=np.float64)
     if x.ndim != 2 or x.shape[0] == 0:
         raise ValueError(f"{what} must be a non-empty 2-D array, got shape {x.shape}")
@@ -95,7 +145,7 @@ def vendi_score(emb, *, sample_size: int | None = None, random_state=None) -> Me
         loo = np.array([_entropy_exp(lam - proj[groups == j].sum(axis=0)) for j in range(10)])
         se = math.sqrt(9 / 10 * float(((loo - loo.mean()) ** 2).sum()))
         ci = (v - 1.96 * se, v + 1.96 * se)
-    return MetricResult(v, ci=ci, n=n, sampled=n < len(np.asarray(emb)), details={"dim": x.shape[1]},
+    return MetricResult(v, ci=ci, n=n, sampled=n < _n_input(emb), details={"dim": x.shape[1]},
                         warnings=warnings)
 
 

@@ -214,3 +214,57 @@ def test_row_order_resorts_every_run_of_equal_digests(monkeypatch):
     # digests: 3.0's bytes (00 00 40 40) sort before 1.0's (00 00 80 3f); in each run 4.0 < 5.0 and 2.0 < 9.0
     assert row_order(x, 0).tolist() == [3, 2, 1, 0]
     assert row_order(np.array([[1.0, 2.0], [3.0, 0.0], [1.0, 2.0]]), 0).tolist() == [1, 0, 2]  # equal rows: by position
+
+
+def _bits(a):
+    return np.ascontiguousarray(a, dtype=np.float64).view(np.int64)
+
+
+@pytest.mark.parametrize("zero_rows", [(), (2, 7)])
+def test_unit_corpus_takes_the_rows_unit_rows_would_make_of_the_subset(zero_rows):
+    from metrics.diversity_semantic import UnitCorpus, UnitRows, _unit_rows
+
+    rng = np.random.default_rng(5)
+    emb = rng.normal(size=(60, 16)).astype(np.float32) * rng.uniform(0.1, 9, size=(60, 1)).astype(np.float32)
+    emb[list(zero_rows)] = 0
+    uc = UnitCorpus(emb)
+    c = fit_clusters([emb], k=2, sample_size=60, random_state=1)
+    for rows in (None, np.arange(60), rng.permutation(60)[:25], np.array([7, 3, 7, 2, 59]), np.arange(0, 60, 3)):
+        got = uc.take(rows)
+        sub = emb if rows is None else emb[rows]
+        want, warn = _unit_rows(sub)
+        assert isinstance(got, UnitRows) and got.n_input == len(sub)
+        assert np.array_equal(_bits(got.rows), _bits(want)) and got.warnings == warn
+        # the metrics give the same numbers, bit for bit, from either
+        assert vendi_score(got, sample_size=20, random_state=3) == vendi_score(sub, sample_size=20, random_state=3)
+        assert mean_pairwise_cosine(got, random_state=4) == mean_pairwise_cosine(sub, random_state=4)
+        assert assign_clusters(got, c).tolist() == assign_clusters(sub, c).tolist()
+        assert cluster_entropy(got, c) == cluster_entropy(sub, c)
+    assert np.array_equal(fit_clusters([uc.take()], k=2, sample_size=60, random_state=1), c)
+    # where _unit_rows would raise, the rows themselves go to the metric, which raises as before
+    assert uc.take(np.array([], dtype=np.int64)).shape == (0, 16)
+    if zero_rows:
+        assert uc.take(np.array(zero_rows)).tolist() == [[0.0] * 16] * len(zero_rows)
+    bad = emb.copy()
+    bad[4, 0] = np.nan
+    assert UnitCorpus(bad).take(np.array([1, 2])) is not None and not isinstance(UnitCorpus(bad).take(), UnitRows)
+    with pytest.raises(ValueError, match="NaN"):
+        vendi_score(UnitCorpus(bad).take(np.array([4, 5])))
+
+
+def test_the_diversity_family_cuts_subsets_from_the_roots_normalised_rows():
+    from audit.context import CorpusData
+    from audit.families.diversity import _unit_rows
+    from metrics.diversity_semantic import _unit_rows as unit_rows
+
+    rng = np.random.default_rng(6)
+    emb = rng.normal(size=(40, 8)).astype(np.float32)
+    emb[5] = 0
+    root = CorpusData("real", [None] * 40, emb, 40)
+    half = root.subset(np.arange(3, 40, 2), "real_a")
+    quarter = half.subset(np.array([4, 0, 9, 1]), "q")
+    unit = _unit_rows({})
+    for c, rows in ((root, None), (half, None), (quarter, None), (half, np.array([2, 1])), (root, np.array([5, 6]))):
+        got = unit(c, rows)
+        want, warn = unit_rows(c.embeddings if rows is None else c.embeddings[rows])
+        assert np.array_equal(_bits(got.rows), _bits(want)) and got.warnings == warn

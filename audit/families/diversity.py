@@ -29,6 +29,7 @@ from metrics.diversity_repetition import (
     self_repetition,
 )
 from metrics.diversity_semantic import (
+    UnitCorpus,
     assign_clusters,
     cluster_entropy,
     fit_clusters,
@@ -89,8 +90,21 @@ def _tail_entry(ctx: AuditContext, budget: int, seed):
                             noise_method=split_method(k, len(ctx.real_a)) if gaps else None)
 
 
-def _cluster_section(ctx: AuditContext, centroids: np.ndarray, limit: int = 6) -> list[dict]:
-    lr, ls = assign_clusters(ctx.real.embeddings, centroids), assign_clusters(ctx.synth.embeddings, centroids)
+def _unit_rows(units: dict) -> Callable[..., object]:
+    """``unit(c, rows=None)``: the semantic metrics' normalised rows of ``c.embeddings[rows]``, cut from its
+    root corpus's rows, normalised once (``units`` keeps them) instead of once per metric, half and split."""
+    def unit(c: CorpusData, rows: np.ndarray | None = None):
+        while c.parent is not None:  # a subset: its rows of the parent
+            rows = c.indices if rows is None else np.asarray(c.indices)[rows]
+            c = c.parent
+        if id(c) not in units:
+            units[id(c)] = (c, UnitCorpus(c.embeddings))
+        return units[id(c)][1].take(rows)
+    return unit
+
+
+def _cluster_section(ctx: AuditContext, centroids: np.ndarray, unit, limit: int = 6) -> list[dict]:
+    lr, ls = assign_clusters(unit(ctx.real), centroids), assign_clusters(unit(ctx.synth), centroids)
     k = len(centroids)
     cr, cs = np.bincount(lr, minlength=k), np.bincount(ls, minlength=k)
     sr, ss = cr / max(1, len(lr)), cs / max(1, len(ls))
@@ -158,13 +172,14 @@ def run(ctx: AuditContext) -> FamilyOutput:
         pass
 
     # semantic: Vendi is capped by n when n < d, so all four at the same number of rows
+    unit = _unit_rows({})
     m_sem = min(docs, 5000)
     out.entries.append(_four(ctx, "vendi_score", lambda c: vendi_score(
-        c.embeddings, sample_size=m_sem, random_state=ctx.rng(40)), details={"sample_docs": m_sem}))
+        unit(c), sample_size=m_sem, random_state=ctx.rng(40)), details={"sample_docs": m_sem}))
     out.entries.append(_four(ctx, "pairwise_similarity_rate", lambda c: mean_pairwise_cosine(
-        c.embeddings, random_state=ctx.rng(41))))
+        unit(c), random_state=ctx.rng(41))))
     try:
-        centroids = fit_clusters([ctx.real.embeddings, ctx.synth.embeddings], k=opt.get("clusters", 30),
+        centroids = fit_clusters([unit(ctx.real), unit(ctx.synth)], k=opt.get("clusters", 30),
                                  random_state=ctx.rng(42))
     except ValueError:
         centroids = None
@@ -174,12 +189,12 @@ def run(ctx: AuditContext) -> FamilyOutput:
         def ent(c: CorpusData) -> MetricResult:
             e = c.embeddings
             if len(e) > m_cl and c.name in ("real", "synth"):  # real vs synth at the same size
-                e = e[row_order(e, ctx.rng(43))[:m_cl]]
-            return cluster_entropy(e, centroids)
+                return cluster_entropy(unit(c, row_order(e, ctx.rng(43))[:m_cl]), centroids)
+            return cluster_entropy(unit(c), centroids)
 
         out.entries.append(_four(ctx, "cluster_entropy_score", ent, details={"k": len(centroids)}))
         if ctx.sections:
-            out.sections["diversity_clusters"] = _cluster_section(ctx, centroids)
+            out.sections["diversity_clusters"] = _cluster_section(ctx, centroids, unit)
     else:
         nan = MetricResult(NAN, warnings=["too few documents to cluster"])
         out.entries.append(per_corpus_entry("cluster_entropy_score", nan, nan))
