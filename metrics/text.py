@@ -26,6 +26,7 @@ English tokenises exactly as before.
 from __future__ import annotations
 
 import hashlib
+import heapq
 import logging
 import re
 import unicodedata
@@ -160,5 +161,10 @@ def tokenize_all(texts: Iterable[str]) -> list[list[str]]:
 def top_counts(counts, k: int | None = None) -> list:
     """``Counter.most_common`` with ties broken by the key, so the order never depends on hashing
     (string hashes differ between processes, and reports must be byte-identical)."""
-    items = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
-    return items if k is None else items[:k]
+    def key(kv):
+        return -kv[1], kv[0]
+
+    if k is None or k < 0:
+        return sorted(counts.items(), key=key)[:k]
+    # the k first of that order without sorting them all (heapq documents it as sorted(...)[:k])
+    return heapq.nsmallest(k, counts.items(), key=key)

@@ -123,3 +123,19 @@ def test_without_icu_space_less_runs_fall_back_to_characters(monkeypatch):
 
     monkeypatch.setattr(text_mod, "_icu_word_breaker", lambda: None)
     assert text_mod.tokenize("ผมชอบ") == ["ผ", "ม", "ช", "อ", "บ"]
+
+
+def test_top_counts_equal_the_full_sort_cut_at_k():
+    import random
+    from collections import Counter
+
+    from metrics.text import top_counts
+
+    rng = random.Random(3)
+    for trial in range(60):
+        words = ["".join(rng.choice("abé") for _ in range(rng.randint(0, 4))) for _ in range(rng.randint(0, 90))]
+        counts = Counter(words) if trial % 2 else Counter(tuple(w) for w in words)  # string and n-gram keys
+        want = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+        assert top_counts(counts) == want
+        for k in (-2, -1, 0, 1, 2, 3, 10, len(want) - 1, len(want), len(want) + 5):
+            assert top_counts(counts, k) == want[:k], k
