@@ -124,6 +124,16 @@ def _ngram_table(docs_tokens, n: int, budget: int, random_state) -> tuple[np.nda
     return rows[first[seen]], counts[seen], total
 
 
+def _distinct_ids(a: np.ndarray, b: np.ndarray) -> int:
+    """``len(np.union1d(a, b))`` for token ids (non-negative ints), marked in a table instead of sorted."""
+    ends = np.concatenate([a, b])
+    if not len(ends):
+        return 0
+    seen = np.zeros(int(ends.max()) + 1, dtype=bool)
+    seen[ends] = True
+    return int(np.count_nonzero(seen))
+
+
 def _budget_warning(total: int, budget: int, n: int) -> list[str]:
     return [] if total >= budget else [f"only {total} {n}-grams (budget {budget})"]
 
@@ -155,8 +165,8 @@ def distinct_n(
     grams, counts, total = _ngram_table(docs_tokens, n, budget, random_state)
     if total == 0:
         return MetricResult(float("nan"), n=len(docs_tokens), warnings=["no n-grams"])
-    uni = np.union1d(grams[:, 0], grams[:, -1])  # the words that start or end an n-gram
-    vocab = min(float(len(uni)) ** n, 1e12)
+    uni = _distinct_ids(grams[:, 0], grams[:, -1])  # the words that start or end an n-gram
+    vocab = min(float(uni) ** n, 1e12)
     ead = expectation_adjusted_distinct(len(counts), total, int(vocab))
     return MetricResult(len(counts) / total, n=len(docs_tokens), details={"ngrams": total, "ead": ead},
                         warnings=_budget_warning(total, budget, n))

@@ -170,3 +170,14 @@ def test_compression_ratio_budget_and_partial_chunk_boundaries():
     assert one.ci == (one.value, one.value)
     assert compression_ratio(texts, chunk_bytes=256, budget_bytes=128).details["chunks"] == 1  # budget = half
     assert compression_ratio(texts_of(40, 1000)).details["chunk_bytes"] == 16_384  # default chunk
+
+
+def test_distinct_ids_count_the_union_of_first_and_last_words():
+    from metrics.diversity_lexical import _distinct_ids
+
+    rng = np.random.default_rng(2)
+    for size, top in ((0, 5), (1, 1), (7, 3), (300, 50), (2000, 9000)):
+        a = rng.integers(0, top, size).astype(np.int32)
+        b = rng.integers(0, top, size).astype(np.int32)
+        assert _distinct_ids(a, b) == len(np.union1d(a, b))
+        assert _distinct_ids(a, a[:0]) == len(np.unique(a))
