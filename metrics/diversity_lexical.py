@@ -117,11 +117,31 @@ def _ngram_table(docs_tokens, n: int, budget: int, random_state) -> tuple[np.nda
         code = np.zeros(total, dtype=np.int64)
         for j in range(n):
             code = code * v + rows[:, j]
-        _, first, counts = np.unique(code, return_index=True, return_counts=True)
-    else:  # a vocabulary past 2M words at n = 3: the rows themselves
-        _, first, counts = np.unique(rows, axis=0, return_index=True, return_counts=True)
+        first, counts = _first_counts(code)
+        return rows[first], counts, total
+    # a vocabulary past 2M words at n = 3: the rows themselves
+    _, first, counts = np.unique(rows, axis=0, return_index=True, return_counts=True)
     seen = np.argsort(first, kind="stable")
     return rows[first[seen]], counts[seen], total
+
+
+def _first_counts(code: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Where each distinct value of ``code`` first appears and how often it appears, in order of first
+    appearance: ``np.unique(code, return_index=True, return_counts=True)`` reordered by its index, with an
+    unstable argsort (several times faster than the stable one ``return_index`` needs): a value's first
+    position is the least of its positions, whatever their order."""
+    if not len(code):
+        return np.zeros(0, dtype=np.intp), np.zeros(0, dtype=np.intp)
+    perm = code.argsort()
+    s = code[perm]
+    new = np.empty(len(s), dtype=bool)
+    new[0] = True
+    np.not_equal(s[1:], s[:-1], out=new[1:])
+    starts = np.flatnonzero(new)
+    first = np.minimum.reduceat(perm, starts)
+    counts = np.diff(np.append(starts, len(s)))
+    seen = np.argsort(first)  # distinct positions: any sort gives this order
+    return first[seen], counts[seen]
 
 
 def _distinct_ids(a: np.ndarray, b: np.ndarray) -> int:

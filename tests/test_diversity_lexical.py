@@ -181,3 +181,18 @@ def test_distinct_ids_count_the_union_of_first_and_last_words():
         b = rng.integers(0, top, size).astype(np.int32)
         assert _distinct_ids(a, b) == len(np.union1d(a, b))
         assert _distinct_ids(a, a[:0]) == len(np.unique(a))
+
+
+def test_first_counts_equal_unique_reordered_by_first_appearance():
+    from metrics.diversity_lexical import _first_counts
+
+    rng = np.random.default_rng(4)
+    cases = [np.zeros(0, np.int64), np.array([5]), np.array([3, 3, 3]), np.arange(50)[::-1].copy()]
+    cases += [rng.integers(0, top, size) * 7919 for size, top in ((20, 3), (500, 40), (5000, 4000), (30000, 10**12))]
+    for code in cases:
+        code = np.asarray(code, dtype=np.int64)
+        _, first, counts = np.unique(code, return_index=True, return_counts=True)
+        seen = np.argsort(first, kind="stable")
+        got_first, got_counts = _first_counts(code)
+        assert got_first.tolist() == first[seen].tolist() and got_counts.tolist() == counts[seen].tolist()
+        assert got_first.dtype == first.dtype and got_counts.dtype == counts.dtype
