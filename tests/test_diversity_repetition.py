@@ -363,3 +363,23 @@ def test_closest_other_length_equals_the_lexsort_per_document():
             want.append(int(lens[np.lexsort((lens, d))[0]]))
         assert _closest_other_length(lens).tolist() == want
     assert _closest_other_length(np.array([5, 1, 9])).tolist() == [1, 5, 5]  # 5: 1 and 9 tie, the shorter
+
+
+@pytest.mark.parametrize("pack", [True, False])
+def test_ngrams_within_equal_the_unique_rows_definition(pack, monkeypatch):
+    import metrics.diversity_repetition as rep
+
+    if not pack:  # the vocabulary too large to pack: the rows themselves
+        monkeypatch.setattr(rep, "PACK_LIMIT", 1)
+    rng = np.random.default_rng(11)
+    for size, top, docs in ((0, 5, 1), (1, 3, 1), (9, 2, 3), (400, 30, 40), (3000, 9000, 200)):
+        flat = (rng.zipf(1.4, size) % top).astype(np.int32)
+        doc = np.sort(rng.integers(0, docs, size))
+        for n in (1, 2, 3, 4):
+            start, grams, code = rep._ngrams_within(flat, doc, n)
+            want_start = [i for i in range(size - n + 1) if doc[i] == doc[i + n - 1]]
+            rows = np.array([flat[i:i + n] for i in want_start], dtype=np.int32).reshape(-1, n)
+            want_grams, want_code = np.unique(rows, axis=0, return_inverse=True)
+            assert start.tolist() == want_start
+            assert grams.dtype == want_grams.dtype and grams.tolist() == want_grams.tolist()
+            assert code.dtype == np.int64 and code.tolist() == want_code.reshape(-1).tolist()
