@@ -6,6 +6,7 @@ clusters) of whether the synthetic share differs from the real share.
 """
 from __future__ import annotations
 
+import heapq
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -57,8 +58,17 @@ def _keywords(tokens_by_cluster: list[Counter], n_keywords: int) -> list[list[st
     out = []
     for c in tokens_by_cluster:
         size = sum(c.values()) or 1
-        scored = sorted(((cnt / size) * np.log1p(a / total[w]), w) for w, cnt in c.items())
-        out.append([w for _, w in reversed(scored[-n_keywords:])])
+        if n_keywords < 1:  # scored[-0:] is every word
+            scored = sorted(((cnt / size) * np.log1p(a / total[w]), w) for w, cnt in c.items())
+            out.append([w for _, w in reversed(scored[-n_keywords:])])
+            continue
+        # the same scores, element by element (float64 divisions, log1p, product), as arrays; the words of
+        # a cluster are distinct, so the n largest (score, word) pairs are the n last of the sorted list
+        ws = list(c)
+        cnt = np.fromiter(c.values(), dtype=np.int64, count=len(ws))
+        tot = np.fromiter((total[w] for w in ws), dtype=np.int64, count=len(ws))
+        score = ((cnt / size) * np.log1p(a / tot)).tolist()
+        out.append([w for _, w in heapq.nlargest(n_keywords, zip(score, ws))])
     return out
 
 

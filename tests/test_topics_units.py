@@ -92,3 +92,36 @@ def test_cluster_js_warns_nothing_on_empty_clusters():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert cluster_js(fit).value == pytest.approx(1.0)
+
+
+def _keywords_by_the_full_sort(tokens_by_cluster, n_keywords):
+    """The c-TF-IDF keywords as first written: every (score, word) of a cluster sorted, the last n reversed."""
+    from collections import Counter
+
+    total = Counter()
+    for c in tokens_by_cluster:
+        total.update(c)
+    a = np.mean([sum(c.values()) for c in tokens_by_cluster]) if tokens_by_cluster else 0.0
+    out = []
+    for c in tokens_by_cluster:
+        size = sum(c.values()) or 1
+        scored = sorted(((cnt / size) * np.log1p(a / total[w]), w) for w, cnt in c.items())
+        out.append([w for _, w in reversed(scored[-n_keywords:])])
+    return out
+
+
+def test_keywords_equal_the_full_sort_of_every_score():
+    import random
+    from collections import Counter
+
+    from metrics.topics import _keywords
+
+    rng = random.Random(9)
+    vocab = ["w%d" % i for i in range(300)] + ["é", "z", "a"]
+    for trial in range(40):
+        bags = []
+        for _ in range(rng.randint(0, 12)):
+            # few distinct counts: many equal scores, whose order the words decide
+            bags.append(Counter({w: rng.choice((1, 1, 2, 3, 50)) for w in rng.sample(vocab, rng.randint(0, 60))}))
+        for n in (0, 1, 3, 5, 8, 100):
+            assert _keywords(bags, n) == _keywords_by_the_full_sort(bags, n), (trial, n)
