@@ -21,6 +21,7 @@ from collections.abc import Sequence
 import numpy as np
 
 RANKS_KEPT = 4  # salts whose ranks are kept: a metric runs one salt over a corpus and its subsets in turn
+SALTS_MET = 64  # salts remembered as asked for once by a subset (8 bytes each)
 
 
 def token_key(tokens: Sequence[str]) -> str:
@@ -46,6 +47,7 @@ class TokenIds(Sequence):
             self._ranks: OrderedDict[bytes, np.ndarray] = OrderedDict()
             self._memo: dict[str, np.ndarray] = {}
             self._key_text: tuple[list[str], list[bytes]] | None = None  # the keys, and as UTF-8
+            self._met: OrderedDict[bytes, None] = OrderedDict()  # salts a subset asked for, not ranked
 
     @classmethod
     def encode(cls, docs_tokens: Sequence[Sequence[str]]) -> TokenIds:
@@ -118,8 +120,23 @@ class TokenIds(Sequence):
 
     # -- the content-keyed seeded order -----------------------------------------------------------------
     def order(self, salt: bytes) -> np.ndarray:
-        """Positions of this view's documents in the order ``sorted`` by ``(blake2b(salt + key), key)``."""
-        ranks = self._root._ranks_for(salt)
+        """Positions of this view's documents in the order ``sorted`` by ``(blake2b(salt + key), key)``.
+
+        A subset asking for a salt the corpus has not met ranks its own documents only (a generator that
+        draws a new salt per call, as ``tail_survival``'s, never asks twice); the corpus is ranked, and
+        the ranks kept, once a salt comes back or the whole corpus asks. Either way the same order: the
+        dense ranks of a subset's keys order it as the corpus's ranks restricted to it do.
+        """
+        root = self._root
+        if self.rows is not None and salt not in root._ranks and salt not in root._met:
+            root._met[salt] = None
+            while len(root._met) > SALTS_MET:
+                root._met.popitem(last=False)
+            keys, encoded = root._keys()
+            rows = self.rows.tolist()
+            return np.argsort(content_ranks([keys[r] for r in rows], salt, [encoded[r] for r in rows]),
+                              kind="stable")
+        ranks = root._ranks_for(salt)
         return np.argsort(ranks[self.root_rows()], kind="stable")
 
     def _ranks_for(self, salt: bytes) -> np.ndarray:

@@ -102,3 +102,38 @@ def test_keys_are_spelt_out_once_per_corpus_and_rank_like_the_definition(monkeyp
         assert rt.subset([4, 0, 3]).order(salt).tolist() == sorted(range(3), key=lambda p: (want[[4, 0, 3][p]], p))
     assert calls == [len(docs), len(texts)]
     assert content_ranks(keys, b"s", real_utf8(keys)).tolist() == _dense_ranks(keys, b"s")
+
+
+def test_a_subset_meeting_a_new_salt_ranks_its_own_documents_in_the_same_order(monkeypatch):
+    rng = np.random.default_rng(12)
+    alphabet = ["a", "b", "é", "\ud800"]
+    docs = [rng.choice(alphabet, rng.integers(0, 4)).tolist() for _ in range(300)]  # many equal documents
+    keys = ["\x1f".join(d) for d in docs]
+    sizes = []
+    real_ranks = tid.content_ranks
+    monkeypatch.setattr(tid, "content_ranks", lambda k, salt, enc=None: sizes.append(len(k)) or real_ranks(k, salt, enc))
+
+    def want(view, salt):
+        ranks = _dense_ranks(keys, salt)
+        rows = view.root_rows().tolist()
+        return sorted(range(len(rows)), key=lambda p: (ranks[rows[p]], p))
+
+    ids = TokenIds.encode(docs)
+    half = ids.subset(rng.permutation(300)[:140])
+    quarter = half.subset(np.array([5, 0, 77, 5, 139, 3]))  # a repeated row too
+    for i in range(6):  # a new salt per call, subsets only: each ranks its own documents
+        salt = (b"new%d" % i).ljust(8, b"\x00")
+        view = (half, quarter)[i % 2]
+        assert view.order(salt).tolist() == want(view, salt)
+    assert sizes == [140, 6] * 3
+    sizes.clear()
+    salt = b"again\x00\x00\x00"  # a salt that comes back: the corpus is ranked once, then kept
+    for view in (half, quarter, ids, half):
+        assert view.order(salt).tolist() == want(view, salt)
+    assert sizes == [140, 300]
+    sizes.clear()
+    salt = b"root1st\x00"  # the corpus first: ranked and kept for its subsets
+    for view in (ids, half, quarter):
+        assert view.order(salt).tolist() == want(view, salt)
+    assert sizes == [300]
+    assert len(ids._met) <= tid.SALTS_MET
