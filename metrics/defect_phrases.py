@@ -85,6 +85,7 @@ class PhraseSet:
         }
         self._patterns = [re.compile(p) for p in LEFTOVER_PATTERNS]
         self._needles = {c: _needle_index(self._compiled[c]) for c in CATEGORIES}
+        self._all = _all_needles(self._needles)
 
     def __getstate__(self):
         return {"lists": self.lists}
@@ -95,14 +96,18 @@ class PhraseSet:
     def __eq__(self, other: object) -> bool:
         return isinstance(other, PhraseSet) and other.lists == self.lists
 
-    def _first(self, category: str, text: str, folded: str, lo: int = 0) -> tuple[int, int] | None:
+    def _first(self, category: str, text: str, folded: str, lo: int = 0,
+               present: set[int] | None = None) -> tuple[int, int] | None:
+        """The first span of ``category`` in ``text[lo:]``, trying the entries whose needle ``folded``
+        contains (``present``: those entries, when the caller found them already)."""
         best = None
         entries = self._compiled[category]
-        auto, always = self._needles[category]
-        present = set(always)  # the entries whose needle occurs in ``folded`` (one Aho-Corasick pass), in order
-        if auto is not None:
-            for _, idx in auto.iter(folded):
-                present.update(idx)
+        if present is None:
+            auto, always = self._needles[category]
+            present = set(always)  # the entries whose needle occurs in ``folded`` (one Aho-Corasick pass)
+            if auto is not None:
+                for _, idx in auto.iter(folded):
+                    present.update(idx)
         if not present:  # most texts: no needle, nothing to search
             return None
         for i in sorted(present):
@@ -117,19 +122,42 @@ class PhraseSet:
         folded = _fold(text)
         lead = len(text) - len(text.lstrip())
         head = text[: lead + PREAMBLE_WINDOW]
-        out = {  # a short text is its own head and tail: folded once
+        lo = max(0, len(text.rstrip()) - SIGNOFF_WINDOW)
+        if len(head) == len(text) and lo == 0 and self._all is not None:
+            # a short text is its own head and tail: every category looks in the same folded text, so one
+            # pass of the automaton of all needles finds each category's candidates
+            present = self._present_all(folded)
+            out = {c: self._first(c, text, folded, 0, present[c]) for c in ("refusal", "preamble", "signoff",
+                                                                             "leftover")}
+            self._placeholders(text, out)
+            return out
+        out = {
             "refusal": self._first("refusal", text, folded),
             "preamble": self._first("preamble", head, folded if len(head) == len(text) else _fold(head)),
             "signoff": None,
             "leftover": self._first("leftover", text, folded),
         }
-        lo = max(0, len(text.rstrip()) - SIGNOFF_WINDOW)
         out["signoff"] = self._first("signoff", text, folded if lo == 0 else _fold(text[lo:]), lo)
+        self._placeholders(text, out)
+        return out
+
+    def _present_all(self, folded: str) -> dict[str, set[int]]:
+        """Per category, the entries whose needle ``folded`` contains: one pass of the automaton of every
+        category's needles (:func:`_all_needles`), with each category's needle-less entries."""
+        auto, always = self._all
+        present = {c: set(always[c]) for c in CATEGORIES}
+        for _, hits in auto.iter(folded):
+            for c, idx in hits:
+                present[c].update(idx)
+        return present
+
+    def _placeholders(self, text: str, out: dict) -> None:
+        """Template role tokens and unfilled placeholders (:data:`LEFTOVER_PATTERNS`) as leftovers, where
+        one comes before the leftover phrase found."""
         for rx in self._patterns if ("<" in text or "{" in text or "[" in text) else ():
             m = rx.search(text)
             if m and (out["leftover"] is None or m.start() < out["leftover"][0]):
                 out["leftover"] = m.span()
-        return out
 
 
 def _needle_index(entries: list) -> tuple:
@@ -152,6 +180,26 @@ def _needle_index(entries: list) -> tuple:
         auto.add_word(needle, tuple(idx))
     auto.make_automaton()
     return auto, always
+
+
+def _all_needles(needles: dict) -> tuple | None:
+    """One automaton of every category's needles: needle -> ((category, indices of its entries), ...), and
+    each category's entries without a needle; None when no category has a needle."""
+    import ahocorasick
+
+    by_needle: dict[str, list] = {}
+    for c, (auto, _) in needles.items():
+        if auto is None:
+            continue
+        for needle, idx in auto.items():
+            by_needle.setdefault(needle, []).append((c, idx))
+    if not by_needle:
+        return None
+    auto = ahocorasick.Automaton()
+    for needle, hits in by_needle.items():
+        auto.add_word(needle, tuple(hits))
+    auto.make_automaton()
+    return auto, {c: always for c, (_, always) in needles.items()}
 
 
 def _flatten(data: object, what: str) -> dict[str, list[str]]:

@@ -30,8 +30,9 @@ def test_rules_equal_the_full_measures_on_generated_texts(words):
     assert document_defects(text).gopher == _full_rules(text)
 
 
-def _first_by_scan(ps, category, text, folded, lo=0):
-    """The reference: every entry tried whose needle is a substring of ``folded`` (no automaton)."""
+def _first_by_scan(ps, category, text, folded, lo=0, present=None):
+    """The reference: every entry tried whose needle is a substring of ``folded`` (no automaton; the
+    candidates the fast path found, ``present``, are ignored)."""
     best = None
     for needle, rx in ps._compiled[category]:
         if needle and needle not in folded:
@@ -88,3 +89,17 @@ def test_dangling_ending_equals_the_regular_expression_on_generated_texts(chars)
 
     text = "".join(chars)
     assert dangling_ending(text) == _dangling_by_regex(text)
+
+
+def test_phrase_spans_with_needles_shared_by_categories_equal_the_scan(monkeypatch):
+    """One automaton holds every category's needles: a needle in several categories counts for each."""
+    from metrics.defect_phrases import PhraseSet, phrase_set
+
+    ps = phrase_set({"refusal": ["sorry", "i cannot"], "preamble": ["sure", "sorry"], "signoff": ["sorry", "bye"],
+                     "leftover": ["Sure:", "input"]})
+    texts = ["Sure: sorry, I cannot. Bye", "sorry", "Sure thing", "SURE:\nsorry", "bye input", "nothing here",
+             "x" * 150 + " sorry bye", "sorry " + "y" * 400 + " bye"]  # short texts, then long ones
+    fast = [ps.spans(t) for t in texts]
+    monkeypatch.setattr(PhraseSet, "_first", _first_by_scan)
+    assert fast == [ps.spans(t) for t in texts]
+    assert fast[1] == {"refusal": (0, 5), "preamble": (0, 5), "signoff": (0, 5), "leftover": None}
