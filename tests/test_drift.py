@@ -432,3 +432,45 @@ def test_frechet_sample_equals_reference_on_the_drawn_rows():
     rng = np.random.default_rng(9)
     a, b = xr[_sample(50, 20, rng)], xs[_sample(45, 20, rng)]
     assert frechet_distance(xr, xs, n=20, random_state=9).value == pytest.approx(reference_frechet(a, b), rel=1e-9)
+
+
+def test_mmd_median_distance_equals_np_median_bit_for_bit():
+    """The median heuristic's σ: one in-place partition of the squared distances, then square roots of
+    the middle values, equals np.median(np.sqrt(d2[triu mask])) to the last bit; the pairs come out in
+    the mask's row-major order (the fallback's mean sums them in that order)."""
+    from metrics.drift import _median_distance, _upper_pairs
+
+    rng = np.random.default_rng(7)
+    cases = []
+    for n in (2, 3, 4, 5, 6, 7, 30, 31, 200, 301):  # odd and even pair counts
+        z = rng.normal(size=(n, 5)) * rng.choice([1e-3, 1.0, 1e3])
+        sq = np.einsum("ij,ij->i", z, z)
+        cases.append(np.maximum(sq[:, None] + sq[None, :] - 2.0 * (z @ z.T), 0.0))
+        r = rng.integers(0, 4, size=(n, n)).astype(float)  # many ties, zeros
+        cases.append(np.triu(r, 1) + np.triu(r, 1).T)
+        cases.append(np.zeros((n, n)))
+    nan = cases[-3].copy()
+    nan[0, 1] = np.nan
+    cases.append(nan)
+    for d2 in cases:
+        off = d2[np.triu(np.ones(d2.shape, dtype=bool), 1)]
+        pairs = _upper_pairs(d2)
+        assert pairs.dtype == off.dtype and np.array_equal(pairs, off, equal_nan=True)
+        want = float(np.median(np.sqrt(off)))
+        got = _median_distance(d2.copy())
+        assert np.isnan(got) if np.isnan(want) else got.hex() == want.hex(), (len(d2), got, want)
+    assert len(_upper_pairs(np.zeros((1, 1)))) == 0
+
+
+def test_mmd_sigma_equals_the_median_heuristic_on_its_sample():
+    """σ in details is the median of the pooled sample's pairwise distances, as np.median gives it."""
+    rng = np.random.default_rng(3)
+    a, b = rng.normal(size=(140, 8)), rng.normal(0.3, 1.0, size=(90, 8))
+    for cap in (60, 1000):
+        r = mmd2_rbf(a, b, max_n=cap, n_perm=5, random_state=11)
+        g = np.random.default_rng(11)
+        z = np.vstack([a[seeded_subsample(len(a), cap, g)], b[seeded_subsample(len(b), cap, g)]])
+        sq = np.einsum("ij,ij->i", z, z)
+        d2 = np.maximum(sq[:, None] + sq[None, :] - 2.0 * (z @ z.T), 0.0)
+        want = float(np.median(np.sqrt(d2[np.triu(np.ones(d2.shape, dtype=bool), 1)])))
+        assert r.details["sigma"] == float(np.sqrt(want * want))
