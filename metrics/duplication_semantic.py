@@ -30,7 +30,9 @@ def semantic_duplicate_pairs(emb: np.ndarray, *, threshold: float = 0.95) -> lis
     pairs: list[tuple[int, int, float]] = []
     for a in range(0, x.shape[0], _BLOCK):
         scores = x[a:a + _BLOCK] @ x[a:].T  # row r is document a + r against documents a, a + 1, ...
-        r, c = np.nonzero(np.triu(scores >= cut, k=1))  # column c > row r: each pair once, i < j
+        r, c = np.nonzero(scores >= cut)  # row-major, as np.nonzero(np.triu(scores >= cut, k=1))
+        upper = c > r  # column c > row r: each pair once, i < j (no triu copy of the block's mask)
+        r, c = r[upper], c[upper]
         sims = np.minimum(scores[r, c], 1.0).tolist()
         pairs.extend(zip((r + a).tolist(), (c + a).tolist(), sims))
     return pairs  # row-major within each block and blocks in order: already sorted by (i, j)

@@ -149,3 +149,24 @@ def test_semantic_rate_rejects_nan_and_empty():
         semantic_duplicate_rate(x)
     with pytest.raises(ValueError, match="non-empty"):
         semantic_duplicate_rate(np.zeros((0, 4), dtype=np.float32))
+
+
+@pytest.mark.parametrize("block", [1, 7, 64, 1024])
+def test_semantic_pairs_equal_the_triu_mask_formulation(monkeypatch, block):
+    """Each block's pairs i < j are its mask's nonzeros filtered to column > row: the same list (order,
+    indices and cosines) as np.nonzero(np.triu(mask, 1)), blocks of any size, thresholds low and high."""
+    import metrics.duplication_semantic as ds
+
+    rng = np.random.default_rng(5)
+    x = _vectors(150, 8, rng)
+    x = np.vstack([x, x[:20], x[40:45]])  # exact copies: cosine 1 off the diagonal
+    monkeypatch.setattr(ds, "_BLOCK", block)
+    for thr in (-1.0, 0.0, 0.5, 0.95, 1.0):
+        want = []
+        cut = thr - 1e-6
+        for a in range(0, len(x), block):
+            scores = x[a:a + block] @ x[a:].T
+            r, c = np.nonzero(np.triu(scores >= cut, k=1))
+            want.extend(zip((r + a).tolist(), (c + a).tolist(), np.minimum(scores[r, c], 1.0).tolist()))
+        got = semantic_duplicate_pairs(x, threshold=thr)
+        assert got == want and all(type(s) is float for _, _, s in got)
