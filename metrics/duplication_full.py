@@ -74,9 +74,44 @@ def exact_groups(exact: np.ndarray, idx: np.ndarray, order: np.ndarray | None = 
     return rep, group
 
 
+def stable_order(keys: np.ndarray) -> np.ndarray:
+    """``np.argsort(keys, kind="stable")``, the same permutation. Unsigned keys of at most 32 bits (the
+    LSH band keys) are packed with their positions into one uint64 each, key in the high half, and
+    sorted unstably (numpy's SIMD sort): the packed values are distinct, so their order is the key
+    order with ties by position, which is the stable order; ~9x faster than the stable sort on 16k keys.
+    Other keys: the stable argsort itself."""
+    keys = np.asarray(keys)
+    if keys.ndim != 1 or keys.dtype.kind != "u" or keys.dtype.itemsize > 4 or len(keys) >= 2**32:
+        return np.argsort(keys, kind="stable")
+    packed = keys.astype(np.uint64)
+    packed <<= np.uint64(32)
+    packed |= np.arange(len(keys), dtype=np.uint64)
+    packed.sort()
+    packed &= np.uint64(0xFFFFFFFF)
+    return packed.astype(np.intp)
+
+
+def search_sorted_both(sorted_keys: np.ndarray, needles: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``(np.searchsorted(sorted_keys, needles, "left"), np.searchsorted(sorted_keys, needles, "right"))``.
+
+    The same positions, found for the needles in sorted order (numpy's binary search starts from the
+    previous needle's position when needles ascend: ~3x faster on 16k random band keys, the sort
+    included) and put back in the needles' order. Needles that are not small unsigned keys: searched
+    as given."""
+    needles = np.asarray(needles)
+    if needles.ndim != 1 or needles.dtype.kind != "u" or needles.dtype.itemsize > 4 or len(needles) < 2:
+        return np.searchsorted(sorted_keys, needles, "left"), np.searchsorted(sorted_keys, needles, "right")
+    o = stable_order(needles)
+    ns = needles[o]
+    lo, hi = np.empty(len(needles), np.intp), np.empty(len(needles), np.intp)
+    lo[o] = np.searchsorted(sorted_keys, ns, "left")
+    hi[o] = np.searchsorted(sorted_keys, ns, "right")
+    return lo, hi
+
+
 def _bucket_pairs(keys: np.ndarray, members: np.ndarray) -> np.ndarray:
     """Pairs of ``members`` with equal ``keys`` (all pairs in small buckets, a window in big ones)."""
-    o = np.argsort(keys, kind="stable")
+    o = stable_order(keys)
     k, m = keys[o], members[o]
     same = np.flatnonzero(k[1:] == k[:-1])
     if len(same) == 0:
@@ -122,10 +157,10 @@ def cross_candidates(q_bands: np.ndarray, q_docs: np.ndarray, r_bands: np.ndarra
 
 def _join(q_keys, q_docs, r_keys, r_docs, max_postings: int) -> np.ndarray:
     """All (q, r) with equal keys, at most ``max_postings`` reference docs per key."""
-    o = np.argsort(r_keys, kind="stable")
+    o = stable_order(r_keys)
     rk, rd = r_keys[o], r_docs[o]
-    lo = np.searchsorted(rk, q_keys, "left")
-    hi = np.minimum(np.searchsorted(rk, q_keys, "right"), lo + max_postings)
+    lo, hi = search_sorted_both(rk, q_keys)
+    hi = np.minimum(hi, lo + max_postings)
     cnt = hi - lo
     hit = np.flatnonzero(cnt > 0)
     if len(hit) == 0:

@@ -417,3 +417,27 @@ def test_exact_copies_match_without_lsh_candidates():
     assert best == {i: (i, 1.0) for i in range(6)}
     # only the unrelated text goes through LSH: its candidates are the real documents sharing a band key
     assert checked == sum(int((fs.bands[6] == fr.bands[r]).any()) for r in range(6))
+
+
+def test_stable_order_and_sorted_search_equal_numpy():
+    """stable_order is np.argsort(kind="stable") (packed uint32 keys and positions, or the argsort
+    itself) and search_sorted_both is np.searchsorted left and right, for any keys and needles."""
+    from metrics.duplication_full import search_sorted_both, stable_order
+
+    rng = np.random.default_rng(9)
+    for n in (0, 1, 2, 3, 17, 500, 20000):
+        for dtype, hi in ((np.uint32, 2**32), (np.uint32, 7), (np.uint16, 2**16), (np.uint8, 3),
+                          (np.int64, 50), (np.uint64, 2**64 - 1), (np.float64, 5)):
+            keys = rng.integers(0, hi, n, dtype=np.uint64, endpoint=False).astype(dtype)
+            if n > 10:
+                keys[: n // 4] = keys[n // 4: 2 * (n // 4)]  # ties
+            o = stable_order(keys)
+            want = np.argsort(keys, kind="stable")
+            assert o.dtype == want.dtype and np.array_equal(o, want), (n, dtype)
+            rk = keys[o]
+            for needles in (keys[::-1], rng.permutation(keys),
+                            rng.integers(0, hi, n // 2 + 1, dtype=np.uint64).astype(dtype), keys[:0]):
+                lo, up = search_sorted_both(rk, needles)
+                wl, wu = np.searchsorted(rk, needles, "left"), np.searchsorted(rk, needles, "right")
+                assert lo.dtype == wl.dtype and up.dtype == wu.dtype
+                assert np.array_equal(lo, wl) and np.array_equal(up, wu), (n, dtype)
