@@ -47,7 +47,9 @@ def _balls_containing(points: np.ndarray, centres: np.ndarray, radii: np.ndarray
     for s in range(0, len(points), block):
         p = points[s:s + block]
         d2 = np.einsum("ij,ij->i", p, p)[:, None] + c2[None, :] - 2.0 * (p @ centres.T)
-        counts[s:s + block] = (np.sqrt(np.maximum(d2, 0.0)) < radii[None, :]).sum(axis=1)
+        np.maximum(d2, 0.0, out=d2)  # the same operations in place: no temporary per step
+        np.sqrt(d2, out=d2)
+        counts[s:s + block] = np.count_nonzero(d2 < radii[None, :], axis=1)
     return counts
 
 

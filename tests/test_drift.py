@@ -474,3 +474,20 @@ def test_mmd_sigma_equals_the_median_heuristic_on_its_sample():
         d2 = np.maximum(sq[:, None] + sq[None, :] - 2.0 * (z @ z.T), 0.0)
         want = float(np.median(np.sqrt(d2[np.triu(np.ones(d2.shape, dtype=bool), 1)])))
         assert r.details["sigma"] == float(np.sqrt(want * want))
+
+
+@pytest.mark.parametrize("block", [1, 5, 64, 1024])
+def test_balls_containing_equals_the_plain_formulation(block):
+    """In-place max/sqrt and count_nonzero give the counts of the expression written out."""
+    from metrics.drift_manifold import _balls_containing
+
+    rng = np.random.default_rng(4)
+    pts, cen = rng.normal(size=(300, 6)), rng.normal(size=(250, 6))
+    cen[:20] = pts[:20]  # zero distances (clipped negatives)
+    radii = rng.uniform(0.0, 3.0, len(cen))
+    radii[:5] = 0.0
+    d = np.sqrt(np.maximum(np.einsum("ij,ij->i", pts, pts)[:, None] + np.einsum("ij,ij->i", cen, cen)[None, :]
+                           - 2.0 * (pts @ cen.T), 0.0))
+    want = (d < radii[None, :]).sum(axis=1)
+    got = _balls_containing(pts, cen, radii, block=block)
+    assert got.dtype == np.int64 and np.array_equal(got, want) and 0 < want.sum() < len(pts) * len(cen)
