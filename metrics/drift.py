@@ -48,7 +48,38 @@ def bootstrap_roc_auc(y: np.ndarray, scores: np.ndarray, counts: np.ndarray) -> 
     Equals ``roc_auc(y[idx], scores[idx])`` for each resample ``idx`` (ties count one half): the
     Mann–Whitney count weighted by the multiplicities, over the tie groups of the sorted scores. NaN
     for a resample with only one class.
+
+    Integer counts (the bootstrap's) are summed as integers: every sum of :func:`_bootstrap_roc_auc_float`
+    is then an integer or half-integer below 2**53 (each resample's total weight is at most 2**26: else
+    the float path), so
+    exact in any order, and the same numerator and denominator reach the one float division.
     """
+    order = np.argsort(scores, kind="stable")
+    c = counts[order]  # a fresh array: changed in place below
+    if c.dtype.kind not in "iu" or c.ndim != 2 or c.size == 0 or c.min() < 0 or int(c.max()) * len(c) > 2**26:
+        return _bootstrap_roc_auc_float(y, scores, counts)
+    s = scores[order]
+    starts = np.flatnonzero(np.r_[True, s[1:] != s[:-1]])  # first row of each group of tied scores
+    c = c.astype(np.int64, copy=False)
+    is_pos = y[order] == 1
+    neg = c.copy()
+    neg[is_pos] = 0
+    pos = c
+    pos[~is_pos] = 0
+    if len(starts) < len(c):
+        pos, neg = np.add.reduceat(pos, starts, axis=0), np.add.reduceat(neg, starts, axis=0)  # (groups, B)
+    twice = np.cumsum(neg, axis=0)
+    twice -= neg  # negatives strictly below each group
+    twice *= 2
+    twice += neg  # 2 * (below + 0.5 * neg)
+    twice *= pos
+    num = twice.sum(axis=0) / 2.0
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return num / (pos.sum(axis=0).astype(np.float64) * neg.sum(axis=0).astype(np.float64))
+
+
+def _bootstrap_roc_auc_float(y: np.ndarray, scores: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """:func:`bootstrap_roc_auc` in float64 (any weights)."""
     order = np.argsort(scores, kind="stable")
     s = scores[order]
     starts = np.flatnonzero(np.r_[True, s[1:] != s[:-1]])  # first row of each group of tied scores

@@ -491,3 +491,25 @@ def test_balls_containing_equals_the_plain_formulation(block):
     want = (d < radii[None, :]).sum(axis=1)
     got = _balls_containing(pts, cen, radii, block=block)
     assert got.dtype == np.int64 and np.array_equal(got, want) and 0 < want.sum() < len(pts) * len(cen)
+
+
+def test_bootstrap_auc_integer_path_equals_float_formulation_bit_for_bit():
+    """Integer counts take the integer sums; the AUCs are the float64 formulation's to the last bit
+    (ties, one-class resamples, several count dtypes), and non-integer or huge weights take the float path."""
+    from metrics.drift import _bootstrap_roc_auc_float
+
+    rng = np.random.default_rng(12)
+    for n, b, ties in ((1, 3, False), (2, 5, False), (7, 40, True), (300, 60, True), (3000, 30, False),
+                       (3000, 30, True)):
+        y = (rng.random(n) < 0.4).astype(float)
+        scores = rng.normal(size=n)
+        if ties:
+            scores = np.round(scores, 1)
+        counts = np.stack([np.bincount(rng.integers(0, n, n), minlength=n) for _ in range(b)], 1)
+        for dt in (np.int64, np.int32, np.uint8, np.uint64):
+            got = bootstrap_roc_auc(y, scores, counts.astype(dt))
+            want = _bootstrap_roc_auc_float(y, scores, counts)
+            assert got.dtype == want.dtype and got.tobytes() == want.tobytes(), (n, b, ties, dt)
+    y, scores = np.r_[0.0, 1.0, 0.0, 1.0], np.r_[0.1, 0.2, 0.2, 0.05]
+    for w in (np.array([[0.5, 1.0], [1.5, 2.0], [1.0, 0.0], [2.0, 1.0]]), np.full((4, 2), 2**25), np.full((4, 2), 2**40), np.r_[3, 2**40, 5, 7][:, None]):
+        assert bootstrap_roc_auc(y, scores, w).tobytes() == _bootstrap_roc_auc_float(y, scores, w).tobytes()
