@@ -33,6 +33,30 @@ def _jsd_rows(ca: np.ndarray, cb: np.ndarray) -> np.ndarray:
     """JSD (base 2) between count vectors, column-wise for 2-D inputs of shape (V, B)."""
     p = ca / ca.sum(axis=0, keepdims=True)
     q = cb / cb.sum(axis=0, keepdims=True)
+    if not (np.min(p, initial=0.0) >= 0 and np.min(q, initial=0.0) >= 0):  # NaN or negative shares
+        return _jsd_rows_where(p, q)
+    # The same operations as _jsd_rows_where, element by element, in three arrays instead of a dozen
+    # temporaries. Where p = 0 (np.where's 0.0 there) the ratio p / m is raised to 1 before log2 (fmax
+    # returns one of its inputs: the other ratios are > 0 and stay as they are); log2(0) = -inf would
+    # take the vector log2's slow special-value path (5.7 -> 0.9 ms on a 9,435 x 50 batch with a third
+    # zeros), and p * log2(1) = 0 * 0 is np.where's +0.0.
+    m = p + q
+    m *= 0.5
+    with np.errstate(divide="ignore", invalid="ignore"):
+        tp = np.divide(p, m)
+        np.fmax(tp, p == 0, out=tp)
+        np.log2(tp, out=tp)
+        tp *= p
+        np.divide(q, m, out=m)  # m is not needed after this
+        np.fmax(m, q == 0, out=m)
+        np.log2(m, out=m)
+        m *= q
+    tp += m
+    return 0.5 * tp.sum(axis=0)
+
+
+def _jsd_rows_where(p: np.ndarray, q: np.ndarray) -> np.ndarray:
+    """:func:`_jsd_rows` of the shares themselves, as written (any values)."""
     m = 0.5 * (p + q)
     with np.errstate(divide="ignore", invalid="ignore"):
         tp = np.where(p > 0, p * np.log2(p / m), 0.0)
