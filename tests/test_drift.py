@@ -513,3 +513,18 @@ def test_bootstrap_auc_integer_path_equals_float_formulation_bit_for_bit():
     y, scores = np.r_[0.0, 1.0, 0.0, 1.0], np.r_[0.1, 0.2, 0.2, 0.05]
     for w in (np.array([[0.5, 1.0], [1.5, 2.0], [1.0, 0.0], [2.0, 1.0]]), np.full((4, 2), 2**25), np.full((4, 2), 2**40), np.r_[3, 2**40, 5, 7][:, None]):
         assert bootstrap_roc_auc(y, scores, w).tobytes() == _bootstrap_roc_auc_float(y, scores, w).tobytes()
+
+
+@pytest.mark.parametrize("block", [1, 5, 32, 500])
+def test_squared_distances_in_place_equal_the_expression(block):
+    """Row blocks of d2 in the Gram matrix's buffer: the bits of the whole-matrix expression."""
+    from metrics.drift import _squared_distances
+
+    rng = np.random.default_rng(8)
+    z = rng.normal(size=(97, 6))
+    z[10] = z[3]  # a repeated row: a clipped negative
+    sq = np.einsum("ij,ij->i", z, z)
+    want = np.maximum(sq[:, None] + sq[None, :] - 2.0 * (z @ z.T), 0.0)
+    g = z @ z.T
+    got = _squared_distances(sq, g, block=block)
+    assert got is g and got.tobytes() == want.tobytes()
