@@ -243,7 +243,8 @@ def test_jsd_rows_equal_the_where_formulation_bit_for_bit():
     w[5] = 0.0  # a word in neither corpus: 0 / 0
     cases += [(z, w), (np.zeros((4, 2)), np.ones((4, 2))), (np.r_[2.0, -1.0, 3.0], np.r_[1.0, 2.0, 1.0])]
     for ca, cb in cases:
-        want = _jsd_rows_where(ca / ca.sum(axis=0, keepdims=True), cb / cb.sum(axis=0, keepdims=True))
-        got = _jsd_rows(ca, cb)
+        with np.errstate(invalid="ignore", divide="ignore"):  # the empty column: 0 / 0, as in unigram_jsd
+            want = _jsd_rows_where(ca / ca.sum(axis=0, keepdims=True), cb / cb.sum(axis=0, keepdims=True))
+            got = _jsd_rows(ca, cb)
         assert got.shape == want.shape and got.tobytes() == want.tobytes(), (ca.shape, got, want)
     assert np.mean([(c == 0).mean() for c, _ in cases[:10]]) > 0.2
