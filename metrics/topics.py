@@ -58,17 +58,15 @@ def _keywords(tokens_by_cluster: list[Counter], n_keywords: int) -> list[list[st
     out = []
     for c in tokens_by_cluster:
         size = sum(c.values()) or 1
-        if n_keywords < 1:  # scored[-0:] is every word
-            scored = sorted(((cnt / size) * np.log1p(a / total[w]), w) for w, cnt in c.items())
-            out.append([w for _, w in reversed(scored[-n_keywords:])])
-            continue
-        # the same scores, element by element (float64 divisions, log1p, product), as arrays; the words of
-        # a cluster are distinct, so the n largest (score, word) pairs are the n last of the sorted list
+        # each word's score (float64 division, log1p, product, element by element), best first, ties by the
+        # word: the words of a cluster are distinct, so the n largest (score, word) pairs are the last n of
+        # the sorted pairs, reversed (n < 1: Python's slice [-n:] of them, every word for 0)
         ws = list(c)
         cnt = np.fromiter(c.values(), dtype=np.int64, count=len(ws))
         tot = np.fromiter((total[w] for w in ws), dtype=np.int64, count=len(ws))
         score = ((cnt / size) * np.log1p(a / tot)).tolist()
-        out.append([w for _, w in heapq.nlargest(n_keywords, zip(score, ws))])
+        n = n_keywords if n_keywords >= 1 else max(0, len(ws) + n_keywords) if n_keywords < 0 else len(ws)
+        out.append([w for _, w in heapq.nlargest(n, zip(score, ws))])
     return out
 
 
