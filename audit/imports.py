@@ -6,9 +6,9 @@ pandas costs a process ~65 MB and ~0.3 s, a sixth of a small audit's memory; the
 pandas only in ``AuditResult.to_pandas`` (imported there). :func:`sklearn_without_pandas` imports
 scikit-learn's base with ``import pandas`` failing for that moment only; pandas imports normally later.
 
-``sklearn.utils.fixes`` also imports ``scipy.stats``. While SciPy 1.16+ imports, its decorators
-(``xp_capabilities``, ``_axis_nan_policy_factory``, ``_transition_to_rng``, ...) parse the numpydoc docstring
-of every function they decorate and render it again with a note added: ~0.5 s of a 1.5 s import, in every
+``sklearn.utils.fixes`` also imports ``scipy.stats``. While SciPy 1.17 (the version measured) imports, its
+decorators (``xp_capabilities``, ``_axis_nan_policy_factory``, ``_transition_to_rng``, ...) parse the numpydoc
+docstring of every function they decorate and render it again with a note added: ~0.5 s of a 1.5 s import, in every
 process that imports it (the audit's and its families' worker), spent on text nobody running the ``audit``
 command reads. In the command's processes (:func:`lean_docs`, set by ``audit.cli.main``) SciPy's parser is
 replaced by :class:`_OwnDocstring` for the moment of that import, so each function keeps the docstring its

@@ -250,7 +250,7 @@ def dangling_ending(text: str) -> bool:
 
     :data:`_OPEN_END` decides; an ASCII last word is looked up instead of searched for (the same answer:
     the regular expression can only match the whole run of word characters at the end, and on ASCII its
-    case-insensitive match is ``str.lower``; 12 µs -> ~1 µs a headline, ``tests/test_defect_units.py``)."""
+    case-insensitive match is ``str.lower``; 12 µs -> ~1 µs a headline, ``tests/test_defects_shortcut.py``)."""
     tail = text.rstrip()[-40:]
     if not tail:
         return False

@@ -114,15 +114,21 @@ def _ngram_table(docs_tokens, n: int, budget: int, random_state) -> tuple[np.nda
     rows = np.stack([flat[start + j] for j in range(n)], axis=1) if total else np.zeros((0, n), np.int32)
     v = max(1, len(ids.vocab))
     if v ** n < PACK_LIMIT:
-        code = np.zeros(total, dtype=np.int64)
-        for j in range(n):
-            code = code * v + rows[:, j]
-        first, counts = _first_counts(code)
+        first, counts = _first_counts(pack_rows(rows, v))
         return rows[first], counts, total
     # a vocabulary past 2M words at n = 3: the rows themselves
     _, first, counts = np.unique(rows, axis=0, return_index=True, return_counts=True)
     seen = np.argsort(first, kind="stable")
     return rows[first[seen]], counts[seen], total
+
+
+def pack_rows(rows: np.ndarray, v: int) -> np.ndarray:
+    """Each row of ids below ``v`` as one int64, ``Σ rows[:, j] · v^(n-1-j)``: equal rows, equal codes, and
+    the codes ordered as the rows are (lexicographically). The caller checks ``v ** n < PACK_LIMIT``."""
+    code = np.zeros(len(rows), dtype=np.int64)
+    for j in range(rows.shape[1]):
+        code = code * v + rows[:, j]
+    return code
 
 
 def _first_counts(code: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from metrics.diversity_lexical import PACK_LIMIT, check_docs, is_word, seeded_order, token_order
+from metrics.diversity_lexical import PACK_LIMIT, check_docs, is_word, pack_rows, seeded_order, token_order
 from metrics.result import MetricResult
 from metrics.text import ngrams, top_counts, words
 from metrics.token_ids import RankedTexts, TokenIds
@@ -135,10 +135,7 @@ def _ngrams_within(flat: np.ndarray, doc: np.ndarray, n: int) -> tuple[np.ndarra
     if v ** n < PACK_LIMIT and (not len(flat) or int(flat.min()) >= 0):
         # each row packed into one int64 in the same (lexicographic) order: the same distinct rows and
         # row numbers as np.unique(rows, axis=0), whose sort of structured rows is ~30x slower
-        packed = np.zeros(len(rows), dtype=np.int64)
-        for j in range(n):
-            packed = packed * v + rows[:, j]
-        u, code = np.unique(packed, return_inverse=True)
+        u, code = np.unique(pack_rows(rows, v), return_inverse=True)
         grams = np.empty((len(u), n), dtype=rows.dtype)
         for j in range(n - 1, -1, -1):
             grams[:, j] = u % v
