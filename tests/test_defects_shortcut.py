@@ -1,6 +1,8 @@
 """Shortcuts of the per-document defect pass must not change what it finds: ``document_defects`` skips the
 Gopher repetition measures when no rule can fire (one line, no word bigram seen twice), and phrase
 matching finds the candidate phrases with one Aho-Corasick pass instead of testing each needle."""
+import re
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -34,10 +36,10 @@ def _first_by_scan(ps, category, text, folded, lo=0, present=None):
     """The reference: every entry tried whose needle is a substring of ``folded`` (no automaton; the
     candidates the fast path found, ``present``, are ignored)."""
     best = None
-    for needle, rx in ps._compiled[category]:
+    for needle, pattern in ps._compiled[category]:  # (needle, regular expression not yet compiled)
         if needle and needle not in folded:
             continue
-        m = rx.search(text, lo)
+        m = re.compile(pattern, re.IGNORECASE).search(text, lo)
         if m and (best is None or m.start() < best[0]):
             best = m.span()
     return best

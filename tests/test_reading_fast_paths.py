@@ -51,10 +51,10 @@ def _old_fold(text):
 def _old_first(ps, category, text, folded, lo=0):
     best = None
     entries = ps._compiled[category]
-    for i, (needle, rx) in enumerate(entries):
+    for i, (needle, pattern) in enumerate(entries):
         if needle and needle not in folded:  # the plain substring test the automaton replaced
             continue
-        m = rx.search(text, lo)
+        m = re.compile(pattern, re.IGNORECASE).search(text, lo)
         if m and (best is None or m.start() < best[0]):
             best = m.span()
     return best
