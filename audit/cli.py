@@ -220,7 +220,35 @@ def entry() -> None:
         sys.stdout.flush()
     except (BrokenPipeError, OSError):
         pass
-    sys.exit(code)
+    exit_without_teardown(code)
+
+
+def exit_without_teardown(code) -> None:
+    """Exit with ``code`` as the interpreter would, less its teardown of the modules the run imported.
+
+    What a normal exit does that matters is done here: the ``atexit`` handlers run (``weakref.finalize``
+    callbacks such as the spill files' removal, multiprocessing's shutdown of pools and fork servers, logging's
+    flush) and both standard streams are flushed. What is skipped is clearing the ~1,400 modules (scikit-learn,
+    SciPy, NumPy...) one by one, with garbage collection: ~0.3 s of every audit on this machine (session 12), for
+    a process about to end. Files the command wrote are closed already (``with`` blocks; the embedding cache is
+    closed by the pipeline). When a thread that is not a daemon still runs, which the interpreter would wait
+    for, this is a plain ``sys.exit``.
+    """
+    import atexit
+    import threading
+
+    main_thread = threading.main_thread()
+    if (code is not None and not isinstance(code, int)) or any(
+            t is not main_thread and not t.daemon and t.is_alive() for t in threading.enumerate()):
+        sys.exit(code)
+    atexit._run_exitfuncs()  # and clears them: a later normal exit would not run them twice
+    status = 0 if code is None else code
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (BrokenPipeError, OSError, ValueError):
+            pass
+    os._exit(status)
 
 
 if __name__ == "__main__":  # pragma: no cover
