@@ -311,6 +311,13 @@ def main() -> None:
     args = ap.parse_args()
     if args.child_audit:
         print(json.dumps(_child_audit(args.child_audit, args.rest, t_start)))
+        # then end as that checkout's ``audit`` command ends (``audit.cli.entry``): from session 12 without the
+        # interpreter's module teardown, before it with it; the wall time counts to the process's end
+        import audit.cli as cli
+
+        ending = getattr(cli, "exit_without_teardown", None)
+        if ending is not None:
+            ending(0)
         return
     if args.child_datasketch:
         print(json.dumps(_child_datasketch(*args.child_datasketch)))

@@ -18,6 +18,7 @@ from metrics.result import MetricResult
 from metrics.text import words
 
 _NON_ALNUM = re.compile(r"[^a-z0-9]+")
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
 
 
 def rouge_tokens(text: str) -> list[str]:
@@ -26,7 +27,7 @@ def rouge_tokens(text: str) -> list[str]:
     rouge-score drops every other letter, so a Chinese or Russian document would have no tokens at all:
     a text with letters outside ASCII gets the script-aware words of :func:`metrics.text.words` instead.
     """
-    if any(c.isalpha() and not c.isascii() for c in text):
+    if not text.isascii() and any(c.isalpha() for c in _NON_ASCII.findall(text)):  # a letter outside ASCII
         return words(text)
     return _NON_ALNUM.sub(" ", text.lower()).split()
 

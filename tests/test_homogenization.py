@@ -1,9 +1,12 @@
 """Homogenization (mean pairwise ROUGE-L) against `rouge-score`, the `diversity` package's README value,
 and the usual properties."""
 import random
+import re
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from rouge_score import rouge_scorer
 
 from metrics.text import words
@@ -74,6 +77,16 @@ def test_rouge_tokens_ascii_rule_and_script_fallback():
     long = "plain words " * 500
     assert rouge_tokens(long + "naïve") == words(long + "naïve")  # one letter beyond ASCII, at the very end
     assert rouge_tokens(long + "…") == long.split()
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("ab Z9,.!'\n") + list("é№—…’“ж中٣ⅷ\u00a0")), max_size=60))
+def test_rouge_tokens_follow_the_character_by_character_rule(text):
+    # the rule as first written (session 12 looks only at the non-ASCII characters, after str.isascii)
+    if any(c.isalpha() and not c.isascii() for c in text):
+        assert rouge_tokens(text) == words(text)
+    else:
+        assert rouge_tokens(text) == re.sub(r"[^a-z0-9]+", " ", text.lower()).split()
 
 
 def test_rouge_l_f1_by_hand():
