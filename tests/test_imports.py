@@ -106,3 +106,50 @@ def test_main_sets_lean_docs_only_while_the_command_runs(monkeypatch, tmp_path):
     monkeypatch.setitem(cli.COMMANDS, "render", lambda args: seen.append(os.environ.get(imports.LEAN_DOCS_ENV)) or 0)
     assert cli.main(["render", str(tmp_path / "r.json")]) == 0
     assert seen == ["1"] and imports.LEAN_DOCS_ENV not in os.environ
+
+
+# NumPy's copies in SciPy's and scikit-learn's array-API namespaces (audit.imports.numpy_star_without_tools)
+_NUMPY_TOOLS = (
+    "import json, os, sys\n"
+    "from audit import imports\n"
+    "if sys.argv[1] == 'lean':\n"
+    "    os.environ[imports.LEAN_DOCS_ENV] = '1'\n"
+    "import numpy\n"
+    "all_before, dir_before = list(numpy.__all__), dir(numpy)\n"
+    "imports.sklearn_without_pandas()\n"
+    "loaded = [m for m in ('numpy.f2py', 'numpy.testing') if m in sys.modules]\n"
+    "import numpy.testing\n"
+    "numpy.testing.assert_allclose([1.0], [1.0])\n"
+    "from scipy._lib.array_api_compat import numpy as xp\n"
+    "print(json.dumps({'loaded': loaded, 'restored': numpy.__all__ == all_before and dir(numpy) == dir_before,\n"
+    "                  'xp_sum': float(xp.sum(xp.asarray([1.0, 2.0]))), 'xp_testing': hasattr(xp, 'testing')}))\n"
+)
+
+
+def test_the_command_imports_scikit_learn_without_numpy_s_f2py_and_testing():
+    runs = {}
+    for mode in ("lean", "plain"):
+        proc = subprocess.run([sys.executable, "-c", _NUMPY_TOOLS, mode], capture_output=True, text=True, cwd=ROOT,
+                              timeout=300)
+        assert proc.returncode == 0, proc.stderr[-2000:]
+        runs[mode] = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert runs["lean"]["loaded"] == []  # the command's processes: neither is imported by the copies
+    assert runs["plain"]["loaded"] == ["numpy.f2py", "numpy.testing"]  # what SciPy's copy does otherwise
+    for run in runs.values():
+        assert run["restored"] and run["xp_sum"] == 3.0  # NumPy's own lists as before; the namespace works
+    assert not runs["lean"]["xp_testing"] and runs["plain"]["xp_testing"]
+
+
+def test_numpy_star_without_tools_by_itself():
+    import numpy
+
+    from audit.imports import NUMPY_TOOLS, numpy_star_without_tools
+
+    outside: dict = {}
+    exec("from numpy import *", outside)
+    with numpy_star_without_tools():
+        inside: dict = {}
+        exec("from numpy import *", inside)
+        listed = dir(numpy)
+    assert set(outside) - set(inside) == set(NUMPY_TOOLS) and not set(NUMPY_TOOLS) & set(listed)
+    assert set(NUMPY_TOOLS) <= set(numpy.__all__) and set(NUMPY_TOOLS) <= set(dir(numpy))  # restored
