@@ -7,6 +7,7 @@ beside datasketch's near-duplicate pass over the same two files (run on demand, 
     python benchmarks/stages.py --cases small --repeat 3
     python benchmarks/stages.py --cases large,default  # the 16k pair with every document sampled, and as a user
                                                        # runs it (5,000 documents per corpus in the sample metrics)
+    python benchmarks/stages.py --cases small --plain  # also the plain `audit compare` command, no stage marks
     python benchmarks/stages.py --cases x2,x5        # 32k + 32k, 80k + 80k: the 16k pair N times, later copies'
                                                      # words shuffled
     python benchmarks/stages.py --cases demo --cold-numba  # sample_data (450 + 450), every run with an empty
@@ -228,6 +229,32 @@ def _spawn(args: list[str], code: str | None = None, numba_cache: str | None = N
     return out
 
 
+def _spawn_plain(code: str, real: str, synth: str, extra: list[str], tmp: Path, run: int) -> dict:
+    """The ``audit compare`` command as a user runs it (``python -m audit.cli``), without the stage marks, the
+    watcher thread and the /proc reads of :func:`_child_audit`: wall time from start to exit, CPU and peak memory
+    from the process's own resource usage (``os.wait4``; the workers it reaped included, peak = its largest)."""
+    d = tmp / f"plain{run}"
+    d.mkdir()
+    load = _load()
+    env = {**os.environ, "PYTHONPATH": code}
+    t = time.perf_counter()
+    proc = subprocess.Popen([sys.executable, "-m", "audit.cli", "compare", real, synth, *extra, "--quiet", "--force",
+                             "--cache-dir", str(d / "cache"), "--json", str(d / "r.json"), "--html", str(d / "r.html")],
+                            env=env, cwd=code, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, ru = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - t
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    err = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
+    if proc.returncode != 0:
+        raise SystemExit(f"audit command failed ({proc.returncode}): {err[-2000:]}")
+    import hashlib
+
+    digest = hashlib.sha256((d / "r.json").read_bytes()).hexdigest()[:12]
+    return {"rc": 0, "stages": [], "startup_s": None, "json_sha256": digest, "wall_s": round(wall, 2),
+            "cpu_s": round(ru.ru_utime + ru.ru_stime, 2), "cpu_workers_s": "", "peak_rss_mib": round(ru.ru_maxrss / 1024),
+            "peak_rss_worker_mib": "", "load_before": load, "load_after": _load()}
+
+
 class Hogs:
     """One busy-looping process per core, started and stopped by pid."""
 
@@ -304,6 +331,9 @@ def main() -> None:
     ap.add_argument("--no-precompile", action="store_true",
                     help="do not compile the checkouts' modules to bytecode first (see the module's docstring)")
     ap.add_argument("--out", default=str(ROOT / "benchmarks" / "stages_results"))
+    ap.add_argument("--plain", action="store_true",
+                    help="after each timed audit, also run the plain `audit compare` command (python -m audit.cli) "
+                         "without the stage marks: wall, CPU and peak memory of the command as a user runs it")
     ap.add_argument("--child-audit", help=argparse.SUPPRESS)
     ap.add_argument("--child-datasketch", nargs=2, help=argparse.SUPPRESS)
     ap.add_argument("rest", nargs="*", help=argparse.SUPPRESS)
@@ -355,6 +385,15 @@ def main() -> None:
                             _write(args.out, results)  # after every run: an interrupted benchmark keeps its figures
                             print(f"{case:18} {cond:6} {label:30} {r['wall_s']:7.2f} s  {r['peak_rss_mib']:5} MiB  "
                                   f"load {r['load_before']}", flush=True)
+                            if args.plain:
+                                run += 1
+                                r = _spawn_plain(code, real, synth, extra, tmp, run)
+                                r.update(case=case, code=f"{label}, plain command", condition=cond, repeat=rep,
+                                         tool="corpus-audit command")
+                                results["runs"].append(r)
+                                _write(args.out, results)
+                                print(f"{case:18} {cond:6} {label + ', plain command':30} {r['wall_s']:7.2f} s  "
+                                      f"{r['peak_rss_mib']:5} MiB  load {r['load_before']}", flush=True)
                         if not args.no_datasketch:
                             r = _spawn(["--child-datasketch", real, synth])
                             r.update(case=case, code="datasketch", condition=cond, repeat=rep, tool="datasketch")
@@ -384,7 +423,8 @@ def _markdown(results: dict) -> str:
              "CPU = the audit process and every worker process it started (the reading pool), user + system;",
              "'workers' = the part spent in worker processes; peak = the audit process; worker peak = the largest",
              "worker process (looked at every 0.25 s); JSON = the first 12 hex digits of the report's SHA-256",
-             "(equal digits: byte-identical results).",
+             "(equal digits: byte-identical results). 'plain command' rows (--plain): the `audit compare` command",
+             "run as a user runs it, without the stage marks; CPU and peak from its own resource usage.",
              f"Bytecode: {results.get('bytecode', _NO_RECORD)}; "
              f"PYTHONDONTWRITEBYTECODE={results.get('dont_write_bytecode', '?')!r}.",
              "", "| case | condition | code | wall s | CPU s | of which workers | peak MiB | worker peak MiB | load "
