@@ -1,4 +1,6 @@
 """Document properties: hand-computed values, Flesch vs textstat, tests vs scipy, runner behaviour."""
+from pathlib import Path
+
 import numpy as np
 import pytest
 from scipy import stats
@@ -137,6 +139,36 @@ def test_flesch_by_hand_and_syllables_from_pyphen():
     assert syllables("extraordinary") == len(pyphen.Pyphen(lang="en_US").positions("extraordinary")) + 1 == 5
     assert flesch_reading_ease("extraordinary") == pytest.approx(206.835 - 1.015 - 84.6 * 5)
     assert document_properties(["The cat sat."])["flesch_reading_ease"][0] == pytest.approx(119.19)
+
+
+def test_pattern_reader_equals_pyphen_s_parser_on_its_en_us_dictionary():
+    import pyphen
+
+    from metrics.properties import _LEFT, _RIGHT, _pattern_trie, _read_patterns, _trie
+
+    hyph = pyphen.Pyphen(lang="en_US")
+    trie, maxlen = _read_patterns(Path(pyphen.LANGUAGES["en_US"]))
+    assert trie == _trie(hyph.hd.patterns) and maxlen == hyph.hd.maxlen
+    assert _pattern_trie() == (trie, maxlen)
+    assert (_LEFT, _RIGHT) == (hyph.left, hyph.right)
+
+
+def test_pattern_reader_on_small_dictionaries_against_pyphen(tmp_path):
+    import pyphen
+
+    from metrics.properties import _read_patterns, _trie
+
+    plain = ("UTF-8\n% a comment\n# another\nLEFTHYPHENMIN 2\n.ach4\n  1ba  \nab1c\nx0\n"
+             "ab1c2\n.a2b1c0\nz5\n\n4é3\nab3c\n")  # blank lines, an all-zero pattern, a duplicate (last wins)
+    f = tmp_path / "hyph_xx.dic"
+    f.write_text(plain, encoding="utf-8")
+    hd = pyphen.HyphDict(f)
+    assert _read_patterns(f) == (_trie(hd.patterns), hd.maxlen)
+    # what the reader leaves to pyphen: another encoding, ^^hh escapes, alternatives, two digits in a row
+    for text, enc in (("ISO8859-1\n.ach4\n", "latin-1"), ("UTF-8\n^^e9a1\n", "utf-8"),
+                      ("UTF-8\nc1k/k=k,1,1\n", "utf-8"), ("UTF-8\na12b\n", "utf-8"), ("UTF-8\na١b\n", "utf-8")):
+        f.write_text(text, encoding=enc)
+        assert _read_patterns(f) is None, text
 
 
 def test_near_empty_threshold_and_nonprintable_classes():
