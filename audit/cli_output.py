@@ -72,6 +72,19 @@ class RichProgress:
     def note(self, message):
         self.console.print(f"[cyan]…[/cyan] {safe_markup(message)}")
 
+    def pause(self):
+        """The live display's refresh thread stops (the bars are cleared: ``transient``), so that the process
+        has no other thread when it forks a copy for the families (``audit.family_worker``)."""
+        if self.live:
+            refresher = getattr(getattr(self.bar, "live", None), "_refresh_thread", None)
+            self.bar.stop()  # tells the refresh thread to end, without waiting for it (rich 15)
+            if refresher is not None and hasattr(refresher, "join"):
+                refresher.join(timeout=2.0)
+
+    def resume(self):
+        if self.live:
+            self.bar.start()
+
     def close(self):
         self._finish()
         self.bar.stop()

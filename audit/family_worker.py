@@ -7,9 +7,18 @@ another, in one child of the reading pool's fork server instead (a fresh process
 this one's threads). It gets the documents, embeddings, seed and options, rebuilds the same context (the
 real halves and noise splits are cut by content, so they are the same documents) and sends back their
 rows and sections. If the worker cannot run, the families run here: the result is the same either way.
+
+Below :data:`MIN_DOCS` such a worker costs more than it saves (its imports), but on Linux a copy of this
+process does not: :func:`fork_families` forks one, which has every library and the context already, to run
+:data:`FORKED` while this process runs the other families (:func:`collect_forked` takes their outputs back).
+It forks only while this process has no other Python thread, so no lock can be held by a thread the copy
+lacks; otherwise, or if the copy fails, the families run here, with the same result.
 """
 from __future__ import annotations
 
+import os
+import sys
+import threading
 from collections.abc import Iterator
 from concurrent.futures import Future
 from contextlib import contextmanager
@@ -170,3 +179,164 @@ def finish_families(started: tuple[Future | None, Any], names: tuple[str, ...], 
     finally:
         if pool is not None:
             pool.shutdown(wait=True, cancel_futures=True)
+
+
+# ------------------------------------------------------------------------------------------------------------
+# below MIN_DOCS: families in a forked copy of this process
+
+# the families a forked copy runs while this process runs the others: at 100 + 100 documents (session 12)
+# diversity and bias took 1.1 s, the others (drift, properties, duplication, defects, language) 0.9 s
+FORKED = ("diversity", "bias")
+WAIT_FLOOR_S = 120.0  # a forked copy that has sent nothing this long after this process finished its own
+WAIT_FACTOR = 20.0  # families (and 20 times as long as those took) is taken for stuck: the families run here
+
+
+def forks_here() -> bool:
+    """Whether this process may fork a copy for families: Linux (elsewhere ``os.fork`` is missing, or unsafe
+    once system libraries have started threads, as on macOS) and no Python thread but this one."""
+    return hasattr(os, "fork") and sys.platform.startswith("linux") and threading.active_count() == 1
+
+
+def _stop_tqdm_monitor() -> None:
+    """End tqdm's monitor thread, if a progress bar started one (model2vec and sentence-transformers wrap
+    every ``encode`` in a bar, disabled, whose monitor stays): ``TMonitor.exit`` stops and joins it, as tqdm
+    does itself when its last bar closes. A later bar starts a new one."""
+    std = sys.modules.get("tqdm.std")
+    monitor = getattr(getattr(std, "tqdm", None), "monitor", None)
+    if monitor is not None and monitor is not threading.current_thread():
+        try:
+            monitor.exit()
+            std.tqdm.monitor = None
+        except Exception:  # noqa: BLE001 - another tqdm: its thread stays and this process does not fork
+            pass
+
+
+def fork_families(names: tuple[str, ...], ctx) -> tuple[int, int, float] | None:
+    """Fork a copy of this process that runs the families ``names`` on ``ctx`` (the same objects, so the same
+    numbers) and sends ``{name: FamilyOutput or the exception it raised}`` back through a pipe, with the
+    warnings they gave; ``(process id, the pipe's reading end, start time)`` for :func:`collect_forked`, or
+    None when no copy may be made here (:func:`forks_here`; the caller then runs them itself).
+
+    The copy never returns into the caller: it leaves with ``os._exit`` whatever happens (a failure leaves
+    the pipe empty or short, which :func:`collect_forked` notices)."""
+    import time
+
+    _stop_tqdm_monitor()
+    if not forks_here():
+        return None
+    r, w = os.pipe()
+    try:
+        pid = os.fork()
+    except OSError:
+        os.close(r)
+        os.close(w)
+        return None
+    if pid == 0:  # the copy
+        code = 1
+        try:
+            os.close(r)
+            data = _run_forked(names, ctx)
+            with os.fdopen(w, "wb") as f:
+                f.write(data)
+            code = 0
+        finally:
+            os._exit(code)
+    os.close(w)
+    return pid, r, time.monotonic()
+
+
+def _run_forked(names: tuple[str, ...], ctx) -> bytes:
+    """In the copy: the families' outputs (or exceptions) and their warnings, pickled; ``None`` pickled when
+    they cannot be (an exception that does not pickle): the caller then runs them itself."""
+    import pickle
+    import warnings
+
+    from audit.families import runners
+
+    global _RAN
+    _RAN = True
+    table, out = runners(), {}
+    with warnings.catch_warnings(record=True) as caught:  # the filters as they are; shown by the caller
+        for name in names:
+            try:
+                out[name] = table[name](ctx)
+            except Exception as e:  # noqa: BLE001 - raised by the caller, in report order
+                out[name] = e
+    shown = [(w.message, w.category, w.filename, w.lineno) for w in caught]
+    try:
+        return pickle.dumps((out, shown), protocol=pickle.HIGHEST_PROTOCOL)
+    except Exception:  # noqa: BLE001 - see the docstring
+        return pickle.dumps(None)
+
+
+def collect_forked(handle: tuple[int, int, float], names: tuple[str, ...], run_here, own_s: float = 0.0) -> dict:
+    """``{family: its FamilyOutput, or the exception it raised}`` from the copy :func:`fork_families` made
+    (waiting for it), its warnings shown here. If the copy failed (died, sent nothing, sent what does not
+    unpickle) or seems stuck (nothing for :data:`WAIT_FLOOR_S` s, or :data:`WAIT_FACTOR` times ``own_s``, the
+    time this process spent on its own families), it is ended and each family runs here (``run_here(name)``):
+    the same outputs, or the same errors."""
+    import pickle
+    import select
+    import signal
+    import time
+    import warnings
+
+    pid, r, _ = handle
+    chunks: list[bytes] = []
+    deadline = time.monotonic() + max(WAIT_FLOOR_S, WAIT_FACTOR * own_s)
+    got = None
+    try:
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0 or not select.select([r], [], [], left)[0]:
+                break  # stuck: ended below
+            chunk = os.read(r, 1 << 20)
+            if not chunk:
+                got = b"".join(chunks)
+                break
+            chunks.append(chunk)
+    finally:
+        os.close(r)
+        if got is None:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except OSError:
+                pass
+        _, status = os.waitpid(pid, 0)
+    answer = None
+    if got and status == 0:
+        try:
+            answer = pickle.loads(got)
+        except Exception:  # noqa: BLE001 - see the docstring
+            answer = None
+    if answer is None:
+        out = {}
+        for name in names:
+            try:
+                out[name] = run_here(name)
+            except Exception as e:  # noqa: BLE001 - raised by the caller, in report order
+                out[name] = e
+        return out
+    out, shown = answer
+    for message, category, filename, lineno in shown:
+        warnings.showwarning(message, category, filename, lineno)
+    return out
+
+
+def abandon_forked(handle: tuple[int, int, float] | None) -> None:
+    """End the copy :func:`fork_families` made when its outputs are no longer wanted (this process is
+    leaving the families with an error of its own, or an interrupt)."""
+    import signal
+
+    if handle is None:
+        return
+    pid, r, _ = handle
+    try:
+        os.close(r)
+    except OSError:
+        pass
+    try:
+        os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
+    except OSError:
+        pass

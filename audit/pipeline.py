@@ -103,6 +103,12 @@ class Progress:
     def note(self, message: str) -> None:  # pragma: no cover - trivial
         pass
 
+    def pause(self) -> None:
+        """Stop any thread of a live display for a moment (the families fork a copy of the process)."""
+
+    def resume(self) -> None:
+        """Start again what :meth:`pause` stopped."""
+
 
 def library_versions() -> dict[str, str]:
     out = {"python": platform.python_version()}
@@ -225,7 +231,9 @@ def run_context(ctx: AuditContext, families=FAMILIES, progress: Progress | None 
     ``workers`` > 1 and at least ``audit.family_worker.MIN_DOCS`` sampled documents per corpus: the
     families in ``audit.family_worker.IN_WORKER`` run in a worker process and the others on up to that
     many threads (NumPy, BLAS and faiss release the interpreter lock, so they overlap
-    the Python code of another family). Each family reads the context and its own seeded generators only
+    the Python code of another family). Below that, with ``workers`` > 1, those of
+    ``audit.family_worker.FORKED`` run in a forked copy of this process (Linux, no other thread) while the
+    others run here. Each family reads the context and its own seeded generators only
     (``ctx.rng(salt)``), shared values are made once (``ctx.shared_value``), every process keeps the same
     numeric-thread budget (``audit.threads``) and the rows are assembled in report order, so the result
     is the same for any number of workers.
@@ -248,13 +256,10 @@ def _run_context(ctx: AuditContext, families, progress: Progress | None, alpha: 
     from audit import family_worker
 
     # below MIN_DOCS sampled documents per corpus the families are quick and mostly Python: threads would
-    # only take turns on the interpreter lock (100+100 was 0.3 s slower on two threads), so one at a time
+    # only take turns on the interpreter lock (100+100 was 0.3 s slower on two threads), so one at a time,
+    # here and, with a second CPU, in a forked copy of this process (family_worker.fork_families)
     if len(families) <= 1 or not family_worker.in_worker(min(len(ctx.real), len(ctx.synth)), workers):
-        outs = {}
-        for fam in families:
-            progress.step(f"Computing {fam} metrics")
-            outs[fam] = table[fam](ctx)
-            progress.done(f"Computed {fam} metrics ({len(outs[fam].entries)})")
+        outs = _small_families(ctx, families, table, progress, workers)
     else:
         from concurrent.futures import ThreadPoolExecutor, as_completed
 
@@ -292,6 +297,56 @@ def _run_context(ctx: AuditContext, families, progress: Progress | None, alpha: 
         if t.get("metric") in q:
             t["p_adjusted"] = q[t["metric"]]
     return entries, sections
+
+
+def _small_families(ctx: AuditContext, families: list[str], table: dict, progress: Progress, workers: int) -> dict:
+    """The families one at a time; with ``workers`` > 1, those of ``family_worker.FORKED`` in a forked copy of
+    this process meanwhile, where one may be made (Linux, no other thread: ``family_worker.forks_here``).
+    A failure is raised as one family at a time raises it: the first in report order."""
+    from audit import family_worker
+
+    there = tuple(f for f in families if f in family_worker.FORKED) if workers > 1 else ()
+    handle = None
+    if there and len(there) < len(families):
+        pause, resume = getattr(progress, "pause", None), getattr(progress, "resume", None)
+        if pause is not None:
+            pause()  # a live display's refresh thread ends, so that the process may fork
+        try:
+            handle = family_worker.fork_families(there, ctx)
+        finally:
+            if resume is not None:
+                resume()
+    outs: dict = {}
+    if handle is None:
+        for fam in families:
+            progress.step(f"Computing {fam} metrics")
+            outs[fam] = table[fam](ctx)
+            progress.done(f"Computed {fam} metrics ({len(outs[fam].entries)})")
+        return outs
+    import time
+
+    tick = progress.step(f"Computing {len(families)} metric families ({len(there)} in a copy of this process, "
+                         f"{len(families) - len(there)} here)", total=len(families))
+    try:
+        started = time.perf_counter()
+        for fam in families:
+            if fam not in there:
+                try:
+                    outs[fam] = table[fam](ctx)
+                except Exception as e:  # noqa: BLE001 - raised below, in report order
+                    outs[fam] = e
+                tick(1)
+        outs.update(family_worker.collect_forked(handle, there, lambda fam: table[fam](ctx),
+                                                 time.perf_counter() - started))
+        handle = None
+    finally:
+        family_worker.abandon_forked(handle)
+    tick(len(there))
+    for fam in families:  # in report order: the first failure, as one family at a time raises it
+        if isinstance(outs[fam], BaseException):
+            raise outs[fam]
+    progress.done(f"Computed {len(families)} metric families ({sum(len(outs[f].entries) for f in families)} rows)")
+    return {fam: outs[fam] for fam in families}
 
 
 def run_audit(opts: AuditOptions, progress: Progress | None = None) -> AuditResult:

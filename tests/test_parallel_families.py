@@ -398,7 +398,8 @@ def test_small_or_single_worker_maps_are_made_here_without_a_pool(monkeypatch):
 
 def test_audit_with_one_worker_and_with_two_is_byte_identical(monkeypatch):
     """The whole report, map included, from the CLI's pipeline with one worker (reading, families and map
-    here, in turn), with two (450 + 450 documents: still one family at a time), and with two as a large
+    here, in turn), with two (450 + 450 documents: diversity and bias in a forked copy of the process, the
+    others here, one at a time; tests/test_forked_families.py), and with two as a large
     corpus gets them (diversity, bias and properties in a worker process, the other families on threads,
     the map in a process forked from that worker)."""
     import concurrent.futures
