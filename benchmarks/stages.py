@@ -37,7 +37,6 @@ import os
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
@@ -50,7 +49,7 @@ if not CORPORA.exists():  # a worktree under /work/wt/NAME
 # child: one audit, timed stage by stage
 
 
-def _descendants() -> tuple[float, float]:
+def _descendants(root: int | None = None, skip: int | None = None) -> tuple[float, float]:
     """(CPU seconds, largest peak RSS in MiB) of this process's descendants, live and finished.
 
     Worker pools run in other processes: a fork server's workers are its children, not ours, and
@@ -60,8 +59,12 @@ def _descendants() -> tuple[float, float]:
     """
     import resource
 
-    ru = resource.getrusage(resource.RUSAGE_CHILDREN)
-    cpu, peak = ru.ru_utime + ru.ru_stime, ru.ru_maxrss / 1024
+    root = os.getpid() if root is None else root
+    if root == os.getpid():
+        ru = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu, peak = ru.ru_utime + ru.ru_stime, ru.ru_maxrss / 1024
+    else:  # the watcher (--child-watch): another process's descendants, live ones only
+        cpu, peak = 0.0, 0.0
     if not os.path.isdir("/proc"):  # pragma: no cover - not Linux
         return cpu, peak
     parent, ticks = {}, {}
@@ -79,7 +82,7 @@ def _descendants() -> tuple[float, float]:
     children: dict[int, list[int]] = {}
     for pid, pp in parent.items():
         children.setdefault(pp, []).append(pid)
-    todo, hz = list(children.get(os.getpid(), [])), os.sysconf("SC_CLK_TCK")
+    todo, hz = [c for c in children.get(root, []) if c != skip], os.sysconf("SC_CLK_TCK")
     while todo:
         pid = todo.pop()
         todo += children.get(pid, [])
@@ -94,6 +97,23 @@ def _descendants() -> tuple[float, float]:
     return cpu, peak
 
 
+def _child_watch(root: int) -> None:
+    """The largest peak memory (MiB) of ``root``'s descendants other than this process, looked at every 0.25 s
+    until SIGTERM, then printed."""
+    import signal
+
+    peak = [0.0]
+
+    def stop(*_):
+        print(peak[0], flush=True)
+        os._exit(0)
+
+    signal.signal(signal.SIGTERM, stop)
+    while True:
+        peak[0] = max(peak[0], _descendants(root, skip=os.getpid())[1])
+        time.sleep(0.25)
+
+
 def _child_audit(code: str, argv: list[str], t_start: float) -> dict:
     import resource
 
@@ -101,17 +121,15 @@ def _child_audit(code: str, argv: list[str], t_start: float) -> dict:
     # label, wall, CPU of this process, CPU of its worker processes, peak RSS here, peak RSS of a worker
     events: list[tuple[str, float, float, float, float, float]] = []
     worker_peak = [0.0]
-
-    def watch() -> None:  # workers live between stage marks: look at their peak memory every 0.25 s
-        while True:
-            worker_peak[0] = max(worker_peak[0], _descendants()[1])
-            time.sleep(0.25)
-
-    threading.Thread(target=watch, daemon=True).start()
+    # workers live between stage marks: another process looks at their peak memory every 0.25 s (a thread
+    # here would take turns with the audit on the interpreter lock, and with a second thread the audit does
+    # not fork a copy of itself for its families: audit.family_worker.forks_here)
+    watcher = subprocess.Popen([sys.executable, __file__, "--child-watch", str(os.getpid())], stdout=subprocess.PIPE,
+                               text=True)
 
     def mark(label: str) -> None:
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        kids_cpu, kids_peak = _descendants()
+        kids_cpu, kids_peak = _descendants(skip=watcher.pid)
         worker_peak[0] = max(worker_peak[0], kids_peak)
         events.append((label, time.perf_counter(), time.process_time(), kids_cpu, peak, worker_peak[0]))
 
@@ -156,8 +174,10 @@ def _child_audit(code: str, argv: list[str], t_start: float) -> dict:
                        "cpu_workers_s": round(k1 - k0, 3), "peak_rss_mib": round(peak),
                        "peak_rss_worker_mib": round(kpeak)})
     ru = resource.getrusage(resource.RUSAGE_SELF)
-    kids_cpu, kids_peak = _descendants()
-    kids_peak = max(kids_peak, worker_peak[0])
+    kids_cpu, kids_peak = _descendants(skip=watcher.pid)
+    watcher.terminate()
+    seen = (watcher.communicate()[0] or "").split()
+    kids_peak = max(kids_peak, worker_peak[0], float(seen[-1]) if seen else 0.0)
     digest = None
     if "--json" in argv and os.path.exists(argv[argv.index("--json") + 1]):  # same result as the other code?
         import hashlib
@@ -335,10 +355,14 @@ def main() -> None:
                     help="after each timed audit, also run the plain `audit compare` command (python -m audit.cli) "
                          "without the stage marks: wall, CPU and peak memory of the command as a user runs it")
     ap.add_argument("--child-audit", help=argparse.SUPPRESS)
+    ap.add_argument("--child-watch", help=argparse.SUPPRESS)
     ap.add_argument("--child-datasketch", nargs=2, help=argparse.SUPPRESS)
     ap.add_argument("rest", nargs="*", help=argparse.SUPPRESS)
     t_start = time.perf_counter()
     args = ap.parse_args()
+    if args.child_watch:
+        _child_watch(int(args.child_watch))
+        return
     if args.child_audit:
         print(json.dumps(_child_audit(args.child_audit, args.rest, t_start)))
         # then end as that checkout's ``audit`` command ends (``audit.cli.entry``): from session 12 without the
