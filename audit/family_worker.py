@@ -198,15 +198,21 @@ def forks_here() -> bool:
 
 
 def _stop_tqdm_monitor() -> None:
-    """End tqdm's monitor thread, if a progress bar started one (model2vec and sentence-transformers wrap
-    every ``encode`` in a bar, disabled, whose monitor stays): ``TMonitor.exit`` stops and joins it, as tqdm
-    does itself when its last bar closes. A later bar starts a new one."""
-    std = sys.modules.get("tqdm.std")
-    monitor = getattr(getattr(std, "tqdm", None), "monitor", None)
-    if monitor is not None and monitor is not threading.current_thread():
+    """End tqdm's monitor threads, if progress bars started them (model2vec and sentence-transformers wrap
+    every ``encode`` in a bar, disabled, whose monitor stays; each bar class, such as ``tqdm.autonotebook``'s,
+    has its own): ``TMonitor.exit`` stops and joins one, as tqdm does itself when its last bar closes. A later
+    bar starts a new one."""
+    monitor_class = getattr(sys.modules.get("tqdm.std"), "TMonitor", None)
+    if not isinstance(monitor_class, type):
+        return
+    for thread in threading.enumerate():
+        if not isinstance(thread, monitor_class) or thread is threading.current_thread():
+            continue
         try:
-            monitor.exit()
-            std.tqdm.monitor = None
+            thread.exit()
+            owner = getattr(thread, "tqdm_cls", None)
+            if getattr(owner, "monitor", None) is thread:
+                owner.monitor = None
         except Exception:  # noqa: BLE001 - another tqdm: its thread stays and this process does not fork
             pass
 

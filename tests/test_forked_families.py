@@ -71,7 +71,8 @@ def this_tests_threads(monkeypatch):
 
 
 def _no_other_threads():
-    others = [t.name for t in family_worker.threading.enumerate() if t is not threading.main_thread()]
+    others = [t.name for t in family_worker.threading.enumerate()
+              if t is not threading.main_thread() and t.name != "tqdm_monitor"]  # a monitor, the audit ends
     assert others == [], f"threads started by this test keep the copy from being made: {others}"
 
 
@@ -215,6 +216,15 @@ def test_tqdm_s_monitor_thread_is_ended_so_that_the_copy_can_be_made(make_ctx, m
     assert tqdm.monitor is not None and this_tests_threads.active_count() == 2
     _, sections = run_context(make_ctx(_texts("real", 20), _texts("synth", 20)), families=names, workers=2)
     assert spy["forked"] == [True] and sections["diversity"] != os.getpid()
+    assert this_tests_threads.active_count() == 1 and tqdm.monitor is None
+    # sentence-transformers' bars are tqdm.autonotebook's class, whose monitor is its own
+    from tqdm.autonotebook import tqdm as notebook_tqdm
+
+    monkeypatch.setattr(notebook_tqdm, "monitor_interval", 10)
+    list(notebook_tqdm(range(3), disable=True))
+    assert notebook_tqdm.monitor is not None and this_tests_threads.active_count() == 2
+    _, sections = run_context(make_ctx(_texts("real", 20), _texts("synth", 20)), families=names, workers=2)
+    assert spy["forked"] == [True, True] and sections["diversity"] != os.getpid()
     assert this_tests_threads.active_count() == 1
 
 
