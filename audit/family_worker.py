@@ -230,13 +230,22 @@ def fork_families(names: tuple[str, ...], ctx) -> tuple[int, int, float] | None:
     _stop_tqdm_monitor()
     if not forks_here():
         return None
+    import gc
+
     r, w = os.pipe()
+    # the objects made so far go to the collector's permanent generation for the fork, so that the copy's
+    # collections do not walk (and so write, and copy) the pages it shares with this process (gc.freeze's
+    # documented use); this process takes them back at once
+    gc.freeze()
     try:
         pid = os.fork()
     except OSError:
+        gc.unfreeze()
         os.close(r)
         os.close(w)
         return None
+    if pid != 0:
+        gc.unfreeze()
     if pid == 0:  # the copy
         code = 1
         try:

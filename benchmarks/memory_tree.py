@@ -2,6 +2,7 @@
 
     python benchmarks/memory_tree.py                       # the 16k clickbait pair, default sample and every document
     python benchmarks/memory_tree.py --code /tmp/base      # also another checkout, interleaved
+    python benchmarks/memory_tree.py --small --repeat 3    # 100 + 100 (the families' forked copy)
 
 The audit's worker processes (the reading pool, the families' worker, the map's worker) are children of a fork
 server, not of the audit, so their memory is not in the audit's own peak. Here the resident memory (VmRSS) of the
@@ -69,14 +70,23 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--code", action="append", default=[], metavar="DIR", help="another checkout, interleaved")
     ap.add_argument("--out", default=str(ROOT / "benchmarks" / "memory_tree_results.md"))
+    ap.add_argument("--small", action="store_true", help="100 + 100 documents (sample_data's first 100 of each "
+                                                           "file: diversity and bias in a forked copy) instead")
+    ap.add_argument("--repeat", type=int, default=1)
     args = ap.parse_args()
     cb = CORPORA / "clickbait"
     codes = {"this checkout": str(ROOT), **{f"other: {c}": str(Path(c).resolve()) for c in args.code}}
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
-        for extra in ([], ["--sample-size", "20000"]):
+        pair = (str(cb / "news.jsonl"), str(cb / "clickbait.jsonl"))
+        if args.small:
+            for side in ("real", "synth"):
+                lines = (ROOT / "sample_data" / f"{side}.jsonl").read_text(encoding="utf-8").splitlines()[:100]
+                Path(tmp, f"{side}100.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+            pair = (f"{tmp}/real100.jsonl", f"{tmp}/synth100.jsonl")
+        for extra in ([[]] if args.small else [[], ["--sample-size", "20000"]]) * args.repeat:
             for label, code in codes.items():
-                cmd = [sys.executable, "-m", "audit.cli", "compare", str(cb / "news.jsonl"), str(cb / "clickbait.jsonl"),
+                cmd = [sys.executable, "-m", "audit.cli", "compare", *pair,
                        *extra, "--quiet", "--force", "--no-cache", "--json", f"{tmp}/r.json", "--html", f"{tmp}/r.html"]
                 load = round(os.getloadavg()[0], 2)
                 peak, pss, rc, wall = peak_tree_rss(cmd, code, {**os.environ, "PYTHONPATH": code})
@@ -86,7 +96,8 @@ def main() -> None:
     text = "\n".join([
         "# Peak summed resident memory of the audit's process tree", "",
         f"Started {time.strftime('%Y-%m-%d %H:%M:%S')}; `python benchmarks/memory_tree.py "
-        f"{' '.join(sys.argv[1:])}`; the 16k+16k clickbait pair, JSON + HTML written.",
+        f"{' '.join(sys.argv[1:])}`; {'100 + 100 documents' if args.small else 'the 16k+16k clickbait pair'}, "
+        "JSON + HTML written.",
         "Shared pages of the fork server's children are counted in each process: an upper bound.", "",
         "| sample | code | peak MiB (RSS summed over processes) | peak MiB (Pss summed) | wall s | exit | load before |",
         "|---|---|---|---|---|---|---|",
