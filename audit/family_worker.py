@@ -217,16 +217,14 @@ def _stop_tqdm_monitor() -> None:
             pass
 
 
-def fork_families(names: tuple[str, ...], ctx) -> tuple[int, int, float] | None:
+def fork_families(names: tuple[str, ...], ctx) -> tuple[int, int] | None:
     """Fork a copy of this process that runs the families ``names`` on ``ctx`` (the same objects, so the same
     numbers) and sends ``{name: FamilyOutput or the exception it raised}`` back through a pipe, with the
-    warnings they gave; ``(process id, the pipe's reading end, start time)`` for :func:`collect_forked`, or
+    warnings they gave; ``(process id, the pipe's reading end)`` for :func:`collect_forked`, or
     None when no copy may be made here (:func:`forks_here`; the caller then runs them itself).
 
     The copy never returns into the caller: it leaves with ``os._exit`` whatever happens (a failure leaves
     the pipe empty or short, which :func:`collect_forked` notices)."""
-    import time
-
     _stop_tqdm_monitor()
     if not forks_here():
         return None
@@ -257,7 +255,7 @@ def fork_families(names: tuple[str, ...], ctx) -> tuple[int, int, float] | None:
         finally:
             os._exit(code)
     os.close(w)
-    return pid, r, time.monotonic()
+    return pid, r
 
 
 def _run_forked(names: tuple[str, ...], ctx) -> bytes:
@@ -284,7 +282,7 @@ def _run_forked(names: tuple[str, ...], ctx) -> bytes:
         return pickle.dumps(None)
 
 
-def collect_forked(handle: tuple[int, int, float], names: tuple[str, ...], run_here, own_s: float = 0.0) -> dict:
+def collect_forked(handle: tuple[int, int], names: tuple[str, ...], run_here, own_s: float = 0.0) -> dict:
     """``{family: its FamilyOutput, or the exception it raised}`` from the copy :func:`fork_families` made
     (waiting for it), its warnings shown here. If the copy failed (died, sent nothing, sent what does not
     unpickle) or seems stuck (nothing for :data:`WAIT_FLOOR_S` s, or :data:`WAIT_FACTOR` times ``own_s``, the
@@ -296,7 +294,7 @@ def collect_forked(handle: tuple[int, int, float], names: tuple[str, ...], run_h
     import time
     import warnings
 
-    pid, r, _ = handle
+    pid, r = handle
     chunks: list[bytes] = []
     deadline = time.monotonic() + max(WAIT_FLOOR_S, WAIT_FACTOR * own_s)
     got = None
@@ -338,14 +336,14 @@ def collect_forked(handle: tuple[int, int, float], names: tuple[str, ...], run_h
     return out
 
 
-def abandon_forked(handle: tuple[int, int, float] | None) -> None:
+def abandon_forked(handle: tuple[int, int] | None) -> None:
     """End the copy :func:`fork_families` made when its outputs are no longer wanted (this process is
     leaving the families with an error of its own, or an interrupt)."""
     import signal
 
     if handle is None:
         return
-    pid, r, _ = handle
+    pid, r = handle
     try:
         os.close(r)
     except OSError:
