@@ -157,6 +157,18 @@ def start_families(names: tuple[str, ...], ctx, pool=None) -> tuple[Future | Non
         return None, None
 
 
+def run_each_here(names: tuple[str, ...], run_here) -> dict:
+    """``{name: run_here(name), or the exception it raised}``, in turn: what a worker or a copy that failed
+    would have sent (the caller raises the errors in report order)."""
+    out = {}
+    for name in names:
+        try:
+            out[name] = run_here(name)
+        except Exception as e:  # noqa: BLE001 - raised by the caller, in report order
+            out[name] = e
+    return out
+
+
 def finish_families(started: tuple[Future | None, Any], names: tuple[str, ...], run_here) -> dict:
     """``{family: its FamilyOutput, or the exception it raised}`` from the worker. If the worker failed
     (died, could not start, or a family raised there), each family runs here (``run_here(name)``), in turn:
@@ -169,13 +181,7 @@ def finish_families(started: tuple[Future | None, Any], names: tuple[str, ...], 
                 return fut.result()
             except Exception:  # noqa: BLE001 - see the docstring
                 pass
-        out = {}
-        for name in names:
-            try:
-                out[name] = run_here(name)
-            except Exception as e:  # noqa: BLE001 - raised by the caller, in report order
-                out[name] = e
-        return out
+        return run_each_here(names, run_here)
     finally:
         if pool is not None:
             pool.shutdown(wait=True, cancel_futures=True)
@@ -228,12 +234,22 @@ def fork_families(names: tuple[str, ...], ctx) -> tuple[int, int] | None:
     _stop_tqdm_monitor()
     if not forks_here():
         return None
+    try:
+        return fork_writing(lambda: _run_forked(names, ctx))
+    except OSError:  # no process can be made now: the families run here
+        return None
+
+
+def fork_writing(produce) -> tuple[int, int]:
+    """Fork; the child writes ``produce()`` (bytes) to a pipe and leaves with ``os._exit`` whatever happens
+    (a failure leaves the pipe empty or short). Returns ``(its process id, the pipe's reading end)``.
+
+    The objects made so far go to the collector's permanent generation for the fork (``gc.freeze``, its
+    documented use), so that the child's collections do not walk, and so write and copy, the pages it shares
+    with this process; this process takes them back at once."""
     import gc
 
     r, w = os.pipe()
-    # the objects made so far go to the collector's permanent generation for the fork, so that the copy's
-    # collections do not walk (and so write, and copy) the pages it shares with this process (gc.freeze's
-    # documented use); this process takes them back at once
     gc.freeze()
     try:
         pid = os.fork()
@@ -241,19 +257,18 @@ def fork_families(names: tuple[str, ...], ctx) -> tuple[int, int] | None:
         gc.unfreeze()
         os.close(r)
         os.close(w)
-        return None
-    if pid != 0:
-        gc.unfreeze()
-    if pid == 0:  # the copy
+        raise
+    if pid == 0:  # the child
         code = 1
         try:
             os.close(r)
-            data = _run_forked(names, ctx)
+            data = produce()
             with os.fdopen(w, "wb") as f:
                 f.write(data)
             code = 0
         finally:
             os._exit(code)
+    gc.unfreeze()
     os.close(w)
     return pid, r
 
@@ -323,13 +338,7 @@ def collect_forked(handle: tuple[int, int], names: tuple[str, ...], run_here, ow
         except Exception:  # noqa: BLE001 - see the docstring
             answer = None
     if answer is None:
-        out = {}
-        for name in names:
-            try:
-                out[name] = run_here(name)
-            except Exception as e:  # noqa: BLE001 - raised by the caller, in report order
-                out[name] = e
-        return out
+        return run_each_here(names, run_here)
     out, shown = answer
     for message, category, filename, lineno in shown:
         warnings.showwarning(message, category, filename, lineno)

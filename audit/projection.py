@@ -174,19 +174,8 @@ def fork_projection(x: np.ndarray, random_state: int, method: str, threads: int)
 
     if family_worker.ran_families() or threading.active_count() > 1:
         raise RuntimeError("the families' worker is no longer fresh: the map is not forked from it")
-    r, w = os.pipe()
-    pid = os.fork()
-    if pid == 0:  # the map's process
-        code = 1
-        try:
-            os.close(r)
-            data = pickle.dumps(_project_task(x, random_state, method, threads), protocol=pickle.HIGHEST_PROTOCOL)
-            with os.fdopen(w, "wb") as f:
-                f.write(data)
-            code = 0
-        finally:
-            os._exit(code)
-    os.close(w)
+    pid, r = family_worker.fork_writing(lambda: pickle.dumps(_project_task(x, random_state, method, threads),
+                                                             protocol=pickle.HIGHEST_PROTOCOL))
     _FORKED[pid] = r
     return pid
 

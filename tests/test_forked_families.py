@@ -6,23 +6,13 @@ import json
 import os
 import threading
 import warnings
-from pathlib import Path
 
 import pytest
 
 from audit import family_worker
 from audit.families import FamilyOutput
 
-ROOT = Path(__file__).resolve().parents[1]
-
-
-def _texts(side: str, n: int) -> list[str]:
-    lines = (ROOT / "sample_data" / f"{side}.jsonl").read_text(encoding="utf-8").splitlines()[:n]
-    return [json.loads(line)["text"] for line in lines]
-
-
-def _rows(entries) -> list[str]:
-    return [json.dumps(e.to_dict(), sort_keys=True, default=str) for e in entries]
+from tests.test_parallel_families import _rows, _texts
 
 
 @pytest.fixture
