@@ -51,15 +51,15 @@ def bootstrap_roc_auc(y: np.ndarray, scores: np.ndarray, counts: np.ndarray) -> 
 
     Integer counts (the bootstrap's) are summed as integers: every sum of :func:`_bootstrap_roc_auc_float`
     is then an integer or half-integer below 2**53 (each resample's total weight is at most 2**26: else
-    the float path), so
-    exact in any order, and the same numerator and denominator reach the one float division.
+    the float path), so exact in any order, and the same numerator and denominator reach the one float
+    division.
     """
     order = np.argsort(scores, kind="stable")
-    c = counts[order]  # a fresh array: changed in place below
-    if c.dtype.kind not in "iu" or c.ndim != 2 or c.size == 0 or c.min() < 0 or int(c.max()) * len(c) > 2**26:
-        return _bootstrap_roc_auc_float(y, scores, counts)
     s = scores[order]
     starts = np.flatnonzero(np.r_[True, s[1:] != s[:-1]])  # first row of each group of tied scores
+    c = counts[order]  # a fresh array: changed in place below
+    if c.dtype.kind not in "iu" or c.ndim != 2 or c.size == 0 or c.min() < 0 or int(c.max()) * len(c) > 2**26:
+        return _bootstrap_roc_auc_float(y[order] == 1, c, starts)
     c = c.astype(np.int64, copy=False)
     is_pos = y[order] == 1
     neg = c.copy()
@@ -78,14 +78,12 @@ def bootstrap_roc_auc(y: np.ndarray, scores: np.ndarray, counts: np.ndarray) -> 
         return num / (pos.sum(axis=0).astype(np.float64) * neg.sum(axis=0).astype(np.float64))
 
 
-def _bootstrap_roc_auc_float(y: np.ndarray, scores: np.ndarray, counts: np.ndarray) -> np.ndarray:
-    """:func:`bootstrap_roc_auc` in float64 (any weights)."""
-    order = np.argsort(scores, kind="stable")
-    s = scores[order]
-    starts = np.flatnonzero(np.r_[True, s[1:] != s[:-1]])  # first row of each group of tied scores
-    w = counts[order].astype(np.float64)
-    pos = np.add.reduceat(w * (y[order] == 1)[:, None], starts, axis=0)  # (groups, B)
-    neg = np.add.reduceat(w * (y[order] != 1)[:, None], starts, axis=0)
+def _bootstrap_roc_auc_float(is_pos: np.ndarray, counts: np.ndarray, starts: np.ndarray) -> np.ndarray:
+    """:func:`bootstrap_roc_auc` in float64 (any weights), from the rows in score order: ``is_pos`` (label 1),
+    their ``counts`` and the first row of each group of tied scores (``starts``)."""
+    w = counts.astype(np.float64)
+    pos = np.add.reduceat(w * is_pos[:, None], starts, axis=0)  # (groups, B)
+    neg = np.add.reduceat(w * ~is_pos[:, None], starts, axis=0)
     below = np.cumsum(neg, axis=0) - neg  # negatives strictly below each group
     with np.errstate(invalid="ignore", divide="ignore"):
         return (pos * (below + 0.5 * neg)).sum(axis=0) / (pos.sum(axis=0) * neg.sum(axis=0))

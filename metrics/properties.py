@@ -83,7 +83,7 @@ def _read_patterns(path: Path) -> tuple[dict, int] | None:
         values = [0]
         after_digit = False
         for ch in line:
-            if ch.isdecimal() or ch.isdigit():
+            if ch.isdigit():  # every decimal digit (pyphen's \d) is one
                 if after_digit or not "0" <= ch <= "9":
                     return None
                 values[-1] = ord(ch) - 48

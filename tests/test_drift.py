@@ -493,11 +493,23 @@ def test_balls_containing_equals_the_plain_formulation(block):
     assert got.dtype == np.int64 and np.array_equal(got, want) and 0 < want.sum() < len(pts) * len(cen)
 
 
+def _bootstrap_roc_auc_float(y, scores, counts):
+    """The float64 formulation, as first written: the Mann–Whitney count weighted by the multiplicities over
+    the tie groups of the sorted scores."""
+    order = np.argsort(scores, kind="stable")
+    s = scores[order]
+    starts = np.flatnonzero(np.r_[True, s[1:] != s[:-1]])
+    w = counts[order].astype(np.float64)
+    pos = np.add.reduceat(w * (y[order] == 1)[:, None], starts, axis=0)
+    neg = np.add.reduceat(w * (y[order] != 1)[:, None], starts, axis=0)
+    below = np.cumsum(neg, axis=0) - neg
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return (pos * (below + 0.5 * neg)).sum(axis=0) / (pos.sum(axis=0) * neg.sum(axis=0))
+
+
 def test_bootstrap_auc_integer_path_equals_float_formulation_bit_for_bit():
     """Integer counts take the integer sums; the AUCs are the float64 formulation's to the last bit
     (ties, one-class resamples, several count dtypes), and non-integer or huge weights take the float path."""
-    from metrics.drift import _bootstrap_roc_auc_float
-
     rng = np.random.default_rng(12)
     for n, b, ties in ((1, 3, False), (2, 5, False), (7, 40, True), (300, 60, True), (3000, 30, False),
                        (3000, 30, True)):
