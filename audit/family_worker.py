@@ -281,8 +281,6 @@ def _run_forked(names: tuple[str, ...], ctx) -> bytes:
 
     from audit.families import runners
 
-    global _RAN
-    _RAN = True
     table, out = runners(), {}
     with warnings.catch_warnings(record=True) as caught:  # the filters as they are; shown by the caller
         for name in names:

@@ -308,16 +308,13 @@ def _small_families(ctx: AuditContext, families: list[str], table: dict, progres
     there = tuple(f for f in families if f in family_worker.FORKED) if workers > 1 else ()
     handle = None
     if there and len(there) < len(families):
-        pause, resume = getattr(progress, "pause", None), getattr(progress, "resume", None)
-        if pause is not None:
-            pause()  # a live display's refresh thread ends, so that the process may fork
+        progress.pause()  # a live display's refresh thread ends, so that the process may fork
         try:
             handle = family_worker.fork_families(there, ctx)
         finally:
-            if resume is not None:
-                resume()
-    outs: dict = {}
+            progress.resume()
     if handle is None:
+        outs = {}
         for fam in families:
             progress.step(f"Computing {fam} metrics")
             outs[fam] = table[fam](ctx)
@@ -327,15 +324,16 @@ def _small_families(ctx: AuditContext, families: list[str], table: dict, progres
 
     tick = progress.step(f"Computing {len(families)} metric families ({len(there)} in a copy of this process, "
                          f"{len(families) - len(there)} here)", total=len(families))
+
+    def run_here(fam: str):
+        try:
+            return table[fam](ctx)
+        finally:
+            tick(1)
+
     try:
         started = time.perf_counter()
-        for fam in families:
-            if fam not in there:
-                try:
-                    outs[fam] = table[fam](ctx)
-                except Exception as e:  # noqa: BLE001 - raised below, in report order
-                    outs[fam] = e
-                tick(1)
+        outs = family_worker.run_each_here(tuple(f for f in families if f not in there), run_here)
         outs.update(family_worker.collect_forked(handle, there, lambda fam: table[fam](ctx),
                                                  time.perf_counter() - started))
         handle = None

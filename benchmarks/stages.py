@@ -97,6 +97,13 @@ def _descendants(root: int | None = None, skip: int | None = None) -> tuple[floa
     return cpu, peak
 
 
+def _digest(path) -> str:
+    """The first 12 hex digits of a report's SHA-256: equal digits, byte-identical results."""
+    import hashlib
+
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()[:12]
+
+
 def _child_watch(root: int) -> None:
     """The largest peak memory (MiB) of ``root``'s descendants other than this process, looked at every 0.25 s
     until SIGTERM, then printed."""
@@ -180,10 +187,7 @@ def _child_audit(code: str, argv: list[str], t_start: float) -> dict:
     kids_peak = max(kids_peak, worker_peak[0], float(seen[-1]) if seen else 0.0)
     digest = None
     if "--json" in argv and os.path.exists(argv[argv.index("--json") + 1]):  # same result as the other code?
-        import hashlib
-
-        with open(argv[argv.index("--json") + 1], "rb") as f:
-            digest = hashlib.sha256(f.read()).hexdigest()[:12]
+        digest = _digest(argv[argv.index("--json") + 1])
     return {"rc": rc, "stages": stages, "startup_s": round(events[0][1] - t_start, 3), "json_sha256": digest,
             "cpu_s": round(ru.ru_utime + ru.ru_stime + kids_cpu, 2), "cpu_workers_s": round(kids_cpu, 2),
             "peak_rss_mib": round(ru.ru_maxrss / 1024), "peak_rss_worker_mib": round(kids_peak)}
@@ -267,9 +271,7 @@ def _spawn_plain(code: str, real: str, synth: str, extra: list[str], tmp: Path, 
     err = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
     if proc.returncode != 0:
         raise SystemExit(f"audit command failed ({proc.returncode}): {err[-2000:]}")
-    import hashlib
-
-    digest = hashlib.sha256((d / "r.json").read_bytes()).hexdigest()[:12]
+    digest = _digest(d / "r.json")
     return {"rc": 0, "stages": [], "startup_s": None, "json_sha256": digest, "wall_s": round(wall, 2),
             "cpu_s": round(ru.ru_utime + ru.ru_stime, 2), "cpu_workers_s": "", "peak_rss_mib": round(ru.ru_maxrss / 1024),
             "peak_rss_worker_mib": "", "load_before": load, "load_after": _load()}
