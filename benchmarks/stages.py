@@ -34,6 +34,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -235,6 +236,61 @@ def _load() -> float:
     return round(os.getloadavg()[0], 2)
 
 
+_TICK = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+
+def _machine() -> tuple[float, float] | None:
+    """(busy, stolen) CPU seconds of the whole machine since boot, summed over its cores (/proc/stat's first
+    line: user + nice + system + irq + softirq, and steal: time the hypervisor ran someone else on our cores);
+    None where there is no /proc/stat."""
+    try:
+        with open("/proc/stat") as f:
+            user, nice, system, _idle, _iowait, irq, softirq, steal = map(int, f.readline().split()[1:9])
+    except (OSError, ValueError):
+        return None
+    return (user + nice + system + irq + softirq) / _TICK, steal / _TICK
+
+
+def _proc_cpu(pid: int) -> float:
+    """A live process's own CPU seconds (user + system, /proc/PID/stat), 0 where unreadable."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rpartition(")")[2].split()
+        return (int(fields[11]) + int(fields[12])) / _TICK
+    except (OSError, ValueError, IndexError):
+        return 0.0
+
+
+# The machine-speed probe: a fixed piece of interpreter work (string keys, dict updates), timed in CPU seconds in
+# its own process right before each timed run, in the same condition. This machine's speed per CPU second drifts
+# by tens of percent within an hour with no other process visible (its cores are shared below the hypervisor), so
+# two runs compare fairly only next to their probes.
+_PROBE = ("import resource\nd = {}\nfor i in range(400000):\n    k = str(i % 5000)\n    d[k] = d.get(k, 0) + i\n"
+          "u = resource.getrusage(resource.RUSAGE_SELF)\nprint(u.ru_utime + u.ru_stime)")
+
+
+def _probe() -> float:
+    """The probe's CPU seconds (lower: a faster machine at this moment)."""
+    out = subprocess.run([sys.executable, "-S", "-c", _PROBE], capture_output=True, text=True, check=True)
+    return round(float(out.stdout.strip()), 3)
+
+
+def _accounted(spawn, hogs: "Hogs | None", probe: bool = True) -> dict:
+    """Run ``spawn()`` (one timed child) and add who else used the machine meanwhile: ``others_cpu_s``, the CPU
+    seconds the machine spent on anything but the timed command and the hogs (other users, this benchmark's own
+    memory watcher), and ``steal_s``, CPU seconds the hypervisor gave to other machines. A quiet run has both near
+    0; the loaded one's hogs are not counted as others. ``probe``: first time :data:`_PROBE` (``probe_cpu_s``)."""
+    speed = _probe() if probe else None
+    m0, h0 = _machine(), hogs.cpu() if hogs else 0.0
+    r = spawn()
+    r["probe_cpu_s"] = speed
+    m1, h1 = _machine(), hogs.cpu() if hogs else 0.0
+    if m0 is not None and m1 is not None:
+        r["others_cpu_s"] = round(max(0.0, m1[0] - m0[0] - float(r["cpu_s"]) - (h1 - h0)), 2)
+        r["steal_s"] = round(m1[1] - m0[1], 2)
+    return r
+
+
 def _spawn(args: list[str], code: str | None = None, numba_cache: str | None = None) -> dict:
     """Run a child; ``code``: the checkout it times, also as its working directory and PYTHONPATH, since the
     reading pool's fork server (Python 3.11) imports from those, not from the child's ``sys.path``;
@@ -287,6 +343,10 @@ class Hogs:
         self.procs = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(self.n)]
         time.sleep(1.0)
         return self
+
+    def cpu(self) -> float:
+        """The hogs' CPU seconds so far."""
+        return sum(_proc_cpu(p.pid) for p in self.procs)
 
     def __exit__(self, *exc):
         for p in self.procs:
@@ -346,6 +406,7 @@ def main() -> None:
     ap.add_argument("--code", action="append", default=[], metavar="DIR",
                     help="another checkout to time beside this one (e.g. the code before a change)")
     ap.add_argument("--repeat", type=int, default=1)
+    ap.add_argument("--no-probe", action="store_true", help="skip the machine-speed probe before each run")
     ap.add_argument("--loaded", action="store_true", help="also run every audit beside a CPU hog per core")
     ap.add_argument("--no-datasketch", action="store_true")
     ap.add_argument("--cold-numba", action="store_true",
@@ -405,7 +466,8 @@ def main() -> None:
                             if args.cold_numba:
                                 cold = str(tmp / f"numba{run}")
                                 os.mkdir(cold)
-                            r = _spawn(_audit_args(code, real, synth, extra, tmp, run), code, cold)
+                            r = _accounted(lambda: _spawn(_audit_args(code, real, synth, extra, tmp, run), code, cold),
+                                           hogs, not args.no_probe)
                             r.update(case=case, code=label, condition=cond, repeat=rep, tool="corpus-audit")
                             results["runs"].append(r)
                             _write(args.out, results)  # after every run: an interrupted benchmark keeps its figures
@@ -413,7 +475,8 @@ def main() -> None:
                                   f"load {r['load_before']}", flush=True)
                             if args.plain:
                                 run += 1
-                                r = _spawn_plain(code, real, synth, extra, tmp, run)
+                                r = _accounted(lambda: _spawn_plain(code, real, synth, extra, tmp, run), hogs,
+                                               not args.no_probe)
                                 r.update(case=case, code=f"{label}, plain command", condition=cond, repeat=rep,
                                          tool="corpus-audit command")
                                 results["runs"].append(r)
@@ -421,7 +484,8 @@ def main() -> None:
                                 print(f"{case:18} {cond:6} {label + ', plain command':30} {r['wall_s']:7.2f} s  "
                                       f"{r['peak_rss_mib']:5} MiB  load {r['load_before']}", flush=True)
                         if not args.no_datasketch:
-                            r = _spawn(["--child-datasketch", real, synth])
+                            r = _accounted(lambda: _spawn(["--child-datasketch", real, synth]), hogs,
+                                           not args.no_probe)
                             r.update(case=case, code="datasketch", condition=cond, repeat=rep, tool="datasketch")
                             results["runs"].append(r)
                             _write(args.out, results)
@@ -442,6 +506,26 @@ def _write(out: str, results: dict) -> None:
 _NO_RECORD = "not recorded (before session 10: compiled from source in every process, PYTHONDONTWRITEBYTECODE=1)"
 
 
+def _ratios(runs: list[dict]) -> list[str]:
+    """Loaded over quiet wall time, per case and code, repeat by repeat (each pair ran back to back)."""
+    pairs: dict[tuple[str, str], list[float]] = {}
+    for r in runs:
+        if r["condition"] != "loaded":
+            continue
+        quiet = [q for q in runs if q["condition"] == "quiet" and (q["case"], q["code"], q["repeat"])
+                 == (r["case"], r["code"], r["repeat"])]
+        if quiet and quiet[0]["wall_s"]:
+            pairs.setdefault((r["case"], r["code"]), []).append(r["wall_s"] / quiet[0]["wall_s"])
+    if not pairs:
+        return []
+    out = ["", "Loaded / quiet wall time, repeat by repeat:", "", "| case | code | ratios | median | above 2 |",
+           "|---|---|---|---|---|"]
+    for (case, code), ratios in pairs.items():
+        out.append(f"| {case} | {code} | {', '.join(f'{x:.2f}' for x in ratios)} | "
+                   f"{statistics.median(ratios):.2f} | {sum(x > 2 for x in ratios)} of {len(ratios)} |")
+    return out
+
+
 def _markdown(results: dict) -> str:
     lines = ["# Stage benchmark", "", f"Started {results['started']}; machine {results['machine']};",
              f"`python benchmarks/stages.py {' '.join(results['argv'])}`.", "",
@@ -453,13 +537,19 @@ def _markdown(results: dict) -> str:
              "run as a user runs it, without the stage marks; CPU and peak from its own resource usage.",
              f"Bytecode: {results.get('bytecode', _NO_RECORD)}; "
              f"PYTHONDONTWRITEBYTECODE={results.get('dont_write_bytecode', '?')!r}.",
+             "Others = CPU seconds the machine spent meanwhile on anything but the timed command and the hogs (other",
+             "users, the benchmark's memory watcher); steal = CPU seconds the hypervisor gave to other machines",
+             "(/proc/stat). A quiet run has both near 0. Probe = CPU seconds of a fixed piece of interpreter work run",
+             "just before, in the same condition: the machine's speed at that moment (lower is faster).",
              "", "| case | condition | code | wall s | CPU s | of which workers | peak MiB | worker peak MiB | load "
-                 "| JSON |",
-             "|---|---|---|---|---|---|---|---|---|---|"]
+                 "| others / steal s | probe s | JSON |",
+             "|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in results["runs"]:
         lines.append(f"| {r['case']} | {r['condition']} | {r['code']} | {r['wall_s']} | {r['cpu_s']} | "
                      f"{r.get('cpu_workers_s', '')} | {r['peak_rss_mib']} | {r.get('peak_rss_worker_mib', '')} | "
-                     f"{r['load_before']} / {r['load_after']} | {r.get('json_sha256') or ''} |")
+                     f"{r['load_before']} / {r['load_after']} | {r.get('others_cpu_s', '')} / {r.get('steal_s', '')} | "
+                     f"{r.get('probe_cpu_s') or ''} | {r.get('json_sha256') or ''} |")
+    lines += _ratios(results["runs"])
     for r in results["runs"]:
         if r["tool"] != "corpus-audit":
             continue
