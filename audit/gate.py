@@ -143,13 +143,17 @@ class GateResult:
 
     @property
     def status(self) -> str:
-        """``fail`` (exit 1), ``warn`` (a warn check did not hold; exit 0), ``pass``, or ``none`` (no checks)."""
+        """``fail`` (exit 1), ``warn`` (a warn check did not hold; exit 0), ``pass``, ``insufficient`` (exit 0:
+        no check had the data to pass or fail, so the gate cannot say "pass"; ``--fail-on insufficient`` makes
+        that a failure), or ``none`` (no checks)."""
         if not self.checks:
             return "none"
         if any(r.status in self.fail_on for r in self.checks):
             return "fail"
         if any(r.status == "warn" for r in self.checks):
             return "warn"
+        if not any(r.status == "pass" for r in self.checks):
+            return "insufficient"
         return "pass"
 
     @property

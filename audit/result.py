@@ -71,7 +71,11 @@ class AuditResult(ResultFrames):
     # -- derived ---------------------------------------------------------------------------------
     @property
     def verdict(self) -> str:
+        """The worst row's verdict; ``insufficient`` when no row could be judged (too few documents for every
+        check), since "ok" would claim a comparison that never happened."""
         worst = max((VERDICT_ORDER.get(m.verdict, 0) for m in self.metrics), default=0)
+        if worst == 0 and not any(m.verdict in ("ok", "warn", "fail") for m in self.metrics):
+            return "insufficient"
         return {0: "ok", 1: "warn", 2: "fail"}[worst]
 
     def headline(self, limit: int = 5) -> list[MetricEntry]:
@@ -92,10 +96,10 @@ class AuditResult(ResultFrames):
         return scores(self.metrics)
 
     def banner(self) -> dict[str, str]:
-        """``{"level": good|minor|substantial|severe, "text": one sentence}``."""
+        """``{"level": good|minor|substantial|severe|insufficient, "text": one sentence}``."""
         from audit.summary import banner
 
-        return banner(self.metrics, self.scores())
+        return banner(self.metrics, self.scores(), self.inputs)
 
     def metric(self, name: str) -> MetricEntry:
         name = canonical_name(name)  # a former name finds the metric too

@@ -13,8 +13,10 @@ counted apart.
 
 Findings
 --------
-Flagged rows ranked by ``severity x effect x support``: severity 2 for fail, 1 for warn; effect capped at
-5 times the fail threshold; support weight ``min(1, sqrt(documents / 200))``. A flagged row whose metric
+Flagged rows, failures before warnings, each group ranked by ``severity x effect x support``: severity 2
+for fail, 1 for warn; effect capped at 5 times the fail threshold; support weight
+``min(1, sqrt(documents / 200))``. (Ranked by the product alone, a warning far past its threshold on many
+documents came before a failure, which read as "the worst problem is a warning".) A flagged row whose metric
 declares ``explains`` (registry, or ``details["explains"]``) is a root cause: the flagged rows it explains
 are grouped under it, and root causes come first; a row with ``details["root_cause"]`` (the language
 family's mismatch) comes before every other. An ``explains`` item ``name:higher`` (``name:lower``) claims
@@ -93,9 +95,55 @@ def _copied_share(metrics) -> float | None:
     return max(shares) if shares else None
 
 
-def banner(metrics, score: dict | None = None) -> dict[str, str]:
-    """``{"level", "text"}``: the one sentence at the top, in proportion to what was found."""
-    score = score or scores(metrics)
+REJECTED_NOTE = 0.01  # a corpus with at least this share of its records rejected while reading: said in the banner
+REJECTED_SERIOUS = 0.10  # ... and at least this share: the banner is at least "substantial"
+_ORDER = ("good", "minor", "substantial", "severe")
+
+
+def rejected_inputs(inputs: dict | None) -> list[str]:
+    """One clause per corpus that lost at least :data:`REJECTED_NOTE` of its records while reading (records
+    without a usable text, unreadable lines...), e.g. "100 of 200 synthetic records (50%) were rejected while
+    reading (missing_field 100)": the audit describes only the rest, which a verdict must not hide."""
+    out = []
+    for side, word in (("real", "real"), ("synth", "synthetic")):
+        info = (inputs or {}).get(side) or {}
+        rejected = info.get("rejected") or {}
+        lost = sum(v for v in rejected.values() if isinstance(v, int))
+        total = info.get("n_records")
+        if not lost or not isinstance(total, int) or total <= 0 or lost < REJECTED_NOTE * total:
+            continue
+        why = ", ".join(f"{k} {v}" for k, v in sorted(rejected.items(), key=lambda kv: -kv[1]))
+        out.append(f"{lost:,} of {total:,} {word} records ({lost / total:.0%}) were rejected while reading ({why})")
+    return out
+
+
+def _rejected_share(inputs: dict | None) -> float:
+    shares = []
+    for side in ("real", "synth"):
+        info = (inputs or {}).get(side) or {}
+        lost = sum(v for v in (info.get("rejected") or {}).values() if isinstance(v, int))
+        total = info.get("n_records")
+        if isinstance(total, int) and total > 0:
+            shares.append(lost / total)
+    return max(shares, default=0.0)
+
+
+def banner(metrics, score: dict | None = None, inputs: dict | None = None) -> dict[str, str]:
+    """``{"level", "text"}``: the one sentence at the top, in proportion to what was found. ``inputs``: the
+    result's inputs (``AuditResult.inputs``): records rejected while reading are said first, and raise the
+    level, since every verdict describes only the records that were read."""
+    out = _banner(metrics, score or scores(metrics))
+    lost = rejected_inputs(inputs)
+    if not lost or out["level"] == "insufficient":
+        return out if not lost else {**out, "text": f"{'; '.join(lost)}. {out['text']}"}
+    floor = "substantial" if _rejected_share(inputs) >= REJECTED_SERIOUS else "minor"
+    level = max(out["level"], floor, key=_ORDER.index)
+    text = (f"{'; '.join(lost)}: every check below describes only the records that were read (see the inputs "
+            f"table). {out['text']}")
+    return {"level": level, "text": text}
+
+
+def _banner(metrics, score: dict) -> dict[str, str]:
     fails = sum(m.verdict == "fail" for m in metrics)
     warns = sum(m.verdict == "warn" for m in metrics)
     judged = sum(m.verdict in ("ok", "warn", "fail") for m in metrics)
@@ -103,6 +151,10 @@ def banner(metrics, score: dict | None = None) -> dict[str, str]:
     s = score["overall"]["score"]
     shown = "n/a" if s is None else f"{s:.0f}/100"
     also = (f" {thin} check{' has' if thin == 1 else 's have'} too little data for a verdict." if thin else "")
+    if judged == 0:  # nothing was judged: "no difference" would be a claim without evidence
+        return {"level": "insufficient",
+                "text": f"No verdict: no check had enough data ({thin} check{'' if thin == 1 else 's'} too few "
+                        f"documents; each row says how many it needs). Add documents to both corpora."}
     if fails + warns == 0:
         text = (f"No difference beyond the real corpus's own noise on any of the {judged} checks with enough "
                 f"data (score {shown}).{also}")
@@ -117,8 +169,11 @@ def banner(metrics, score: dict | None = None) -> dict[str, str]:
     if fails == 0 and level == "severe":
         level = "substantial"
     if level == "minor" and fails:
-        text = (f"Mostly faithful (score {shown}), but {fails} failed and {warns} warned of {judged} checks: "
-                f"read the failures before training.")
+        # the score averages families, so a failure can sit beside a high score: never "faithful" then
+        level = "substantial"
+        text = (f"{fails} check{' fails' if fails == 1 else 's fail'} and {warns} warn{'s' if warns == 1 else ''} "
+                f"of {judged} (score {shown}; the rest stay within the real corpus's noise): fix the failures "
+                f"listed first before training on it.")
     elif level == "minor":
         text = (f"Mostly faithful (score {shown}): {warns} of {judged} checks differ beyond noise, "
                 f"by small amounts. Read them before training.")
@@ -184,7 +239,8 @@ def _claims(what: tuple[str, ...], x) -> bool:
 
 def findings(metrics) -> list[Finding]:
     """Flagged rows, root causes (with the rows they explain) first, then by rank."""
-    bad = sorted((m for m in metrics if m.verdict in ("fail", "warn")), key=lambda m: (-rank(m), m.family, m.name))
+    bad = sorted((m for m in metrics if m.verdict in ("fail", "warn")),
+                 key=lambda m: (-SEVERITY[m.verdict], -rank(m), m.family, m.name))
     claimed: set[str] = set()
     roots: list[Finding] = []
     for m in bad:  # most important first: a root cause claims the flagged rows it explains

@@ -50,7 +50,9 @@ def _table(head: list[str], rows: list[list[str]], budget: int, what: str) -> li
 def _title(result) -> str:
     status = (result.gate or {}).get("status")
     head = {"fail": "❌ corpus-audit: gate failed", "warn": "⚠️ corpus-audit: gate passed with warnings",
-            "pass": "✅ corpus-audit: gate passed"}.get(status, "corpus-audit report")
+            "pass": "✅ corpus-audit: gate passed",
+            "insufficient": "➖ corpus-audit: gate undecided, no check had enough data"}.get(
+        status, "corpus-audit report")
     return f"## {head}"
 
 

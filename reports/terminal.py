@@ -11,7 +11,7 @@ from audit.result import AuditResult
 from reports.format import FAMILY_TITLES, VERDICT_SYMBOL, by_family, num, signed, support_text
 
 LEVEL_STYLE = {"good": "bold green", "minor": "bold yellow", "substantial": "bold dark_orange",
-               "severe": "bold white on red"}
+               "severe": "bold white on red", "insufficient": "bold"}
 STYLE = {"ok": "green", "pass": "green", "warn": "yellow", "fail": "bold red", "info": "cyan", "insufficient": "dim"}
 
 

@@ -18,8 +18,10 @@ def result(*rows, **kw):
 
 
 @pytest.mark.parametrize("verdicts,overall", [
-    ((), "ok"), (("ok", "info", "insufficient"), "ok"), (("ok", "warn", "info"), "warn"),
+    (("ok", "info", "insufficient"), "ok"), (("ok", "warn", "info"), "warn"),
     (("warn", "fail", "ok"), "fail"), (("fail",), "fail"),
+    # no row judged: no verdict to claim
+    ((), "insufficient"), (("insufficient", "info"), "insufficient"), (("insufficient",), "insufficient"),
 ])
 def test_the_audit_verdict_is_its_worst_row(verdicts, overall):
     assert result(*[row(f"m{i}", v) for i, v in enumerate(verdicts)]).verdict == overall
@@ -142,3 +144,11 @@ def test_write_atomic_failure_leaves_the_old_file_and_no_temporary(tmp_path):
         write_atomic(p, None)  # fails while writing
     assert p.read_text() == "old"
     assert [x.name for x in tmp_path.iterdir()] == ["report.json"]
+
+
+def test_the_banner_reads_the_results_own_inputs():
+    res = AuditResult(inputs={"real": {"n_records": 10, "rejected": {}},
+                              "synth": {"n_records": 10, "rejected": {"bad_json": 4}}},
+                      settings={}, metrics=[row("a", "ok")])
+    assert res.banner()["text"].startswith("4 of 10 synthetic records (40%) were rejected while reading (bad_json 4)")
+    assert res.to_dict()["summary"]["banner"] == res.banner()

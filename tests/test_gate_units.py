@@ -294,3 +294,10 @@ def test_gate_status_counts_and_exit_code():
     assert g.counts() == {"pass": 2, "warn": 1, "fail": 0, "insufficient": 1, "skipped": 1}
     assert GateResult(rows, fail_on=("insufficient",)).status == "fail"
     assert GateResult(rows[:1]).status == "pass"
+    # no check passed, warned or failed (every one insufficient or skipped): the gate cannot say "pass"
+    thin = [CheckResult(c, s, "") for s in ("insufficient", "skipped", "insufficient")]
+    assert (GateResult(thin).status, GateResult(thin).exit_code) == ("insufficient", 0)
+    assert (GateResult(thin, fail_on=("insufficient",)).status, GateResult(thin, fail_on=("insufficient",)).exit_code) \
+        == ("fail", 1)
+    assert GateResult(thin + [CheckResult(c, "pass", "")]).status == "pass"
+    assert GateResult(thin + [CheckResult(c, "warn", "")]).status == "warn"

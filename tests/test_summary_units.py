@@ -6,7 +6,7 @@ from dataclasses import replace
 import pytest
 
 from audit.result import MetricEntry
-from audit.summary import Finding, banner, finding_sentence, findings, rank, row_score, scores
+from audit.summary import Finding, banner, finding_sentence, findings, rank, rejected_inputs, row_score, scores
 
 
 def row(name, verdict="warn", *, family="diversity", effect=None, low=None, high=None, n=None, support=None,
@@ -67,9 +67,13 @@ def test_banner_when_nothing_is_flagged():
     assert b["text"].endswith("(score 100/100). 2 checks have too little data for a verdict.")
     assert banner(ok_rows(1))["text"] == ("No difference beyond the real corpus's own noise on any of the 1 checks "
                                           "with enough data (score 100/100).")
-    assert banner([row("t", "insufficient")])["text"] == (
-        "No difference beyond the real corpus's own noise on any of the 0 checks with enough data (score n/a). "
-        "1 check has too little data for a verdict.")
+    # nothing judged: no "no difference" claim, and a level of its own
+    assert banner([row("t", "insufficient")]) == {
+        "level": "insufficient",
+        "text": "No verdict: no check had enough data (1 check too few documents; each row says how many it "
+                "needs). Add documents to both corpora."}
+    assert banner([row("t", "insufficient"), row("u", "insufficient"), row("i", "info")])["text"].startswith(
+        "No verdict: no check had enough data (2 checks too few documents;")
 
 
 def test_banner_levels_at_their_boundaries():
@@ -87,9 +91,42 @@ def test_banner_levels_at_their_boundaries():
                                                  "checks. Fix the causes listed first before training on it."}
     m = banner(ok_rows(3) + [row("f", "fail", effect=0.4), row("w", "warn", effect=0.0),
                              row("t", "insufficient")])  # (400 + 60) / 5 = 92
-    assert m == {"level": "minor", "text": "Mostly faithful (score 92/100), but 1 failed and 1 warned of 5 checks: "
-                                           "read the failures before training. 1 check has too little data for a "
-                                           "verdict."}
+    # a failure beside a high score (the score averages families): never "mostly faithful", at least substantial
+    assert m == {"level": "substantial", "text": "1 check fails and 1 warns of 5 (score 92/100; the rest stay within "
+                                                 "the real corpus's noise): fix the failures listed first before "
+                                                 "training on it. 1 check has too little data for a verdict."}
+    two = banner(ok_rows(8) + [row("f", "fail", effect=0.4), row("g", "fail", effect=0.4), row("w", "warn"),
+                               row("v", "warn")])
+    # (8 x 100 + 2 x 60) / 10 scored rows = 92; the two warnings have no effect, so no score
+    assert two["level"] == "substantial" and two["text"].startswith("2 checks fail and 2 warn of 12 (score 92/100;")
+
+
+def side(records, **rejected):
+    return {"n_records": records, "n_documents": records - sum(rejected.values()), "rejected": rejected}
+
+
+def test_banner_says_first_what_was_rejected_while_reading():
+    # half the synthetic records had no text field: a clean comparison of the other half must not read as "ok"
+    inputs = {"real": side(200), "synth": side(200, missing_field=100)}
+    b = banner(ok_rows(3), inputs=inputs)
+    assert b == {"level": "substantial",
+                 "text": "100 of 200 synthetic records (50%) were rejected while reading (missing_field 100): every "
+                         "check below describes only the records that were read (see the inputs table). No "
+                         "difference beyond the real corpus's own noise on any of the 3 checks with enough data "
+                         "(score 100/100)."}
+    # 1% to 10% lost: said, and at least "minor"; under 1%: not in the banner (the inputs table has it)
+    few = {"real": side(1000, bad_json=3, empty_text=20), "synth": side(1000)}
+    assert rejected_inputs(few) == ["23 of 1,000 real records (2%) were rejected while reading (empty_text 20, "
+                                    "bad_json 3)"]
+    assert banner(ok_rows(3), inputs=few)["level"] == "minor"
+    assert rejected_inputs({"real": side(1000, bad_json=9), "synth": side(1000)}) == []
+    assert banner(ok_rows(3), inputs={"real": side(1000, bad_json=9), "synth": side(1000)})["level"] == "good"
+    # a worse level stays; both corpora are named
+    both = {"real": side(100, bad_json=50), "synth": side(100, bad_json=2)}
+    assert banner([row("f", "fail", effect=1.0)], inputs=both)["level"] == "severe"
+    assert banner([row("f", "fail", effect=1.0)], inputs=both)["text"].startswith(
+        "50 of 100 real records (50%) were rejected while reading (bad_json 50); 2 of 100 synthetic records (2%)")
+    assert rejected_inputs(None) == [] and rejected_inputs({"real": {"n_records": 0, "rejected": {"x": 1}}}) == []
 
 
 def test_banner_with_flags_but_no_score_is_minor_and_says_na():
@@ -125,13 +162,15 @@ def test_support_weight_reads_the_fewest_documents_of_the_support():
 
 
 # -- findings ----------------------------------------------------------------------------------------
-def test_findings_are_flagged_rows_by_rank_then_family_then_name():
+def test_findings_are_failures_then_warnings_each_by_rank_then_family_then_name():
     rows = [row("ok", "ok", effect=3.0, n=800), row("w1", "warn", effect=1.0, n=800),
             row("f1", "fail", effect=0.2, n=800), row("b", "warn", family="b", effect=0.4, n=800),
             row("a", "warn", family="b", effect=0.4, n=800), row("z", "fail", family="a", effect=0.2, n=800)]
     fs = findings(rows)
-    assert [f.entry.name for f in fs] == ["w1", "z", "a", "b", "f1"]  # ranks 1.0, then 0.4 by family, name
-    assert [f.rank for f in fs] == pytest.approx([1.0, 0.4, 0.4, 0.4, 0.4])
+    # the failures (rank 0.4 each: family "a" before "diversity"), then the warnings: w1 (rank 1.0, above both
+    # failures' rank) and the two of family b by name
+    assert [f.entry.name for f in fs] == ["z", "f1", "w1", "a", "b"]
+    assert [f.rank for f in fs] == pytest.approx([0.4, 0.4, 1.0, 0.4, 0.4])
     assert all(f.explains == [] for f in fs)
 
 
