@@ -155,6 +155,7 @@ def per_corpus_entry(
     p_value=_UNSET,
     scope: str | None = None,
     support: dict | None = None,
+    counted: bool = False,
 ) -> MetricEntry:
     """Row for a metric computed on each corpus.
 
@@ -162,7 +163,11 @@ def per_corpus_entry(
     gaps (``audit.noise``), which replace the one split's gap when given; ``noise_method`` says how they
     were made. ``min_n`` overrides the registry's minimum number of documents. ``p_value``: the row's
     test (e.g. a KS test of the distributions) instead of the noise p-value; ``scope`` and ``support``
-    (merged over the support the spec's minimums read) are stated on the row as given.
+    (merged over the support the spec's minimums read) are stated on the row as given. ``counted``: the
+    values are shares of flagged documents whose significance a count test decides (:func:`with_count_test`,
+    then the audit-wide correction), so the overlap of the two corpora's intervals is not a reason for "ok":
+    two 95% intervals can overlap while the difference is significant (a p-value near 0.01), and for a defect
+    that the real corpus never shows (0 of 255 refusals against 10 of 460) that hid a real finding.
     """
     spec = _spec(name)
     r, s = real.value, synth.value
@@ -188,7 +193,7 @@ def per_corpus_entry(
                sample_size=n, sampled=real.sampled or synth.sampled,
                warnings=sorted(set(real.warnings) | set(synth.warnings)), support={**checked, **(support or {})},
                scope=scope)
-    verdict, reason, p, effect = _per_corpus_verdict(spec, real, synth, noise, null_gaps, short)
+    verdict, reason, p, effect = _per_corpus_verdict(spec, real, synth, noise, null_gaps, short, counted)
     if effect is not None:
         merged["effect"] = effect
     return _base(spec, verdict=verdict, reason=reason, details=merged,
@@ -196,7 +201,8 @@ def per_corpus_entry(
 
 
 def _per_corpus_verdict(spec: MetricSpec, real: MetricResult, synth: MetricResult, noise: dict | None,
-                        null_gaps, short: str | None) -> tuple[str, str, float | None, dict | None]:
+                        null_gaps, short: str | None,
+                        counted: bool = False) -> tuple[str, str, float | None, dict | None]:
     """``(verdict, reason, p_value, effect)`` of a per-corpus row: the rule of the module docstring."""
     r, s = real.value, synth.value
     if r is None or s is None or (isinstance(r, float) and math.isnan(r)):
@@ -218,7 +224,7 @@ def _per_corpus_verdict(spec: MetricSpec, real: MetricResult, synth: MetricResul
     if floor is not None and bad <= floor:
         return "ok", f"gap {_fmt(abs(gap))} is within the real corpus's noise floor ({_fmt(floor)})", p, \
             _no_effect(effect)
-    if real.ci and synth.ci and real.ci[0] <= synth.ci[1] and synth.ci[0] <= real.ci[1]:
+    if not counted and real.ci and synth.ci and real.ci[0] <= synth.ci[1] and synth.ci[0] <= real.ci[1]:
         return "ok", f"gap {_fmt(abs(gap))}: confidence intervals overlap", p, _no_effect(effect)
     verdict = "ok"
     if spec.fail is not None and size >= spec.fail:
@@ -232,9 +238,10 @@ def _per_corpus_verdict(spec: MetricSpec, real: MetricResult, synth: MetricResul
         # to reach the fail threshold too; a gap that only reaches it with the noise is a warning
         beyond = bad - fl if spec.absolute else (bad - fl) / max(abs(r), 1e-12)
         shown_beyond = f"{beyond:.3f}" if spec.absolute else f"{100 * beyond:.0f}%"
+        limit = f"{spec.fail:.3f}" if spec.absolute else f"{100 * spec.fail:.0f}%"
         verdict = "warn"
-        reason += (f", past the fail threshold, but only {shown_beyond} beyond the real corpus's noise floor "
-                   f"({_fmt(fl)}): warn only")
+        reason += (f", past the fail threshold ({limit}), but {shown_beyond} once the real corpus's noise floor "
+                   f"({_fmt(fl)}) is taken off, short of it: warn only")
     return verdict, reason, p, effect
 
 

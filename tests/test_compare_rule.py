@@ -139,8 +139,8 @@ def test_effect_is_the_gap_over_the_fail_threshold_with_the_noise_as_range(spec)
     assert e.noise_floor == 0.125
     # at the fail threshold, but only half-way to it beyond the noise floor: a warning (the next test too)
     assert (e.verdict, e.reason) == ("warn", "synthetic 0.750 is 25% lower than real 1.000, past the fail "
-                                             "threshold, but only 12% beyond the real corpus's noise floor "
-                                             "(0.125): warn only")
+                                             "threshold (25%), but 12% once the real corpus's noise floor "
+                                             "(0.125) is taken off, short of it: warn only")
     assert e.details["noise"] == {"method": "one split of the real sample into two halves", "replicates": 1,
                                   "rule": "twice the one split's gap", "floor": 0.125,
                                   "median_gap": 0.0625, "max_gap": 0.0625}
@@ -187,8 +187,8 @@ def test_a_per_corpus_fail_needs_the_gap_beyond_the_noise_to_reach_the_threshold
     spec("t_abs", absolute=True, better="lower")  # absolute: the same on the gap itself
     e = per_corpus_entry("t_abs", R(0.0), R(0.3125), R(0.5), R(0.5625))
     assert (e.verdict, e.reason) == ("warn", "synthetic 0.312 is 0.312 higher than real 0.000, past the fail "
-                                             "threshold, but only 0.188 beyond the real corpus's noise floor "
-                                             "(0.125): warn only")
+                                             "threshold (0.250), but 0.188 once the real corpus's noise floor "
+                                             "(0.125) is taken off, short of it: warn only")
     # no noise measured: the point alone decides, as before
     assert per_corpus_entry("t_metric", R(1.0), R(0.75)).verdict == "fail"
 
@@ -230,6 +230,32 @@ def test_touching_confidence_intervals_overlap(spec):
     # one CI only: nothing to compare
     assert per_corpus_entry("t_metric", R(1.0, ci=(0.5, 1.5)), R(0.75)).verdict == "fail"
     assert per_corpus_entry("t_metric", R(1.0), R(0.75, ci=(0.5, 1.5))).verdict == "fail"
+
+
+def test_counted_rows_are_not_judged_by_overlapping_intervals(spec):
+    # a defect the real corpus never shows: 0 of 255 real documents, 10 of 460 synthetic ones (a planted
+    # refusal). The two Wilson intervals overlap (real's upper end ~0.0149 is above synthetic's lower end
+    # ~0.0118), yet the counts differ significantly: for a counted row the count test decides, not the overlap.
+    from audit.compare import with_count_test
+    from metrics.stats import wilson_interval
+
+    spec("t_defect", better="lower", warn=0.005, fail=0.02, absolute=True, family="defects")
+    real, synth = R(0 / 255, ci=wilson_interval(0, 255), n=255), R(10 / 460, ci=wilson_interval(10, 460), n=460)
+    assert real.ci[1] > synth.ci[0]  # they overlap
+    plain = per_corpus_entry("t_defect", real, synth, null_gaps=[0.0] * 8)
+    assert plain.verdict == "ok" and "overlap" in plain.reason  # the shortcut, for rows without a count test
+    row = with_count_test(per_corpus_entry("t_defect", real, synth, null_gaps=[0.0] * 8, counted=True),
+                          0, 255, 10, 460)
+    # gap 10/460 = 0.0217 >= fail 0.02, and no noise (the real halves never differ): fail
+    assert (row.verdict, row.reason) == ("fail", "synthetic 0.022 is 0.022 higher than real 0.000")
+    # its p-value: Fisher's one-sided test, P(all 10 flagged documents fall among the 460 synthetic ones)
+    # = C(460, 10) / C(715, 10), the hypergeometric tail worked out by hand
+    assert row.p_value == pytest.approx(math.prod((460 - i) / (715 - i) for i in range(10)), rel=1e-9)
+    assert 0.01 < row.p_value < 0.013
+    # 2 of 460 against 0 of 255: below the fail threshold, past warn, and not significant (Fisher 0.41)
+    weak = with_count_test(per_corpus_entry("t_defect", real, R(2 / 460, ci=wilson_interval(2, 460), n=460),
+                                            null_gaps=[0.0] * 8, counted=True), 0, 255, 2, 460)
+    assert weak.verdict == "ok" and weak.p_value == pytest.approx(460 * 459 / (715 * 714))
 
 
 # --- per-corpus metrics: no verdict without data ------------------------------------------------------

@@ -169,7 +169,7 @@ def run(ctx: AuditContext) -> FamilyOutput:
     # rates per 1,000 documents: their noise from resampled real documents' flags (x 1,000); their p-value
     # also Fisher's on the counts, since with no flagged real document every resample's gap is 0
     out.entries.append(count_test_of_shares(
-        per_corpus_entry("toxicity_rate", *tox,
+        per_corpus_entry("toxicity_rate", *tox, counted=True,
                          **bootstrap_mean_noise([1000.0 * bool(x[1]) for x in tr], len(ts), ctx.rng(81))),
         tox[0], tox[1], per=1000))
     langs = doc_languages(full)
@@ -178,7 +178,7 @@ def run(ctx: AuditContext) -> FamilyOutput:
     psp = (pr, ps, [pr[i] for i in full.real_a.indices], [pr[i] for i in full.real_b.indices])
     pii = [pii_rate(c.texts, ids=ids(c), spans=sp) for c, sp in zip(full_corpora, psp)]
     out.entries.append(count_test_of_shares(
-        per_corpus_entry("pii_rate", *pii, details={"street_address_languages": ["en"]},
+        per_corpus_entry("pii_rate", *pii, details={"street_address_languages": ["en"]}, counted=True,
                          **bootstrap_mean_noise([1000.0 * bool(x) for x in pr], len(ps), ctx.rng(82))),
         pii[0], pii[1], per=1000))
     out.entries = [gate(e, coverage, ENGLISH_ONLY[e.name]) if e.name in ENGLISH_ONLY else e for e in out.entries]

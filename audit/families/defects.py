@@ -167,7 +167,7 @@ def _row(name: str, real: DefectCounts, synth: DefectCounts):
     if name.startswith("repeated_"):
         details["gopher_rules"] = {"real": dict(sorted(real.gopher.items())),
                                    "synth": dict(sorted(synth.gopher.items()))}
-    entry = per_corpus_entry(name, *res, details=details, null_gaps=gaps, noise_method=method)
+    entry = per_corpus_entry(name, *res, details=details, null_gaps=gaps, noise_method=method, counted=True)
     entry = with_count_test(entry, *_flags(real, key), *_flags(synth, key))
     return _finish(entry, name, words, real, synth)
 
@@ -195,7 +195,7 @@ def _length_row(real: DefectCounts, synth: DefectCounts) -> tuple:
 
     gaps, method = _null_gaps(real, synth.n_docs, share_of)
     entry = per_corpus_entry("length_cap_rate", *res, details={"real": piles[0], "synth": piles[1]},
-                             null_gaps=gaps, noise_method=method)
+                             null_gaps=gaps, noise_method=method, counted=True)
     entry = with_count_test(entry, piles[0]["excess"], piles[0]["n"], piles[1]["excess"], piles[1]["n"])
     tail = f"; the cap is near {piles[1]['cap']} tokens" if entry.verdict in ("warn", "fail") and piles[1]["cap"] else ""
     return _finish(entry, "length_cap_rate", "pile up just below one length (a generation cap)", real, synth,

@@ -93,7 +93,7 @@ def run(ctx: AuditContext) -> FamilyOutput:
     k = splits_for(ctx, "semantic_duplicate_rate")
     gaps = split_gaps(ctx, lambda c: sem(_cap(c, cap, ctx.rng(305))).value, k, first=(sa.value, sb.value))
     out.entries.append(_sample_scope(count_test_of_shares(
-        per_corpus_entry("semantic_duplicate_rate", sr, ssem, sa, sb, null_gaps=gaps,
+        per_corpus_entry("semantic_duplicate_rate", sr, ssem, sa, sb, null_gaps=gaps, counted=True,
                          noise_method=split_method(k, len(half_a))), sr, ssem), real, synth))
     clusters["semantic"] = {"real": sr.details["largest_clusters"], "synth": ssem.details["largest_clusters"]}
 

@@ -264,7 +264,8 @@ def full_rows(real_stats: CorpusStats, synth_stats: CorpusStats, options: dict, 
         groups = {"real": largest_exact_groups(real), "synth": largest_exact_groups(synth)}
         first = exact_rate(real, half_a), exact_rate(real, half_b)
         e = count_test_of_shares(per_corpus_entry(
-            "exact_duplicate_rate", r, s, *first, details={"groups": {k: v[:5] for k, v in groups.items()}},
+            "exact_duplicate_rate", r, s, *first, counted=True,
+            details={"groups": {k: v[:5] for k, v in groups.items()}},
             **noise(lambda d: exact_rate(real, d), first)), r, s)
         out.entries.append(_scope(e, real, synth, **halves))
         clusters["exact"] = groups
@@ -272,7 +273,7 @@ def full_rows(real_stats: CorpusStats, synth_stats: CorpusStats, options: dict, 
     memo: dict = {}
     nr, ns = near_rate(real, real.all, thr, memo), near_rate(synth, synth.all, thr, {})
     first = near_rate(real, half_a, thr, memo), near_rate(real, half_b, thr, memo)
-    e = count_test_of_shares(per_corpus_entry("near_duplicate_rate", nr, ns, *first,
+    e = count_test_of_shares(per_corpus_entry("near_duplicate_rate", nr, ns, *first, counted=True,
                                               **noise(lambda d: near_rate(real, d, thr, memo), first)), nr, ns)
     out.entries.append(_scope(e, real, synth, **halves))
     clusters["near"] = {"real": (nr.details or {}).get("largest_clusters", []),
