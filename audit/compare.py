@@ -85,6 +85,8 @@ def check_support(spec: MetricSpec, sides: dict[str, MetricResult | None], min_n
             if v < minimum:
                 who = {"real": "the real corpus", "synth": "the synthetic corpus", "": "the pair"}[side]
                 words = SUPPORT_WORDS.get(key, key.replace("_", " "))
+                if v == 1 and words.endswith("s") and not key.startswith("share_"):
+                    words = words[:-1]  # "1 document", "1 rare word"
                 if key.startswith("share_"):
                     short.append(f"only {_shown(key, v)} of {who}'s {words} (needs {_shown(key, minimum)})")
                 else:

@@ -275,6 +275,8 @@ def test_support_below_the_minimum_is_insufficient_whatever_the_gap(spec):
     e = per_corpus_entry("t_metric", R(1.0, n=19), R(0.0, n=20))
     assert e.verdict == "insufficient"
     assert e.reason == "too little support: the real corpus has only 19 documents (needs 20)"
+    one = per_corpus_entry("t_metric", R(1.0, n=1), R(0.0, n=20))
+    assert one.reason == "too little support: the real corpus has only 1 document (needs 20)"  # not "1 documents"
     assert per_corpus_entry("t_metric", R(1.0, n=20), R(0.0, n=20)).verdict == "fail"  # at the minimum
     # min_n replaces the documents minimum
     assert per_corpus_entry("t_metric", R(1.0, n=5), R(0.0, n=5), min_n=5).verdict == "fail"
