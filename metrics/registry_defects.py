@@ -2,6 +2,12 @@
 
 Counted over every document (``scope="full"``) by :mod:`metrics.defect_stats`; the rates are shares of
 documents, so the thresholds are absolute gaps over the real corpus's share.
+
+Defects that natural text does not show (a loop at the end, a refusal or AI disclaimer, a chat preamble,
+template leftovers, mojibake, replacement characters) warn from a few documents in a thousand more than
+real: 30 looping documents in 3,000 against none in real were "below threshold" at 1%. A flag still needs the
+count test (Fisher's exact test, corrected over the audit) and a gap past the real corpus's noise, so a
+real-vs-real comparison does not raise them.
 """
 from __future__ import annotations
 
@@ -39,7 +45,7 @@ DEFECT_SPECS: tuple[dict[str, Any], ...] = (
         "end_loop_rate", "defects", "Ends in a loop",
         "Share of documents whose last 12+ tokens are one phrase repeated back to back at least 3 times, "
         "the way greedy decoding degenerates (Holtzman et al., ICLR 2020). 0..1, lower is better.",
-        "lower", warn=0.01, fail=0.05, absolute=True,
+        "lower", warn=0.003, fail=0.02, absolute=True,
     ),
     _spec(
         "cut_ending_rate", "defects", "Ends mid-sentence",
@@ -60,26 +66,26 @@ DEFECT_SPECS: tuple[dict[str, Any], ...] = (
         "Share of documents with a refusal or AI disclaimer (\"As an AI language model\", \"I cannot "
         "provide\", \"Lo siento, pero no puedo\"...; multilingual list in metrics/data, extend it with the "
         "defect_phrases option). 0..1, lower is better.",
-        "lower", warn=0.005, fail=0.02, absolute=True,
+        "lower", warn=0.002, fail=0.01, absolute=True,
     ),
     _spec(
         "chat_preamble_rate", "defects", "Chat preambles and sign-offs",
         "Share of documents opening like a chat answer (\"Sure, here's\", \"Certainly!\", \"Voici\") or "
         "closing like one (\"I hope this helps\", \"Let me know if\"); multilingual. 0..1, lower is better.",
-        "lower", warn=0.01, fail=0.05, absolute=True,
+        "lower", warn=0.005, fail=0.02, absolute=True,
     ),
     _spec(
         "template_leftover_rate", "defects", "Prompt or template leftovers",
         "Share of documents with prompt scaffolding left in: labels at a line start (\"Input:\", "
         "\"### Response\", \"Assistant:\"), chat-template tokens (<|im_start|>, [INST]), unfilled "
         "{placeholders} or [Your Name]. 0..1, lower is better.",
-        "lower", warn=0.01, fail=0.05, absolute=True,
+        "lower", warn=0.003, fail=0.02, absolute=True,
     ),
     _spec(
         "mojibake_rate", "defects", "Mojibake",
         "Share of documents with text decoded in the wrong encoding (\"cafÃ©\", \"donâ€™t\"), as "
         "ftfy's badness heuristic finds it. 0..1, lower is better.",
-        "lower", warn=0.01, fail=0.05, absolute=True,
+        "lower", warn=0.003, fail=0.02, absolute=True,
     ),
     _spec(
         "escape_artifact_rate", "defects", "Literal escapes",
@@ -90,7 +96,7 @@ DEFECT_SPECS: tuple[dict[str, Any], ...] = (
     _spec(
         "replacement_char_rate", "defects", "Replacement characters",
         "Share of documents containing U+FFFD (bytes lost in decoding). 0..1, lower is better.",
-        "lower", warn=0.005, fail=0.02, absolute=True,
+        "lower", warn=0.002, fail=0.01, absolute=True,
     ),
     *(_spec(
         f"{key}_share", "defects", title,

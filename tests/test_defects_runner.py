@@ -301,7 +301,15 @@ def test_a_few_flagged_documents_against_none_are_not_called_certain():
     entry = _row("refusal_rate", real, synth)
     assert entry.noise_floor == 0.0
     assert entry.p_value == pytest.approx((454 * 453) / (906 * 905))
-    assert entry.verdict == "ok"  # the Wilson intervals overlap
+    # past the warn threshold (2/454 = 0.0044 >= 0.002), so the row flags it; whether that is more than chance
+    # is the count test's to say, after the audit-wide correction: q = p = 0.25 here, so it is lifted to ok
+    assert entry.verdict == "warn"
+    from audit.pipeline import correct_for_multiple_tests
+
+    rows = [entry]
+    correct_for_multiple_tests(rows, 0.05)
+    assert rows[0].verdict == "ok" and rows[0].p_adjusted == pytest.approx(entry.p_value)
+    assert "not significant after Benjamini-Hochberg" in rows[0].reason
 
     many = _acc([56] * 2 + [57] * 6, [20] * 2 + [19] * 6)  # 154 of 454: the counts leave no doubt
     assert _row("refusal_rate", real, many).p_value < 1e-40
@@ -312,3 +320,25 @@ def test_a_defect_absent_from_both_corpora_is_not_a_test():
 
     entry = _row("refusal_rate", _acc([50] * 8, [0] * 8), _acc([50] * 8, [0] * 8))
     assert entry.verdict == "ok" and entry.p_value is None
+
+
+def test_a_defect_natural_text_never_shows_is_flagged_at_a_few_per_thousand():
+    """The trial's case: 30 of 3,000 synthetic documents end in a loop (or are refusals), none of 3,000 real
+    ones. At 1% that was "beyond noise, below threshold"; these defects now warn from 0.3% (0.2% for
+    refusals) and fail from 2% (1%), and the count test leaves no doubt: Fisher's one-sided p =
+    C(3000, 30) / C(6000, 30), about 2^-30."""
+    import math
+
+    from audit.families.defects import _row
+    from audit.pipeline import correct_for_multiple_tests
+
+    real = _acc([375] * 8, [0] * 8)
+    synth = _acc([375] * 8, [4, 4, 4, 4, 4, 4, 3, 3])  # 30 refusals
+    entry = _row("refusal_rate", real, synth)
+    assert entry.p_value == pytest.approx(math.prod((3000 - i) / (6000 - i) for i in range(30)), rel=1e-9)
+    assert entry.verdict == "fail"  # 0.010 >= the fail threshold 0.01
+    rows = [entry]
+    correct_for_multiple_tests(rows, 0.05)
+    assert rows[0].verdict == "fail"
+    few = _acc([375] * 8, [2, 2, 2, 1, 1, 1, 1, 0])  # 10 of 3,000: 0.0033, a warning
+    assert _row("refusal_rate", real, few).verdict == "warn"
