@@ -175,8 +175,9 @@ def _banner(metrics, score: dict) -> dict[str, str]:
                 f"of {judged} (score {shown}; the rest stay within the real corpus's noise): fix the failures "
                 f"listed first before training on it.")
     elif level == "minor":
-        text = (f"Mostly faithful (score {shown}): {warns} of {judged} checks differ beyond noise, "
-                f"by small amounts. Read them before training.")
+        # "small" is the average's word, not each warning's: a warning can sit just under its fail threshold
+        text = (f"Mostly faithful (score {shown}): {warns} of {judged} checks warn and none fails. Read the "
+                f"warnings before training.")
     elif level == "substantial":
         text = (f"Substantial differences (score {shown}): {fails} failed and {warns} warned of {judged} checks. "
                 f"Fix the causes listed first before training on it.")

@@ -79,8 +79,8 @@ def test_banner_when_nothing_is_flagged():
 def test_banner_levels_at_their_boundaries():
     # one family; the overall score is the mean of its rows' scores
     minor = banner(ok_rows(2) + [row("w", "warn", effect=0.45)])  # (100 + 100 + 55) / 3 = 85.0
-    assert minor == {"level": "minor", "text": "Mostly faithful (score 85/100): 1 of 3 checks differ beyond noise, "
-                                               "by small amounts. Read them before training."}
+    assert minor == {"level": "minor", "text": "Mostly faithful (score 85/100): 1 of 3 checks warn and none fails. "
+                                               "Read the warnings before training."}
     assert banner([row("w", "warn", effect=0.4)])["level"] == "substantial"  # 60.0 exactly
     assert banner([row("w", "warn", effect=0.401)])["level"] == "substantial"  # 59.9: severe, but no failure
     f = banner([row("f", "fail", effect=0.401)])
@@ -131,7 +131,7 @@ def test_banner_says_first_what_was_rejected_while_reading():
 
 def test_banner_with_flags_but_no_score_is_minor_and_says_na():
     b = banner([row("w", "warn"), row("w2", "warn")])  # flagged rows without an effect are not scored
-    assert b["level"] == "minor" and b["text"].startswith("Mostly faithful (score n/a): 2 of 2 checks differ")
+    assert b["level"] == "minor" and b["text"].startswith("Mostly faithful (score n/a): 2 of 2 checks warn")
 
 
 def test_banner_uses_a_given_score():
