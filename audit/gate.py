@@ -258,6 +258,7 @@ def evaluate_check(check: Check, result, baseline=None) -> CheckResult:
     else:
         holds = OPS[check.op](actual, threshold)
     how = "" if check.threshold.ref is None else f" (= {check.threshold.expr}, {check.threshold.ref} {fmt(ref_value)})"
+    how += _not_comparable(entry)
     tol = f" ± {fmt(check.tol)}" if check.op == "==" else ""
     if holds:
         return CheckResult(check, "pass", f"{label} {fmt(actual)} {check.op} {fmt(threshold)}{tol}{how}",
@@ -265,6 +266,16 @@ def evaluate_check(check: Check, result, baseline=None) -> CheckResult:
     neg = {"<=": ">", "<": ">=", ">=": "<", ">": "<=", "==": "!="}[check.op]
     return CheckResult(check, check.severity, f"{label} {fmt(actual)} {neg} {fmt(threshold)}{tol}{how}",
                        actual=actual, threshold=threshold)
+
+
+def _not_comparable(entry) -> str:
+    """What a check on a row that a language mismatch made ``info`` must say (``details.not_comparable``, see
+    ``audit.families.language.mark_not_comparable``): it still passes or fails on the number, as configured,
+    but the number measures the language difference, so the check's why says so rather than read as judged."""
+    cause = (entry.details or {}).get("not_comparable")
+    if not cause:
+        return ""
+    return f"; not comparable: the corpora are in different languages (see {cause})"
 
 
 def evaluate(checks: list[Check], result, baseline=None, *, fail_on=("fail",), config: str | None = None,

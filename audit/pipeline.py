@@ -247,6 +247,7 @@ def run_context(ctx: AuditContext, families=FAMILIES, progress: Progress | None 
 def _run_context(ctx: AuditContext, families, progress: Progress | None, alpha: float,
                  workers: int, pools: dict) -> tuple[list[MetricEntry], dict[str, Any]]:
     from audit.families import runners
+    from audit.families.language import mark_not_comparable
 
     progress = progress or Progress()
     entries: list[MetricEntry] = []
@@ -291,6 +292,9 @@ def _run_context(ctx: AuditContext, families, progress: Progress | None, alpha: 
         sections.update(outs[fam].sections)
     # every number states its scope: rows that did not set it say what they were computed on
     entries = [e if e.scope is not None else replace(e, scope="sample" if e.sampled else "full") for e in entries]
+    # a language mismatch explains rows of several families (some run in other processes): one rule here,
+    # before the correction and the ranking read the verdicts
+    entries = mark_not_comparable(entries)
     correct_for_multiple_tests(entries, alpha)
     q = {e.name: e.p_adjusted for e in entries}
     for t in (sections.get("properties") or {}).get("tests", []):  # the per-property table shows the same q

@@ -283,23 +283,64 @@ def mix_table(real: LanguageMix, synth: LanguageMix, *, limit: int = 20) -> list
 
 
 def language_mismatch(real: LanguageMix, synth: LanguageMix, *, min_share: float = 0.5) -> dict | None:
-    """The corpora's main languages or scripts differ: each corpus has a language (script) covering at
-    least ``min_share`` of its documents, and they are not the same. ``None`` when they match.
+    """The corpora's main languages or scripts differ. ``None`` when they match.
+
+    Two ways: each corpus has a language covering at least ``min_share`` of its documents and they are not
+    the same; or one corpus has such a main language and it covers under ``min_share`` of the other
+    corpus (real 97% English against a synthetic corpus 0% English, spread over German, Spanish and
+    Chinese with none of them at half). Either way most documents of one side are in a language the other
+    side barely has, so word, embedding and lexicon comparisons measure the languages. A partial shift
+    (synthetic 60% English, 40% German against English real) is drift, not a mismatch.
 
     Returns ``{"kind": "language" | "script", "real": code, "synth": code, "real_share", "synth_share",
-    "text": one sentence}``; a script mismatch (Han vs Latin) is reported as such, since it also breaks
+    "main": "both" | "real" | "synth", "other_share", "summary", "text"}``: ``real``/``synth`` are each
+    corpus's most common language and its share; ``main`` says which corpus's main language the rule
+    rests on and ``other_share`` that language's share of the other corpus (``None`` for ``both``);
+    ``summary`` is a short phrase ("real mostly English, synthetic mostly Chinese"), ``text`` one
+    sentence. A script mismatch (Han vs Latin) is reported as such, since it also breaks
     tokenisation-based comparisons.
     """
+    if not real.n_docs or not synth.n_docs:
+        return None
     rl, rs = real.dominant()
     sl, ss = synth.dominant()
-    if rl == sl or rs < min_share or ss < min_share:
+    main = _mismatched_side(real, synth, min_share)
+    if main is None:
         return None
     rsc, rscs = real.dominant_script()
     ssc, sscs = synth.dominant_script()
     script = rsc != ssc and rscs >= min_share and sscs >= min_share
-    text = (f"the corpora are in different languages: real is mostly {language_name(rl)} "
-            f"({100 * rs:.0f}% of documents), synthetic mostly {language_name(sl)} ({100 * ss:.0f}%)")
+    other_share = None
+    if main == "both":
+        summary = f"real mostly {language_name(rl)}, synthetic mostly {language_name(sl)}"
+        text = (f"the corpora are in different languages: real is mostly {language_name(rl)} "
+                f"({100 * rs:.0f}% of documents), synthetic mostly {language_name(sl)} ({100 * ss:.0f}%)")
+    else:
+        (lang, share), other, (ol, os_) = ((rl, rs), synth, (sl, ss)) if main == "real" else ((sl, ss), real, (rl, rs))
+        other_share = other.languages.get(lang, 0) / other.n_docs
+        this_name, other_name = ("real", "synthetic") if main == "real" else ("synthetic", "real")
+        name = language_name(lang)
+        summary = f"{this_name} mostly {name}, {other_name} {100 * other_share:.0f}% {name}"
+        most = ("" if ol == lang else
+                f" (its most common language: {language_name(ol)}, {100 * os_:.0f}%)")
+        text = (f"the corpora are in different languages: {this_name} is mostly {name} "
+                f"({100 * share:.0f}% of documents); only {100 * other_share:.0f}% of the {other_name} "
+                f"documents are {name}{most}")
     if script:
         text += f", in different scripts ({rsc} vs {ssc})"
     return {"kind": "script" if script else "language", "real": rl, "synth": sl, "real_share": rs,
-            "synth_share": ss, "real_script": rsc, "synth_script": ssc, "text": text}
+            "synth_share": ss, "real_script": rsc, "synth_script": ssc, "main": main,
+            "other_share": other_share, "summary": summary, "text": text}
+
+
+def _mismatched_side(real: LanguageMix, synth: LanguageMix, min_share: float) -> str | None:
+    """``"both"`` when each corpus's main language (at least ``min_share`` of it) differs; ``"real"``
+    (``"synth"``) when only that corpus's main language reaches ``min_share`` and it covers under
+    ``min_share`` of the other corpus; else ``None``. Both corpora must have documents."""
+    (rl, rs), (sl, ss) = real.dominant(), synth.dominant()
+    if rs >= min_share and ss >= min_share:
+        return None if rl == sl else "both"
+    for side, (lang, share), other in (("real", (rl, rs), synth), ("synth", (sl, ss), real)):
+        if share >= min_share and other.languages.get(lang, 0) / other.n_docs < min_share:
+            return side
+    return None

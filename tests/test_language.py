@@ -202,6 +202,16 @@ def test_mismatched_pair_heads_the_report_once_and_not_as_lost_diversity(make_ct
     assert not any(m.family in ("diversity", "drift") for m in head), [m.name for m in head]
     # the rows are still computed and shown in their sections
     assert any(e.family == "diversity" for e in entries)
+    # ...but the ones the mismatch explains are not judged: info, saying why, linked to the cause, unscored
+    explained = set(head[0].details["explains"])
+    marked = [e for e in entries if e.details.get("not_comparable") == "language_mix_drift"]
+    assert {"compression_ratio", "classifier_auc_drift", "unigram_jsd_drift"} <= {e.name for e in marked}
+    assert all(e.verdict == "info" and e.name in explained for e in marked)
+    assert all(e.reason.startswith("Not comparable: the corpora are in different languages (real mostly "
+                                   "Chinese, synthetic mostly English); ") for e in marked)
+    assert not [e.name for e in entries if e.name in explained and e.verdict in ("warn", "fail")]
+    assert head[0].details["not_comparable"] == [e.name for e in marked]
+    assert all((e.value if e.kind == "pairwise" else e.synth) is not None for e in marked)  # the numbers stay
 
 
 # --- resources that read only English ---------------------------------------------------------------

@@ -190,21 +190,56 @@ def test_mismatch_by_hand():
     real = _mix({"de": 6, "en": 4})
     m = language_mismatch(real, _mix({"fr": 5, "en": 5}, "слово"), min_share=0.5)
     assert m == {"kind": "script", "real": "de", "synth": "en", "real_share": 0.6, "synth_share": 0.5,
-                 "real_script": "latin", "synth_script": "cyrillic",
+                 "real_script": "latin", "synth_script": "cyrillic", "main": "both", "other_share": None,
+                 "summary": "real mostly German, synthetic mostly English",
                  "text": "the corpora are in different languages: real is mostly German (60% of documents), "
                          "synthetic mostly English (50%), in different scripts (latin vs cyrillic)"}
     same_script = language_mismatch(real, _mix({"fr": 6, "en": 4}))
     assert same_script["kind"] == "language" and same_script["text"].endswith("mostly French (60%)")
     assert language_mismatch(real, _mix({"fr": 6, "en": 4}), min_share=0.61) is None
     assert language_mismatch(_mix({"de": 6, "en": 4}), _mix({"de": 9})) is None
-    assert language_mismatch(_mix({"de": 4, "en": 3, "fr": 3}), _mix({"fr": 10})) is None  # real 40%: no main language
-    assert language_mismatch(_mix({"fr": 10}), _mix({"de": 4, "en": 3, "fr": 3})) is None
+    # real 40% German, no main language: synthetic's (French, 100%) is 30% of real, under half
+    assert language_mismatch(_mix({"de": 4, "en": 3, "fr": 3}), _mix({"fr": 10}))["main"] == "synth"
+    assert language_mismatch(_mix({"fr": 10}), _mix({"de": 4, "en": 3, "fr": 3}))["main"] == "real"
+    assert language_mismatch(_mix({"de": 4, "en": 3, "fr": 3}), _mix({"fr": 4, "en": 3, "de": 3})) is None  # neither has one
     assert language_mismatch(_mix({"de": 5, "en": 5}), _mix({"fr": 10}))["real_share"] == 0.5  # at the limit
     half = LanguageMix()  # de 6 of 10, its scripts 5 Cyrillic and 5 Latin: Cyrillic (a tie) at exactly 50%
     for i in range(10):
         half._count(_doc(i, f"слово {i}" if i < 5 else f"word {i}"), "de" if i < 6 else "en", 1.0)
     assert language_mismatch(half, _mix({"fr": 10}))["kind"] == "script"
     assert language_mismatch(_mix({"fr": 10}), half)["kind"] == "script"
+
+
+def test_mismatch_when_only_one_corpus_has_a_main_language():
+    """Real 97% English against a synthetic corpus with no English, spread over languages none of which
+    reaches half: a mismatch, said plainly (the rule once needed a main language on both sides)."""
+    real = _mix({"en": 97, "de": 3})
+    synth = _mix({"de": 34, "es": 33, "zh": 33})
+    m = language_mismatch(real, synth)
+    assert (m["main"], m["kind"], m["real"], m["synth"]) == ("real", "language", "en", "de")
+    assert (m["real_share"], m["synth_share"], m["other_share"]) == (0.97, 0.34, 0.0)
+    assert m["summary"] == "real mostly English, synthetic 0% English"
+    assert m["text"] == ("the corpora are in different languages: real is mostly English (97% of documents); "
+                         "only 0% of the synthetic documents are English (its most common language: German, 34%)")
+    # the other way round: the synthetic corpus has the main language
+    m = language_mismatch(synth, real)
+    assert (m["main"], m["real"], m["synth"], m["other_share"]) == ("synth", "de", "en", 0.0)
+    assert m["text"].startswith("the corpora are in different languages: synthetic is mostly English (97% ")
+    # its main language is also the other corpus's most common one, at under half: no "its most common"
+    m = language_mismatch(real, _mix({"en": 40, "de": 30, "es": 30}))
+    assert m["text"].endswith("only 40% of the synthetic documents are English") and m["other_share"] == 0.4
+    both = language_mismatch(real, _mix({"de": 60, "es": 40}))  # two main languages: the rule as before
+    assert both["main"] == "both" and both["text"].endswith("synthetic mostly German (60%)")
+
+
+def test_partial_shift_and_empty_corpora_are_not_a_mismatch():
+    real = _mix({"en": 97, "de": 3})
+    assert language_mismatch(real, _mix({"en": 60, "de": 40})) is None  # 60% English: drift, not a mismatch
+    assert language_mismatch(real, _mix({"en": 50, "de": 25, "fr": 25})) is None  # at the limit
+    assert language_mismatch(real, _mix({"en": 49, "de": 26, "fr": 25}))["main"] == "real"  # just under
+    assert language_mismatch(real, LanguageMix()) is None and language_mismatch(LanguageMix(), real) is None
+    assert language_mismatch(real, _mix({"en": 10, "de": 90}), min_share=0.95)["main"] == "real"
+    assert language_mismatch(real, _mix({"en": 10, "de": 90}), min_share=0.98) is None  # real 97%: no main
 
 
 def test_add_each_equals_adding_each_document_to_its_own_accumulator():

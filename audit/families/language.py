@@ -48,6 +48,42 @@ def explained_by_mismatch() -> list[str]:
                   if (s.family in _EXPLAINED_FAMILIES or n in _EXPLAINED_ROWS) and n not in _NOT_EXPLAINED)
 
 
+def mark_not_comparable(entries: list[MetricEntry]) -> list[MetricEntry]:
+    """The audit's rows with those a language mismatch explains shown as not comparable.
+
+    When the language row is a hard mismatch (``details["root_cause"]``: the corpora are mostly in
+    different languages), every warn or fail row it explains (``details["explains"]``) measures the
+    language difference, not lost diversity or drift: it becomes ``info`` (not scored, not a finding),
+    its reason starts with "Not comparable: ..." and its details name the cause
+    (``{"not_comparable": "language_mix_drift"}``). Values, CIs and p-values stay: they are still facts
+    about the corpora. The language row lists the rows it marked (``details["not_comparable"]``) and says
+    how many. A partial shift (no ``root_cause``) changes nothing, nor do ok, info and insufficient rows.
+    Runs over the whole audit, after every family and before the multiple-testing correction.
+    """
+    root = next((e for e in entries if e.name == "language_mix_drift" and e.details.get("root_cause")
+                 and isinstance(e.details.get("mismatch"), dict)), None)
+    if root is None:
+        return list(entries)
+    explained = set(root.details.get("explains") or ())
+    summary = root.details["mismatch"].get("summary")
+    prefix = ("Not comparable: the corpora are in different languages"
+              + (f" ({summary}); " if summary else "; "))
+    marked = []
+    out = []
+    for e in entries:
+        if e is not root and e.verdict in ("warn", "fail") and (e.name in explained or e.family in explained):
+            e = replace(e, verdict="info", reason=prefix + e.reason,
+                        details={**e.details, "not_comparable": root.name})
+            marked.append(e.name)
+        out.append(e)
+    if marked:
+        many = "row" if len(marked) == 1 else "rows"
+        i = next(i for i, e in enumerate(out) if e is root)
+        out[i] = replace(root, reason=f"{root.reason}; {len(marked)} {many} comparing them shown as not "
+                         "comparable (info, not scored)", details={**root.details, "not_comparable": marked})
+    return out
+
+
 def corpus_mix(c: CorpusData) -> LanguageMix:
     """The whole-corpus mix from the stream accumulator; the sample's when stats lack it."""
     mix = (c.stats.extras.get("language") if c.stats is not None else None)
