@@ -95,6 +95,17 @@ def _copied_share(metrics) -> float | None:
     return max(shares) if shares else None
 
 
+def _language_mismatch(metrics) -> tuple | None:
+    """``(the language row, how many rows it marked not comparable)`` when the corpora are in different
+    languages (the language family's root cause, ``audit.families.language.mark_not_comparable``), else None."""
+    root = next((m for m in metrics if m.name == "language_mix_drift" and m.verdict == "fail"
+                 and (m.details or {}).get("root_cause") and isinstance((m.details or {}).get("mismatch"), dict)),
+                None)
+    if root is None:
+        return None
+    return root, sum((m.details or {}).get("not_comparable") == root.name for m in metrics)
+
+
 REJECTED_NOTE = 0.01  # a corpus with at least this share of its records rejected while reading: said in the banner
 REJECTED_SERIOUS = 0.10  # ... and at least this share: the banner is at least "substantial"
 _ORDER = ("good", "minor", "substantial", "severe")
@@ -159,6 +170,14 @@ def _banner(metrics, score: dict) -> dict[str, str]:
         text = (f"No difference beyond the real corpus's own noise on any of the {judged} checks with enough "
                 f"data (score {shown}).{also}")
         return {"level": "good", "text": text}
+    mismatch = _language_mismatch(metrics)
+    if mismatch is not None:  # a corpus in another language is no stand-in, whatever the comparable checks say
+        root, marked = mismatch
+        text = (f"Not a stand-in: {root.details['mismatch'].get('text', 'the corpora are in different languages')}. "
+                f"{marked} word, embedding and lexicon check{' is' if marked == 1 else 's are'} not comparable "
+                f"across languages and not scored; of the other checks {fails} failed and {warns} warned of "
+                f"{judged} (score {shown}).")
+        return {"level": "severe", "text": text + also}
     copied = _copied_share(metrics)
     if copied is not None:  # a copy measures well on every fidelity check: say what it is first
         text = (f"Mostly copies of the real corpus (score {shown}): {copied:.0%} of the synthetic documents "

@@ -72,7 +72,8 @@ def _family_table(family: str, rows, wide: bool) -> Table:
 def _reasons(rows) -> Text | None:
     """On a narrow terminal the reasons of flagged and insufficient rows go under the table instead of
     in a column."""
-    flagged = [m for m in rows if m.verdict in ("warn", "fail", "insufficient")]
+    flagged = [m for m in rows if m.verdict in ("warn", "fail", "insufficient")
+               or (m.details or {}).get("not_comparable")]  # "info" alone would hide why it is not judged
     if not flagged:
         return None
     return Text("\n".join(f"  {VERDICT_SYMBOL[m.verdict]} {m.title}: {m.reason} [{support_text(m)}]"

@@ -52,12 +52,14 @@ def mark_not_comparable(entries: list[MetricEntry]) -> list[MetricEntry]:
     """The audit's rows with those a language mismatch explains shown as not comparable.
 
     When the language row is a hard mismatch (``details["root_cause"]``: the corpora are mostly in
-    different languages), every warn or fail row it explains (``details["explains"]``) measures the
-    language difference, not lost diversity or drift: it becomes ``info`` (not scored, not a finding),
+    different languages), every judged row it explains (``details["explains"]``; ok, warn or fail) measures
+    the language difference, not lost diversity or drift: it becomes ``info`` (not scored, not a finding),
     its reason starts with "Not comparable: ..." and its details name the cause
     (``{"not_comparable": "language_mix_drift"}``). Values, CIs and p-values stay: they are still facts
     about the corpora. The language row lists the rows it marked (``details["not_comparable"]``) and says
-    how many. A partial shift (no ``root_cause``) changes nothing, nor do ok, info and insufficient rows.
+    how many. An "ok" across languages is no more a comparison than a "fail": left scored, such rows gave a
+    Chinese-vs-English pair a diversity score of 100. A partial shift (no ``root_cause``) changes nothing, nor
+    do info and insufficient rows.
     Runs over the whole audit, after every family and before the multiple-testing correction.
     """
     root = next((e for e in entries if e.name == "language_mix_drift" and e.details.get("root_cause")
@@ -71,7 +73,7 @@ def mark_not_comparable(entries: list[MetricEntry]) -> list[MetricEntry]:
     marked = []
     out = []
     for e in entries:
-        if e is not root and e.verdict in ("warn", "fail") and (e.name in explained or e.family in explained):
+        if e is not root and e.verdict in ("ok", "warn", "fail") and (e.name in explained or e.family in explained):
             e = replace(e, verdict="info", reason=prefix + e.reason,
                         details={**e.details, "not_comparable": root.name})
             marked.append(e.name)
