@@ -22,6 +22,16 @@ from metrics.result import MetricResult, to_native
 LOST = ("dropped", "starved")
 EXTRA = ("invented", "inflated")
 
+# The least number of documents per topic, on average, in each sample a topic row compares: real half A,
+# real half B (the noise floor) and the synthetic sample. A share of a topic that holds 2-3 documents of a
+# sample moves by 30-50% when one document moves, so the real-vs-real JS is then one draw of a very noisy
+# number (10 documents in each half over 4 topics: between 0 and 0.33, median 0.10) and can be exactly 0
+# when the two halves happen to fall into the topics alike. At 10 the JS of two halves of one corpus is
+# about (k - 1) / (4 · 10k · ln 2) < 0.04 whatever k, and the chi-square rule of thumb (expected counts of
+# at least 5 in each cell of the 2 × k table) holds with room. With k >= 2 as well, the topic rows need at
+# least 20 documents in each real half and 20 synthetic ones.
+MIN_DOCS_PER_TOPIC = 10
+
 
 @dataclass
 class TopicFit:
@@ -40,6 +50,12 @@ class TopicFit:
 def choose_k(n: int, *, k_max: int = 30) -> int:
     """Number of clusters from the pooled size: round(√(n/2)), between 2 and ``k_max``."""
     return int(min(k_max, max(2, round(np.sqrt(n / 2)))))
+
+
+def supported_k(n_smallest: int) -> int:
+    """The most topics a sample of ``n_smallest`` documents (the smallest compared: a real half or the
+    synthetic sample) supports: ``MIN_DOCS_PER_TOPIC`` documents per topic on average (below 2: none)."""
+    return int(n_smallest) // MIN_DOCS_PER_TOPIC
 
 
 def _kmeans(x: np.ndarray, k: int, *, seed: int) -> tuple[np.ndarray, np.ndarray]:
@@ -182,18 +198,40 @@ def mode_coverage(fit: TopicFit) -> MetricResult:
     return MetricResult(max(0.0, value), n=n, details={"k": fit.k, "lost": [_summary(c) for c in lost[:10]]})
 
 
-def cluster_js(fit: TopicFit) -> MetricResult:
+def _js_rows(p: np.ndarray, q: np.ndarray) -> np.ndarray:
+    """Per-cluster contributions to the JS divergence (base 2) of share rows ``p`` and ``q`` (last axis)."""
+    m = 0.5 * (p + q)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return 0.5 * (np.where(p > 0, p * np.log2(p / m), 0.0) + np.where(q > 0, q * np.log2(q / m), 0.0))
+
+
+def cluster_js(fit: TopicFit, *, n_perm: int = 999, random_state=None) -> MetricResult:
     """Jensen–Shannon divergence (base 2) between the two corpora's cluster histograms.
 
     0 = both corpora spread over the pooled clusters in the same proportions, 1 = disjoint clusters; lower
     is better. ``details["shifted"]`` lists the clusters that move it most (with their status).
+
+    ``p_value``: permutation test of "real and synthetic documents are exchangeable", holding the clusters
+    fixed: the fit never saw which side a document came from, so under that hypothesis the real counts
+    per cluster are a multivariate hypergeometric draw of ``n_real`` documents from the pooled counts.
+    ``n_perm`` draws, p = (1 + #{JS_perm >= JS_obs}) / (n_perm + 1), never 0. The JS of small samples is
+    biased upwards; the draws share that bias, so the test is fair at any size. ``n_perm=0``: no test.
     """
     p = np.array([c["real_share"] for c in fit.clusters])
     q = np.array([c["synth_share"] for c in fit.clusters])
-    m = 0.5 * (p + q)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        contrib = 0.5 * (np.where(p > 0, p * np.log2(p / m), 0.0) + np.where(q > 0, q * np.log2(q / m), 0.0))
+    contrib = _js_rows(p, q)
+    value = float(contrib.sum())
     order = np.argsort(-contrib, kind="stable")[:10]
     shifted = [{**_summary(fit.clusters[i]), "contribution": float(contrib[i])} for i in order if contrib[i] > 0]
-    n = min(len(fit.labels_real), len(fit.labels_synth))
-    return MetricResult(float(contrib.sum()), n=n, details={"k": fit.k, "shifted": shifted})
+    nr, ns = len(fit.labels_real), len(fit.labels_synth)
+    details = {"k": fit.k, "shifted": shifted}
+    pval = None
+    cr = np.array([c.get("real_count", 0) for c in fit.clusters], dtype=np.int64)
+    cs = np.array([c.get("synth_count", 0) for c in fit.clusters], dtype=np.int64)
+    if n_perm > 0 and nr > 0 and ns > 0 and cr.sum() == nr and cs.sum() == ns:  # (counts of every document)
+        rng = np.random.default_rng(random_state)
+        draws = rng.multivariate_hypergeometric(cr + cs, nr, size=n_perm)
+        null = _js_rows(draws / nr, (cr + cs - draws) / ns).sum(axis=1)
+        pval = float((1.0 + np.sum(null >= value - 1e-12)) / (n_perm + 1.0))
+        details["n_permutations"] = int(n_perm)
+    return MetricResult(value, n=min(nr, ns), p_value=pval, details=details)

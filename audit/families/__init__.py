@@ -6,7 +6,7 @@ for the noise floor) and turns them into report rows with ``audit.compare``. Evi
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from audit.limits import Option
@@ -17,6 +17,22 @@ from audit.result import MetricEntry
 class FamilyOutput:
     entries: list[MetricEntry] = field(default_factory=list)
     sections: dict[str, Any] = field(default_factory=dict)
+
+
+def sample_scope(entry: MetricEntry, ctx, *, every_doc: bool = True) -> MetricEntry:
+    """A copy of a row computed on the context's corpora (``ctx.real``, ``ctx.synth``: seeded samples when a
+    corpus is larger than the sample size), stating its scope. ``full`` only when its value read every
+    document of both corpora: the context holds each whole, the metric kept every one of them
+    (``every_doc``: no token or byte budget, no subsample sized to a real half) and took no sample of its own
+    (``entry.sampled``); else ``sample``, with ``sampled`` true. A row that states its scope is kept as is.
+
+    (``audit.pipeline`` marks a row without a scope ``full`` unless the metric sampled: that is true of the
+    rows counted from ``ctx.*.stats``, not of rows computed on the samples, so their families say it.)"""
+    if entry.scope is not None:
+        return entry
+    if every_doc and not entry.sampled and not ctx.real.sampled and not ctx.synth.sampled:
+        return replace(entry, scope="full")
+    return replace(entry, scope="sample", sampled=True)
 
 
 def runners():

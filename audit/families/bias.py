@@ -16,7 +16,7 @@ from pathlib import Path
 
 from audit.compare import count_test_of_shares, insufficient, pairwise_entry, per_corpus_entry
 from audit.context import AuditContext, CorpusData
-from audit.families import FamilyOutput
+from audit.families import FamilyOutput, sample_scope
 from audit.families.language import doc_languages, gate, language_subset, too_little
 from audit.noise import (bootstrap_gaps, bootstrap_mean_noise, bootstrap_method, ratio_of_sums, real_split,
                          split_method, splits_for)
@@ -200,4 +200,8 @@ def run(ctx: AuditContext) -> FamilyOutput:
                     "user_groups": bool(opt.get("bias_groups"))},
         "coverage": coverage,
     }
+    # scope from the corpora as read (``full``), not the English ones; VADER reads a seeded sample of
+    # sentences per group when capped
+    out.entries = [sample_scope(e, full, every_doc=e.name != "group_sentiment_drift" or cap is None)
+                   for e in out.entries]
     return out

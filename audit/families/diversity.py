@@ -18,7 +18,7 @@ import numpy as np
 
 from audit.compare import per_corpus_entry
 from audit.context import AuditContext, CorpusData
-from audit.families import FamilyOutput
+from audit.families import FamilyOutput, sample_scope
 from audit.noise import pair_gaps, real_splits, split_gaps, split_method, splits_for
 from metrics.diversity_homogenization import homogenization_rate
 from metrics.diversity_lexical import compression_ratio, distinct_n, is_word, mattr_corpus, ngram_entropy
@@ -42,6 +42,12 @@ from metrics.result import MetricResult
 from metrics.stats import wilson_interval
 
 NAN = float("nan")
+# The rows whose value reads every document of the corpora it is given. The others read a share of them: a
+# token or byte budget (distinct-n, entropies, gzip ratio, tail survival, Zipf) or a seeded sample (self-BLEU,
+# homogenization, self-repetition, Vendi) sized to the smallest of the real halves and the synthetic corpus,
+# so real and synthetic are compared at one size: never the whole real corpus. Cluster entropy reads both
+# whole only when they hold as many documents (the larger is cut to the smaller's size).
+EVERY_DOC = {"mattr_score", "boilerplate_opening_rate", "pairwise_similarity_rate"}
 
 
 def _safe(fn: Callable[[CorpusData], MetricResult], c: CorpusData) -> MetricResult:
@@ -198,4 +204,8 @@ def run(ctx: AuditContext) -> FamilyOutput:
     else:
         nan = MetricResult(NAN, warnings=["too few documents to cluster"])
         out.entries.append(per_corpus_entry("cluster_entropy_score", nan, nan))
+    same_size = len(ctx.real) == len(ctx.synth)
+    out.entries = [sample_scope(e, ctx, every_doc=e.name in EVERY_DOC or (e.name == "cluster_entropy_score"
+                                                                             and same_size))
+                   for e in out.entries]
     return out

@@ -8,18 +8,30 @@ from __future__ import annotations
 
 import numpy as np
 
-from audit.compare import info_entry, pairwise_entry
+from audit.compare import info_entry, insufficient, pairwise_entry
 from audit.context import AuditContext, CorpusData
-from audit.families import FamilyOutput
+from audit.families import FamilyOutput, sample_scope
 from metrics.drift import classifier_auc, mmd2_rbf, seeded_subsample
 from metrics.drift_manifold import frechet_distance, prdc
 from metrics.drift_mauve import mauve_score
 from metrics.diversity_lexical import word_tokens
 from audit.families.language import corpus_stop_words
 from metrics.drift_words import fightin_words, unigram_jsd
-from metrics.topics import EXTRA, LOST, TopicFit, cluster_js, fit_topics, mode_coverage
+from metrics.topics import (
+    EXTRA,
+    LOST,
+    MIN_DOCS_PER_TOPIC,
+    TopicFit,
+    choose_k,
+    cluster_js,
+    fit_topics,
+    mode_coverage,
+    supported_k,
+)
 
 MIN_N = 20
+# Rows computed on all of ctx.real and ctx.synth (the others on equal-size samples, the size of a real half)
+ON_ALL = {"classifier_auc_drift", "mmd_drift", "mode_coverage_score", "cluster_js_drift"}
 
 
 def _doc(c: CorpusData, i: int, **extra) -> dict:
@@ -57,6 +69,51 @@ def _canonical(c: CorpusData) -> tuple[CorpusData, np.ndarray]:
     return c.subset(order, c.name), order
 
 
+def _topic_k(n_pooled: int, sizes: tuple[int, int, int], k_option: int | None) -> tuple[int, str | None]:
+    """``(k, why_not)``: the number of topics to fit and, when the topic rows cannot have a verdict at it,
+    why, in words. ``sizes``: the documents of the samples the rows compare: real half A and half B (the
+    noise floor), synthetic.
+
+    The default k (:func:`metrics.topics.choose_k`) is lowered so that each of them holds
+    ``MIN_DOCS_PER_TOPIC`` documents per topic on average; below 2 topics there is nothing to compare (the
+    fit is still made, at the default k, for the topics section). A k given as an option is kept as given,
+    and the rows say when it leaves too few documents per topic."""
+    smallest = min(sizes)
+    cap = supported_k(smallest)
+    who = f"{sizes[0]:,} and {sizes[1]:,} real documents in the two halves, {sizes[2]:,} synthetic"
+    if k_option:
+        if k_option > cap:
+            return k_option, (f"too few documents for {k_option} topics: {who}, {smallest / k_option:.1f} "
+                              f"per topic in the smallest (needs {MIN_DOCS_PER_TOPIC})")
+        return k_option, None
+    if cap < 2:
+        need = 2 * MIN_DOCS_PER_TOPIC
+        return choose_k(n_pooled), (f"too few documents for a topic noise floor: {who} (needs {need} in "
+                                    f"each: 2 topics of {MIN_DOCS_PER_TOPIC} documents)")
+    return min(choose_k(n_pooled), cap), None
+
+
+def _topic_rows(fit: TopicFit, floor: TopicFit | None, why_not: str | None, extra: list[dict], seed) -> list:
+    """The two topic rows (modes kept, mix divergence) of ``fit`` against the real halves' ``floor``.
+
+    Without a verdict (``insufficient``, values cleared: they describe a few documents per topic) when
+    ``why_not`` says so, or when the halves' fit put them in fewer than 2 topics: a real-vs-real value of
+    that fit (0 divergence, every mode kept) is the fit's collapse, not a measurement of the noise."""
+    if why_not is None and floor is not None:
+        used = len({*floor.labels_real, *floor.labels_synth})
+        if used < 2:
+            why_not = (f"the real halves' topic fit put them all in {used} topic of {floor.k}: no topic "
+                       "noise floor to compare with")
+    rows = [pairwise_entry("mode_coverage_score", mode_coverage(fit),
+                           None if floor is None else mode_coverage(floor), min_n=MIN_N,
+                           details={"topics_extra": extra}),
+            pairwise_entry("cluster_js_drift", cluster_js(fit, random_state=seed),
+                           None if floor is None else cluster_js(floor, n_perm=0), min_n=MIN_N)]
+    if why_not is None:
+        return rows
+    return [e if e.verdict == "insufficient" else insufficient(e, why_not, clear=True) for e in rows]
+
+
 def run(ctx: AuditContext) -> FamilyOutput:
     out = FamilyOutput()
     (R, order_r), (S, order_s) = _canonical(ctx.real), _canonical(ctx.synth)
@@ -79,8 +136,9 @@ def run(ctx: AuditContext) -> FamilyOutput:
 
     # --- evidence shared by several rows: topics and words ---------------------------------------
     stop = corpus_stop_words(ctx)  # of the corpora's languages
-    fit = fit_topics(R.embeddings, S.embeddings, R.tokens, S.tokens, k=opts.get("topics_k"),
-                     random_state=ctx.rng(31), stop_words=stop)
+    k, topics_why_not = _topic_k(len(R) + len(S), (len(A), len(B), len(S)), opts.get("topics_k"))
+    fit = fit_topics(R.embeddings, S.embeddings, R.tokens, S.tokens, k=k, random_state=ctx.rng(31),
+                     stop_words=stop)
     fit_floor = halves(lambda: fit_topics(A.embeddings, B.embeddings, A.tokens, B.tokens, k=fit.k,
                                           random_state=ctx.rng(31), stop_words=stop))
     topics = _topic_section(fit, R, S)
@@ -159,11 +217,7 @@ def run(ctx: AuditContext) -> FamilyOutput:
             details={"real_vs_real": rr, "ci": list(pr["density"].ci or [])}))
 
     # --- topic modes ---------------------------------------------------------------------------
-    out.entries.append(pairwise_entry("mode_coverage_score", mode_coverage(fit),
-                                      halves(lambda: mode_coverage(fit_floor)), min_n=MIN_N,
-                                      details={"topics_extra": extra}))
-    out.entries.append(pairwise_entry("cluster_js_drift", cluster_js(fit), halves(lambda: cluster_js(fit_floor)),
-                                      min_n=MIN_N))
+    out.entries.extend(_topic_rows(fit, fit_floor, topics_why_not, extra, ctx.rng(32)))
 
     # --- words -----------------------------------------------------------------------------------
     try:
@@ -174,4 +228,5 @@ def run(ctx: AuditContext) -> FamilyOutput:
     else:
         out.entries.append(pairwise_entry("unigram_jsd_drift", jsd, jsd_base, min_n=MIN_N,
                                           details={"fightin_words": top_words}))
+    out.entries = [sample_scope(e, ctx, every_doc=e.name in ON_ALL) for e in out.entries]
     return out

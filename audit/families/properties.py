@@ -15,7 +15,7 @@ import numpy as np
 
 from audit.compare import lift, per_corpus_entry
 from audit.context import AuditContext, CorpusData
-from audit.families import FamilyOutput
+from audit.families import FamilyOutput, sample_scope
 from audit.families.language import doc_languages, gate, language_subset
 from audit.noise import bootstrap_mean_noise
 from metrics.properties import distribution_test, doc_rate, document_properties, mean_property, shared_histogram
@@ -104,4 +104,5 @@ def run(ctx: AuditContext) -> FamilyOutput:
                        "chars": shared_histogram(pr["chars"], ps["chars"])},
         "tests": tests,
     }
+    out.entries = [sample_scope(e, ctx) for e in out.entries]
     return out
