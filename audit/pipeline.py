@@ -246,7 +246,7 @@ def run_context(ctx: AuditContext, families=FAMILIES, progress: Progress | None 
 
 def _run_context(ctx: AuditContext, families, progress: Progress | None, alpha: float,
                  workers: int, pools: dict) -> tuple[list[MetricEntry], dict[str, Any]]:
-    from audit.families import runners
+    from audit.families import runners, sample_scope
     from audit.families.language import mark_not_comparable
 
     progress = progress or Progress()
@@ -290,8 +290,9 @@ def _run_context(ctx: AuditContext, families, progress: Progress | None, alpha: 
     for fam in families:
         entries.extend(outs[fam].entries)
         sections.update(outs[fam].sections)
-    # every number states its scope: rows that did not set it say what they were computed on
-    entries = [e if e.scope is not None else replace(e, scope="sample" if e.sampled else "full") for e in entries]
+    # every number states its scope: a row that did not set it was computed on the context's corpora, which
+    # are whole only when neither was sampled (rows counted over every document set "full" themselves)
+    entries = [sample_scope(e, ctx) for e in entries]
     # a language mismatch explains rows of several families (some run in other processes): one rule here,
     # before the correction and the ranking read the verdicts
     entries = mark_not_comparable(entries)

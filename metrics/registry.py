@@ -369,14 +369,17 @@ REGISTRY: dict[str, MetricSpec] = {
             "mode_coverage_score", "drift", "Real topic modes kept",
             "Share of the real corpus's documents in pooled k-means clusters that the synthetic corpus does "
             "not drop or starve (synthetic share < half the real share, Fisher exact test, BH-corrected). "
-            "0..1, higher is better; the dropped and starved topics are listed with keywords.",
+            "0..1, higher is better; the dropped and starved topics are listed with keywords. Needs the same "
+            "support as Topic mix divergence.",
             "higher", kind="pairwise", warn=0.90, fail=0.75, ideal=1.0,
             value_range=(0.0, 1.0),
         ),
         MetricSpec(
             "cluster_js_drift", "drift", "Topic mix divergence",
             "Jensen-Shannon divergence (base 2) between the real and synthetic shares of pooled k-means "
-            "clusters. 0 = same topic mix, 1 = disjoint topics; lower is better.",
+            "clusters. 0 = same topic mix, 1 = disjoint topics; lower is better. Its p-value deals the "
+            "documents' corpus labels over the fixed clusters (999 permutations); k is at most one topic per "
+            "10 documents of each real half and of the synthetic sample, and below 2 topics there is no verdict.",
             "lower", kind="pairwise", warn=0.05, fail=0.15, ideal=0,
             value_range=(0.0, 1.0),
         ),

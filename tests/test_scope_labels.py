@@ -96,3 +96,32 @@ def test_a_sampled_audit_labels_distinct_n_a_sample_and_stream_counts_full(tmp_p
     mattr = res.metric("mattr_score")
     assert (mattr.scope, mattr.sampled) == ("sample", True)
     assert res.metric("repeated_lines_rate").scope == "full"  # counted over every document by the stream
+
+
+def test_the_pipeline_labels_a_row_without_a_scope_by_its_corpora(texts):
+    """A row that reaches the pipeline without a scope (a new family's, a plugin's) was computed on the
+    context's corpora: ``full`` when both are whole, ``sample`` when one was sampled, never ``full`` by
+    default as before."""
+    from audit.compare import per_corpus_entry
+    from audit.families import FamilyOutput, runners
+    from audit.pipeline import run_context
+    from metrics.result import MetricResult
+
+    def plain(ctx):
+        return FamilyOutput(entries=[per_corpus_entry("mean_words", MetricResult(1.0, n=100),
+                                                      MetricResult(1.0, n=100))])
+
+    table = runners()
+    table["diversity"] = plain
+    import audit.families as fams
+
+    old = fams.runners
+    fams.runners = lambda: table
+    try:
+        real, synth = texts[:60], texts[60:120]
+        whole, _ = run_context(_ctx(real, synth), ["diversity"], workers=1)
+        sampled, _ = run_context(_ctx(real, synth, synth_total=150), ["diversity"], workers=1)
+    finally:
+        fams.runners = old
+    assert (whole[0].scope, whole[0].sampled) == ("full", False)
+    assert (sampled[0].scope, sampled[0].sampled) == ("sample", True)

@@ -24,7 +24,7 @@ def test_gender_share_from_one_term_is_insufficient():
     assert real.value == 1.0 and real.details["gendered_terms"] == 1
     e = per_corpus_entry("gender_term_share", real, synth)
     assert e.verdict == "insufficient"
-    assert "real corpus has only 1 gendered-term mentions (needs 30)" in e.reason
+    assert "real corpus has only 1 gendered-term mention (needs 30)" in e.reason
     assert e.support["real_gendered_terms"] == 1 and e.support["synth_gendered_terms"] == 100
     # at the minimum the rule is silent and the gap is judged
     real30 = gender_term_share([["he"]] * 15 + [["she"]] * 15 + [["x"]] * 70)

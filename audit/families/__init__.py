@@ -26,8 +26,9 @@ def sample_scope(entry: MetricEntry, ctx, *, every_doc: bool = True) -> MetricEn
     (``every_doc``: no token or byte budget, no subsample sized to a real half) and took no sample of its own
     (``entry.sampled``); else ``sample``, with ``sampled`` true. A row that states its scope is kept as is.
 
-    (``audit.pipeline`` marks a row without a scope ``full`` unless the metric sampled: that is true of the
-    rows counted from ``ctx.*.stats``, not of rows computed on the samples, so their families say it.)"""
+    ``audit.pipeline`` applies it to every row that reaches it without a scope. A row counted over every
+    document from ``ctx.*.stats`` sets ``full`` itself; a family whose metric reads a budget or a
+    subsample calls this with ``every_doc=False``."""
     if entry.scope is not None:
         return entry
     if every_doc and not entry.sampled and not ctx.real.sampled and not ctx.synth.sampled:
