@@ -72,10 +72,16 @@ class AuditResult(ResultFrames):
     @property
     def verdict(self) -> str:
         """The worst row's verdict; ``insufficient`` when no row could be judged (too few documents for every
-        check), since "ok" would claim a comparison that never happened."""
+        check), since "ok" would claim a comparison that never happened; at least ``warn`` when a tenth or more
+        of a file's records were rejected while reading (``audit.summary.REJECTED_SERIOUS``): the rows describe
+        only the rest, and the banner says so."""
+        from audit.summary import REJECTED_SERIOUS, rejected_share
+
         worst = max((VERDICT_ORDER.get(m.verdict, 0) for m in self.metrics), default=0)
         if worst == 0 and not any(m.verdict in ("ok", "warn", "fail") for m in self.metrics):
             return "insufficient"
+        if worst == 0 and rejected_share(self.inputs) >= REJECTED_SERIOUS:
+            worst = 1
         return {0: "ok", 1: "warn", 2: "fail"}[worst]
 
     def headline(self, limit: int = 5) -> list[MetricEntry]:

@@ -18,8 +18,8 @@ for fail, 1 for warn; effect capped at 5 times the fail threshold; support weigh
 ``min(1, sqrt(documents / 200))``. (Ranked by the product alone, a warning far past its threshold on many
 documents came before a failure, which read as "the worst problem is a warning".) A flagged row whose metric
 declares ``explains`` (registry, or ``details["explains"]``) is a root cause: the flagged rows it explains
-are grouped under it, and root causes come first; a row with ``details["root_cause"]`` (the language
-family's mismatch) comes before every other. An ``explains`` item ``name:higher`` (``name:lower``) claims
+are grouped under it (a group is as severe as its worst row), and among rows as severe root causes come
+first, a row with ``details["root_cause"]`` (the language family's mismatch, a defect) before the others. An ``explains`` item ``name:higher`` (``name:lower``) claims
 that row only when its synthetic value is above (below) the real one: a generation cap shortens documents,
 so it does not explain a synthetic corpus that is longer than the real one.
 """
@@ -128,7 +128,8 @@ def rejected_inputs(inputs: dict | None) -> list[str]:
     return out
 
 
-def _rejected_share(inputs: dict | None) -> float:
+def rejected_share(inputs: dict | None) -> float:
+    """The largest share of a file's records rejected while reading (0 when none, or nothing is known)."""
     shares = []
     for side in ("real", "synth"):
         info = (inputs or {}).get(side) or {}
@@ -147,7 +148,7 @@ def banner(metrics, score: dict | None = None, inputs: dict | None = None) -> di
     lost = rejected_inputs(inputs)
     if not lost or out["level"] == "insufficient":
         return out if not lost else {**out, "text": f"{'; '.join(lost)}. {out['text']}"}
-    floor = "substantial" if _rejected_share(inputs) >= REJECTED_SERIOUS else "minor"
+    floor = "substantial" if rejected_share(inputs) >= REJECTED_SERIOUS else "minor"
     level = max(out["level"], floor, key=_ORDER.index)
     text = (f"{'; '.join(lost)}: every check below describes only the records that were read (see the inputs "
             f"table). {out['text']}")
@@ -258,7 +259,8 @@ def _claims(what: tuple[str, ...], x) -> bool:
 
 
 def findings(metrics) -> list[Finding]:
-    """Flagged rows, root causes (with the rows they explain) first, then by rank."""
+    """Flagged rows: failures, then warnings; in each, root causes (with the rows they explain) first, then by
+    rank."""
     bad = sorted((m for m in metrics if m.verdict in ("fail", "warn")),
                  key=lambda m: (-SEVERITY[m.verdict], -rank(m), m.family, m.name))
     claimed: set[str] = set()
@@ -273,9 +275,16 @@ def findings(metrics) -> list[Finding]:
             claimed.add(m.name)
             roots.append(Finding(m, rank(m), under))
     rest = [Finding(m, rank(m)) for m in bad if m.name not in claimed]
-    # a row that says it is the root cause (a language mismatch) comes first, whatever its rank
-    roots.sort(key=lambda f: not (f.entry.details or {}).get("root_cause"))
-    return roots + rest
+
+    def order(f: Finding):
+        # failures first: a group is as severe as its worst row (a warning that explains a failure leads it);
+        # within each, a row that says it is the root cause (a language mismatch, a defect), then the other
+        # root causes, then the rest, each by rank
+        worst = max(SEVERITY[x.verdict] for x in [f.entry, *f.explains])
+        return -worst, not (f.entry.details or {}).get("root_cause"), id(f) in plain
+
+    plain = {id(f) for f in rest}
+    return sorted(roots + rest, key=order)  # stable: the rank order within each group
 
 
 def finding_sentence(f: Finding) -> str:

@@ -152,3 +152,14 @@ def test_the_banner_reads_the_results_own_inputs():
                       settings={}, metrics=[row("a", "ok")])
     assert res.banner()["text"].startswith("4 of 10 synthetic records (40%) were rejected while reading (bad_json 4)")
     assert res.to_dict()["summary"]["banner"] == res.banner()
+
+
+def test_a_file_with_a_tenth_of_its_records_rejected_is_not_ok():
+    def res(lost, verdict="ok"):
+        return AuditResult(inputs={"real": {"n_records": 100, "rejected": {}},
+                                   "synth": {"n_records": 100, "rejected": {"missing_field": lost}}},
+                           settings={}, metrics=[row("a", verdict)])
+    assert res(10).verdict == "warn"  # 10%: the rows describe only the other 90
+    assert res(9).verdict == "ok"
+    assert res(50, "fail").verdict == "fail"  # a worse row stays
+    assert AuditResult(inputs=res(50).inputs, settings={}, metrics=[row("a", "insufficient")]).verdict == "insufficient"

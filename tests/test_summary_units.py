@@ -182,9 +182,14 @@ def test_a_root_cause_groups_what_it_explains_by_name_or_family():
     own = row("lang", "warn", family="language", effect=0.1, n=800, explains=["drift"])  # a row's own list
     drift = row("mmd", "warn", family="drift", effect=0.2, n=800)
     fs = findings([ttr, chars, drift, own, words, top])
+    # failures first (the mean_words group, a root cause, before top), then the warning root cause
     assert [(f.entry.name, [x.name for x in f.explains]) for f in fs] == [
-        ("mean_words", ["mean_chars", "type_token_ratio"]), ("lang", ["mmd"]), ("top", [])]
-    assert [f.rank for f in fs] == pytest.approx([4.0, 0.1, 6.0])
+        ("mean_words", ["mean_chars", "type_token_ratio"]), ("top", []), ("lang", ["mmd"])]
+    assert [f.rank for f in fs] == pytest.approx([4.0, 6.0, 0.1])
+    # a warning that explains a failure leads the failures: the group is as severe as its worst row
+    cause = row("cause", "warn", effect=0.1, n=800, explains=["effect"])
+    effect_ = row("effect", "fail", effect=2.0, n=800)
+    assert [f.entry.name for f in findings([top, effect_, cause])] == ["cause", "top"]
 
 
 def test_a_row_already_explained_claims_nothing_itself():
@@ -195,17 +200,20 @@ def test_a_row_already_explained_claims_nothing_itself():
     assert [(f.entry.name, [x.name for x in f.explains]) for f in fs] == [("a", ["b"]), ("c", [])]
 
 
-def test_a_declared_root_cause_comes_first_even_alone():
-    root = row("lang", "warn", family="language", effect=0.1, n=800, explains=["drift"], root_cause=True)
+def test_a_declared_root_cause_comes_first_among_rows_as_severe():
+    root = row("lang", "fail", family="language", effect=0.1, n=800, explains=["drift"], root_cause=True)
     top = row("top", "fail", effect=3.0, n=800)
     fs = findings([top, root])
     assert [f.entry.name for f in fs] == ["lang", "top"] and fs[0].explains == []
-    plain = row("lang", "warn", family="language", effect=0.1, n=800, explains=["drift"])
+    plain = row("lang", "fail", family="language", effect=0.1, n=800, explains=["drift"])
     assert [f.entry.name for f in findings([top, plain])] == ["top", "lang"]  # explains nothing here
     # among root causes too: the declared one first, though another ranks higher
     big = row("big", "fail", effect=3.0, n=800, explains=["small"])
     small = row("small", "warn", effect=0.1, n=800)
     assert [f.entry.name for f in findings([big, small, root])] == ["lang", "big"]
+    # but a failure comes before a declared root cause that only warns (a defect's warning)
+    warned = row("loop", "warn", family="defects", effect=0.1, n=800, explains=["x"], root_cause=True)
+    assert [f.entry.name for f in findings([warned, top])] == ["top", "loop"]
 
 
 def test_finding_sentence():
