@@ -134,6 +134,17 @@ def test_mode_coverage_subtracts_dropped_and_starved_real_mass():
     assert lost.value == 0.0 and len(lost.details["lost"]) == 10 and lost.details["lost"][0]["id"] == 11
 
 
+def test_mode_coverage_p_value_is_the_smallest_q_of_a_lost_cluster():
+    def q(c, v):
+        return {**c, "q_value": v}
+
+    fit = fit_of([q(cl(0, "ok", 0.3, 0.5), 0.001), q(cl(1, "dropped", 0.2, 0.0), 0.04),
+                  q(cl(2, "starved", 0.4, 0.1), 0.02), q(cl(3, "inflated", 0.1, 0.4), 0.0001)])
+    assert mode_coverage(fit).p_value == 0.02  # of the lost ones only: an ok or inflated cluster is no loss
+    assert mode_coverage(fit_of([q(cl(0, "ok", 0.5, 0.5), 0.5), q(cl(1, "inflated", 0.5, 0.5), 0.001)])).p_value \
+        is None  # nothing lost: nothing to test
+
+
 def test_cluster_js_against_scipy_and_the_shifted_list():
     from scipy.spatial.distance import jensenshannon
 
