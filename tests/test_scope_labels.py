@@ -63,21 +63,19 @@ def test_self_bleu_sample_and_budget_rows_are_samples_either_way(whole_and_sampl
         assert whole[name] == ("sample", True), name
 
 
-def test_drift_rows_on_equal_size_subsamples_are_samples(texts):
-    real, synth = texts[:120], texts[120:]
-    whole, sampled = (_scopes(drift.run(_ctx(real, synth, t))) for t in (None, 150))
-    assert whole["classifier_auc_drift"] == ("full", False)
-    assert sampled["classifier_auc_drift"] == ("sample", True)
+@pytest.mark.parametrize("family,row,subsampled", [
     # Fréchet, MAUVE, PRDC and the unigram JSD read samples the size of a real half (60 of 120)
-    for name in ("frechet_distance", "mauve_score", "precision_score", "unigram_jsd_drift", "knn_density"):
-        assert whole[name] == ("sample", True), name
-
-
-def test_property_rows_follow_the_corpora(texts):
+    (drift, "classifier_auc_drift", ("frechet_distance", "mauve_score", "precision_score", "unigram_jsd_drift",
+                                     "knn_density")),
+    (properties, "mean_words", ()),
+])
+def test_rows_on_the_corpora_follow_them_and_subsamples_are_samples(texts, family, row, subsampled):
     real, synth = texts[:120], texts[120:]
-    whole, sampled = (_scopes(properties.run(_ctx(real, synth, t))) for t in (None, 150))
-    assert whole["mean_words"] == ("full", False)
-    assert sampled["mean_words"] == ("sample", True)
+    whole, sampled = (_scopes(family.run(_ctx(real, synth, t))) for t in (None, 150))
+    assert whole[row] == ("full", False)
+    assert sampled[row] == ("sample", True)
+    for name in subsampled:
+        assert whole[name] == ("sample", True), name
 
 
 def test_a_sampled_audit_labels_distinct_n_a_sample_and_stream_counts_full(tmp_path, texts):
