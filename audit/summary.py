@@ -192,8 +192,8 @@ def _banner(metrics, score: dict) -> dict[str, str]:
         # the score averages families, so a failure can sit beside a high score: never "faithful" then
         level = "substantial"
         text = (f"{fails} check{' fails' if fails == 1 else 's fail'} and {warns} warn{'s' if warns == 1 else ''} "
-                f"of {judged} (score {shown}; the rest stay within the real corpus's noise): fix the failures "
-                f"listed first before training on it.")
+                f"of {judged} (score {shown}; the other {judged - fails - warns} pass): fix the failures listed "
+                f"first before training on it.")
     elif level == "minor":
         # "small" is the average's word, not each warning's: a warning can sit just under its fail threshold
         text = (f"Mostly faithful (score {shown}): {warns} of {judged} checks warn and none fails. Read the "

@@ -92,9 +92,9 @@ def test_banner_levels_at_their_boundaries():
     m = banner(ok_rows(3) + [row("f", "fail", effect=0.4), row("w", "warn", effect=0.0),
                              row("t", "insufficient")])  # (400 + 60) / 5 = 92
     # a failure beside a high score (the score averages families): never "mostly faithful", at least substantial
-    assert m == {"level": "substantial", "text": "1 check fails and 1 warns of 5 (score 92/100; the rest stay within "
-                                                 "the real corpus's noise): fix the failures listed first before "
-                                                 "training on it. 1 check has too little data for a verdict."}
+    assert m == {"level": "substantial", "text": "1 check fails and 1 warns of 5 (score 92/100; the other 3 pass): "
+                                                 "fix the failures listed first before training on it. 1 check has "
+                                                 "too little data for a verdict."}
     two = banner(ok_rows(8) + [row("f", "fail", effect=0.4), row("g", "fail", effect=0.4), row("w", "warn"),
                                row("v", "warn")])
     # (8 x 100 + 2 x 60) / 10 scored rows = 92; the two warnings have no effect, so no score
