@@ -19,9 +19,10 @@ for fail, 1 for warn; effect capped at 5 times the fail threshold; support weigh
 documents came before a failure, which read as "the worst problem is a warning".) A flagged row whose metric
 declares ``explains`` (registry, or ``details["explains"]``) is a root cause: the flagged rows it explains
 are grouped under it (a group is as severe as its worst row), and among rows as severe root causes come
-first, a row with ``details["root_cause"]`` (the language family's mismatch, a defect) before the others. An ``explains`` item ``name:higher`` (``name:lower``) claims
-that row only when its synthetic value is above (below) the real one: a generation cap shortens documents,
-so it does not explain a synthetic corpus that is longer than the real one.
+first, a row with ``details["root_cause"]`` (the language family's mismatch, a defect) before the others.
+An ``explains`` item ``name:higher`` (``name:lower``) claims that row only when its synthetic value is
+above (below) the real one: a generation cap shortens documents, so it does not explain a synthetic corpus
+that is longer than the real one.
 """
 from __future__ import annotations
 
@@ -95,15 +96,13 @@ def _copied_share(metrics) -> float | None:
     return max(shares) if shares else None
 
 
-def _language_mismatch(metrics) -> tuple | None:
-    """``(the language row, how many rows it marked not comparable)`` when the corpora are in different
-    languages (the language family's root cause, ``audit.families.language.mark_not_comparable``), else None."""
-    root = next((m for m in metrics if m.name == "language_mix_drift" and m.verdict == "fail"
+def language_root(metrics):
+    """The language row when the corpora are in different languages (the language family's failed root cause,
+    with its ``mismatch``), else None. ``audit.families.language.mark_not_comparable`` marks the rows it
+    explains; the banner then says so first."""
+    return next((m for m in metrics if m.name == "language_mix_drift" and m.verdict == "fail"
                  and (m.details or {}).get("root_cause") and isinstance((m.details or {}).get("mismatch"), dict)),
                 None)
-    if root is None:
-        return None
-    return root, sum((m.details or {}).get("not_comparable") == root.name for m in metrics)
 
 
 REJECTED_NOTE = 0.01  # a corpus with at least this share of its records rejected while reading: said in the banner
@@ -111,33 +110,32 @@ REJECTED_SERIOUS = 0.10  # ... and at least this share: the banner is at least "
 _ORDER = ("good", "minor", "substantial", "severe")
 
 
+def _rejections(inputs: dict | None):
+    """``(word, rejected records, records, reasons)`` of each corpus whose record count is known."""
+    for side, word in (("real", "real"), ("synth", "synthetic")):
+        info = (inputs or {}).get(side) or {}
+        rejected = info.get("rejected") or {}
+        total = info.get("n_records")
+        if isinstance(total, int) and total > 0:
+            yield word, sum(v for v in rejected.values() if isinstance(v, int)), total, rejected
+
+
 def rejected_inputs(inputs: dict | None) -> list[str]:
     """One clause per corpus that lost at least :data:`REJECTED_NOTE` of its records while reading (records
     without a usable text, unreadable lines...), e.g. "100 of 200 synthetic records (50%) were rejected while
     reading (missing_field 100)": the audit describes only the rest, which a verdict must not hide."""
     out = []
-    for side, word in (("real", "real"), ("synth", "synthetic")):
-        info = (inputs or {}).get(side) or {}
-        rejected = info.get("rejected") or {}
-        lost = sum(v for v in rejected.values() if isinstance(v, int))
-        total = info.get("n_records")
-        if not lost or not isinstance(total, int) or total <= 0 or lost < REJECTED_NOTE * total:
-            continue
-        why = ", ".join(f"{k} {v}" for k, v in sorted(rejected.items(), key=lambda kv: -kv[1]))
-        out.append(f"{lost:,} of {total:,} {word} records ({lost / total:.0%}) were rejected while reading ({why})")
+    for word, lost, total, rejected in _rejections(inputs):
+        if lost and lost >= REJECTED_NOTE * total:
+            why = ", ".join(f"{k} {v}" for k, v in sorted(rejected.items(), key=lambda kv: -kv[1]))
+            out.append(f"{lost:,} of {total:,} {word} records ({lost / total:.0%}) were rejected while reading "
+                       f"({why})")
     return out
 
 
 def rejected_share(inputs: dict | None) -> float:
     """The largest share of a file's records rejected while reading (0 when none, or nothing is known)."""
-    shares = []
-    for side in ("real", "synth"):
-        info = (inputs or {}).get(side) or {}
-        lost = sum(v for v in (info.get("rejected") or {}).values() if isinstance(v, int))
-        total = info.get("n_records")
-        if isinstance(total, int) and total > 0:
-            shares.append(lost / total)
-    return max(shares, default=0.0)
+    return max((lost / total for _, lost, total, _ in _rejections(inputs)), default=0.0)
 
 
 def banner(metrics, score: dict | None = None, inputs: dict | None = None) -> dict[str, str]:
@@ -146,8 +144,10 @@ def banner(metrics, score: dict | None = None, inputs: dict | None = None) -> di
     level, since every verdict describes only the records that were read."""
     out = _banner(metrics, score or scores(metrics))
     lost = rejected_inputs(inputs)
-    if not lost or out["level"] == "insufficient":
-        return out if not lost else {**out, "text": f"{'; '.join(lost)}. {out['text']}"}
+    if not lost:
+        return out
+    if out["level"] == "insufficient":
+        return {**out, "text": f"{'; '.join(lost)}. {out['text']}"}
     floor = "substantial" if rejected_share(inputs) >= REJECTED_SERIOUS else "minor"
     level = max(out["level"], floor, key=_ORDER.index)
     text = (f"{'; '.join(lost)}: every check below describes only the records that were read (see the inputs "
@@ -171,9 +171,9 @@ def _banner(metrics, score: dict) -> dict[str, str]:
         text = (f"No difference beyond the real corpus's own noise on any of the {judged} checks with enough "
                 f"data (score {shown}).{also}")
         return {"level": "good", "text": text}
-    mismatch = _language_mismatch(metrics)
-    if mismatch is not None:  # a corpus in another language is no stand-in, whatever the comparable checks say
-        root, marked = mismatch
+    root = language_root(metrics)
+    if root is not None:  # a corpus in another language is no stand-in, whatever the comparable checks say
+        marked = sum((m.details or {}).get("not_comparable") == root.name for m in metrics)
         text = (f"Not a stand-in: {root.details['mismatch'].get('text', 'the corpora are in different languages')}. "
                 f"{marked} word, embedding and lexicon check{' is' if marked == 1 else 's are'} not comparable "
                 f"across languages and not scored; of the other checks {fails} failed and {warns} warned of "
@@ -281,10 +281,9 @@ def findings(metrics) -> list[Finding]:
         # within each, a row that says it is the root cause (a language mismatch, a defect), then the other
         # root causes, then the rest, each by rank
         worst = max(SEVERITY[x.verdict] for x in [f.entry, *f.explains])
-        return -worst, not (f.entry.details or {}).get("root_cause"), id(f) in plain
+        return -worst, not (f.entry.details or {}).get("root_cause")
 
-    plain = {id(f) for f in rest}
-    return sorted(roots + rest, key=order)  # stable: the rank order within each group
+    return sorted(roots + rest, key=order)  # stable: root causes before the rest, each by rank, in each group
 
 
 def finding_sentence(f: Finding) -> str:

@@ -22,6 +22,7 @@ from audit.compare import MIN_DOCS, insufficient, pairwise_entry
 from audit.context import AuditContext, CorpusData
 from audit.families import FamilyOutput
 from audit.result import MetricEntry
+from audit.summary import language_root
 from metrics.diversity_lexical import distinct_n, is_word
 from metrics.diversity_semantic import mean_pairwise_cosine
 from metrics.language import (
@@ -62,8 +63,7 @@ def mark_not_comparable(entries: list[MetricEntry]) -> list[MetricEntry]:
     do info and insufficient rows.
     Runs over the whole audit, after every family and before the multiple-testing correction.
     """
-    root = next((e for e in entries if e.name == "language_mix_drift" and e.details.get("root_cause")
-                 and isinstance(e.details.get("mismatch"), dict)), None)
+    root = language_root(entries)
     if root is None:
         return list(entries)
     explained = set(root.details.get("explains") or ())
