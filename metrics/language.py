@@ -304,7 +304,7 @@ def language_mismatch(real: LanguageMix, synth: LanguageMix, *, min_share: float
         return None
     rl, rs = real.dominant()
     sl, ss = synth.dominant()
-    main = _mismatched_side(real, synth, min_share)
+    main = _mismatched_side(real, synth, (rl, rs), (sl, ss), min_share)
     if main is None:
         return None
     rsc, rscs = real.dominant_script()
@@ -316,7 +316,8 @@ def language_mismatch(real: LanguageMix, synth: LanguageMix, *, min_share: float
         text = (f"the corpora are in different languages: real is mostly {language_name(rl)} "
                 f"({100 * rs:.0f}% of documents), synthetic mostly {language_name(sl)} ({100 * ss:.0f}%)")
     else:
-        (lang, share), other, (ol, os_) = ((rl, rs), synth, (sl, ss)) if main == "real" else ((sl, ss), real, (rl, rs))
+        (lang, share), other, (ol, os_) = (((rl, rs), synth, (sl, ss)) if main == "real"
+                                           else ((sl, ss), real, (rl, rs)))
         other_share = other.languages.get(lang, 0) / other.n_docs
         this_name, other_name = ("real", "synthetic") if main == "real" else ("synthetic", "real")
         name = language_name(lang)
@@ -333,11 +334,13 @@ def language_mismatch(real: LanguageMix, synth: LanguageMix, *, min_share: float
             "other_share": other_share, "summary": summary, "text": text}
 
 
-def _mismatched_side(real: LanguageMix, synth: LanguageMix, min_share: float) -> str | None:
+def _mismatched_side(real: LanguageMix, synth: LanguageMix, real_main: tuple[str, float],
+                     synth_main: tuple[str, float], min_share: float) -> str | None:
     """``"both"`` when each corpus's main language (at least ``min_share`` of it) differs; ``"real"``
     (``"synth"``) when only that corpus's main language reaches ``min_share`` and it covers under
-    ``min_share`` of the other corpus; else ``None``. Both corpora must have documents."""
-    (rl, rs), (sl, ss) = real.dominant(), synth.dominant()
+    ``min_share`` of the other corpus; else ``None``. ``real_main``/``synth_main``: each corpus's
+    ``dominant()``. Both corpora must have documents."""
+    (rl, rs), (sl, ss) = real_main, synth_main
     if rs >= min_share and ss >= min_share:
         return None if rl == sl else "both"
     for side, (lang, share), other in (("real", (rl, rs), synth), ("synth", (sl, ss), real)):
