@@ -70,12 +70,7 @@ def _descendants(root: int | None = None, skip: int | None = None) -> tuple[floa
         return cpu, peak
     parent, ticks = {}, {}
     for name in os.listdir("/proc"):
-        if not name.isdigit():
-            continue
-        try:
-            with open(f"/proc/{name}/stat", encoding="ascii", errors="replace") as f:
-                rest = f.read().rsplit(")", 1)[1].split()
-        except OSError:  # gone meanwhile
+        if not name.isdigit() or (rest := _stat_fields(name)) is None:  # (gone meanwhile)
             continue
         pid = int(name)
         parent[pid] = int(rest[1])
@@ -83,11 +78,11 @@ def _descendants(root: int | None = None, skip: int | None = None) -> tuple[floa
     children: dict[int, list[int]] = {}
     for pid, pp in parent.items():
         children.setdefault(pp, []).append(pid)
-    todo, hz = [c for c in children.get(root, []) if c != skip], os.sysconf("SC_CLK_TCK")
+    todo = [c for c in children.get(root, []) if c != skip]
     while todo:
         pid = todo.pop()
         todo += children.get(pid, [])
-        cpu += ticks[pid] / hz
+        cpu += ticks[pid] / _TICK
         try:
             with open(f"/proc/{pid}/status", encoding="ascii", errors="replace") as f:
                 hwm = [ln for ln in f if ln.startswith("VmHWM:")]
@@ -251,20 +246,27 @@ def _machine() -> tuple[float, float] | None:
     return (user + nice + system + irq + softirq) / _TICK, steal / _TICK
 
 
-def _proc_cpu(pid: int) -> float:
-    """A live process's own CPU seconds (user + system, /proc/PID/stat), 0 where unreadable."""
+def _stat_fields(pid) -> list[str] | None:
+    """The fields of /proc/PID/stat after the command name (state, ppid, ...; utime and stime are [11] and
+    [12]), None once the process is gone."""
     try:
-        with open(f"/proc/{pid}/stat") as f:
-            fields = f.read().rpartition(")")[2].split()
-        return (int(fields[11]) + int(fields[12])) / _TICK
-    except (OSError, ValueError, IndexError):
-        return 0.0
+        with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as f:
+            return f.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+
+
+def _proc_cpu(pid: int) -> float:
+    """A live process's own CPU seconds (user + system), 0 once it is gone."""
+    fields = _stat_fields(pid)
+    return 0.0 if fields is None else (int(fields[11]) + int(fields[12])) / _TICK
 
 
 # The machine-speed probe: a fixed piece of interpreter work (string keys, dict updates), timed in CPU seconds in
-# its own process right before each timed run, in the same condition. This machine's speed per CPU second drifts
-# by tens of percent within an hour with no other process visible (its cores are shared below the hypervisor), so
-# two runs compare fairly only next to their probes.
+# its own process right before each timed run, in the same condition. It tracks the interpreter's speed on a
+# small, cache-friendly loop, not everything: in session 13 it stayed at 0.25-0.38 s while the audit's CPU for
+# identical work rose by ~30% (memory-heavy work slowed by neighbours below the hypervisor, which steal does not
+# show either). So runs still compare fairly only within one interleaved benchmark.
 _PROBE = ("import resource\nd = {}\nfor i in range(400000):\n    k = str(i % 5000)\n    d[k] = d.get(k, 0) + i\n"
           "u = resource.getrusage(resource.RUSAGE_SELF)\nprint(u.ru_utime + u.ru_stime)")
 
